@@ -1,0 +1,67 @@
+#!/usr/bin/env node
+import {Command, InvalidArgumentError} from "commander";
+import path from "node:path";
+import {fileURLToPath} from "node:url";
+import {resolveAssetRoots} from "./assets/roots.js";
+import {loadSuiteFile, parseSuite, Suite, SuiteError} from "./config/suite.js";
+import {runSuite} from "./run/run-suite.js";
+import {summaryTable} from "./run/summary.js";
+import {SLMBENCH_VERSION} from "./run/env.js";
+
+const DEFAULT_SUITE = fileURLToPath(new URL("../benchmarks/suites/default.ts", import.meta.url));
+
+function positiveInt(value: string): number {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError("must be a positive integer");
+    return n;
+}
+const list = (value: string) => value.split(",").map((item) => item.trim()).filter(Boolean);
+
+const program = new Command()
+    .name("slmbench")
+    .description("Benchmark small and quantized language models (local GGUF ladders) and write versioned JSON results.")
+    .version(SLMBENCH_VERSION)
+    .option("-s, --suite <file>", "suite file (.ts with defineSuite, or .json)", DEFAULT_SUITE)
+    .option("-o, --out <dir>", "output directory for result documents", "results/runs")
+    .option("-m, --models <refs>", "comma-separated models replacing the suite's: .gguf files, folders of ladders, asset names or hf: URIs", list)
+    .option("-t, --tasks <ids>", "comma-separated task ids or types to run (default: all of the suite's)", list)
+    .option("--threads <n>", "llama.cpp threads per model process (default: the suite's, else 1)", positiveInt)
+    .option("--assets <dirs>", "extra asset roots (colon-separated), searched after ./assets and before SLMBENCH_ASSETS")
+    .option("--fresh", "ignore the resume journal and run every trial again", false)
+    .option("-q, --quiet", "no progress output", false)
+    .action(async (options) => {
+        let suite: Suite;
+        try {
+            suite = await loadSuiteFile(options.suite);
+            if (options.models) suite = await parseSuite({
+                name: suite.name, description: suite.description, threads: suite.threads, models: options.models,
+                tasks: suite.tasks.map((t) => ({type: t.type, id: t.id, ...t.config}))
+            }, `${options.suite} with --models`);
+        } catch (error) {
+            process.stderr.write(`${(error as Error).message}\n`);
+            process.exitCode = 2;
+            return;
+        }
+        const assetRoots = resolveAssetRoots({extraRoots: options.assets ? options.assets.split(":") : []});
+        if (!options.quiet) process.stderr.write(`slmbench ${SLMBENCH_VERSION}: suite "${suite.name}" (${path.relative(process.cwd(), suite.source) || suite.source})\n`);
+        const report = await runSuite(suite, {
+            outDir: options.out,
+            assetRoots,
+            threads: options.threads,
+            fresh: options.fresh,
+            taskFilter: options.tasks,
+            quiet: options.quiet
+        });
+        process.stdout.write(`\n${summaryTable(report.documents)}\n\n`);
+        process.stdout.write(`${report.documentFiles.length} result documents in ${path.relative(process.cwd(), report.runDir) || report.runDir}\n`);
+        for (const failure of report.failures) process.stderr.write(`error: ${failure}\n`);
+        if (!report.complete) {
+            process.stderr.write("not every trial ran: see the errors above and in the result documents\n");
+            process.exitCode = 1;
+        }
+    });
+
+program.parseAsync().catch((error) => {
+    process.stderr.write(`${error instanceof SuiteError ? error.message : (error as Error).stack}\n`);
+    process.exitCode = 2;
+});

@@ -1,0 +1,63 @@
+import {existsSync, readdirSync} from "node:fs";
+import path from "node:path";
+import {createModelDownloader} from "node-llama-cpp";
+import type {AssetRoots} from "../assets/roots.js";
+
+/** Parsed `hf:` URI in node-llama-cpp's syntax: `hf:<user>/<repo>/<file path>#<branch>` or `hf:<user>/<repo>:<quant>`. */
+export interface HfUri {
+    uri: string;
+    repo: string;
+    filePath?: string;
+    quant?: string;
+}
+
+export function parseHfUri(uri: string): HfUri {
+    const body = uri.replace(/^hf:/, "").replace(/#.*$/, "");
+    const [withoutQuant, quant] = body.split(":");
+    const parts = withoutQuant!.split("/");
+    if (parts.length < 2 || parts.some((part) => part === ""))
+        throw new Error(`${uri}: not a Hugging Face URI (expected hf:<user>/<repo>/<file.gguf> or hf:<user>/<repo>:<quant>)`);
+    return {
+        uri,
+        repo: parts.slice(0, 2).join("/"),
+        filePath: parts.length > 2 ? parts.slice(2).join("/") : undefined,
+        quant
+    };
+}
+
+/** Where a download of this URI lands inside an asset root. */
+function hfDir(root: string, hf: HfUri) {
+    return path.join(root, "models", "hf", ...hf.repo.split("/"));
+}
+
+/** A copy of the URI's file already present in any asset root (or the cache), without touching the network. */
+export function findDownloaded(assetRoots: AssetRoots, uri: string): string | undefined {
+    const hf = parseHfUri(uri);
+    for (const root of assetRoots.roots) {
+        const dir = hfDir(root, hf);
+        if (!existsSync(dir)) continue;
+        if (hf.filePath) {
+            const candidate = path.join(dir, path.basename(hf.filePath));
+            if (existsSync(candidate)) return candidate;
+        } else if (hf.quant) {
+            const match = readdirSync(dir).find((file) => file.endsWith(".gguf") && file.toUpperCase().includes(hf.quant!.toUpperCase()));
+            if (match) return path.join(dir, match);
+        }
+    }
+    return undefined;
+}
+
+/**
+ * Downloads an `hf:` URI into the cache through node-llama-cpp's downloader (which honors
+ * `HF_ENDPOINT`), with a progress bar on a terminal. Returns the downloaded file's path.
+ */
+export async function downloadHfModel(assetRoots: AssetRoots, uri: string, options: {progress?: boolean} = {}): Promise<string> {
+    const hf = parseHfUri(uri);
+    const downloader = await createModelDownloader({
+        modelUri: uri,
+        dirPath: hfDir(assetRoots.cacheDir, hf),
+        showCliProgress: options.progress ?? Boolean(process.stderr.isTTY),
+        tokens: process.env.HF_TOKEN ? {huggingFace: process.env.HF_TOKEN} : undefined
+    });
+    return await downloader.download();
+}

@@ -1,0 +1,98 @@
+import {stat} from "node:fs/promises";
+import path from "node:path";
+import {GgufFileType, readGgufFileInfo} from "node-llama-cpp";
+import {bitsPerWeightOfType, ggmlTypeName} from "./ggml-types.js";
+
+/** What slmbench reads from a GGUF header, before any weights are loaded. */
+export interface GgufFacts {
+    architecture: string;
+    /** `general.name`, when the file declares one. */
+    name?: string;
+    /** Sum of the elements of every tensor. */
+    parameters: number;
+    /** Training context length (`<arch>.context_length`). */
+    contextLength?: number;
+    /** Label from `general.file_type` ("Q4_K_M"), else from the file name, else "unknown". */
+    quantLabel: string;
+    /** Real storage types found in the tensors: type name -> tensor and weight counts. */
+    tensorTypes: Record<string, {tensors: number; weights: number}>;
+    /** Tensor bits / tensor weights, from the real tensor types (not from the label). */
+    bitsPerWeight: number;
+    hasChatTemplate: boolean;
+    /** Embedding pooling declared by the file (`<arch>.pooling_type`), if any. */
+    poolingType?: number;
+}
+
+export class ModelFileError extends Error {
+    constructor(readonly filePath: string, message: string) {
+        super(`${filePath}: ${message}`);
+        this.name = "ModelFileError";
+    }
+}
+
+const QUANT_IN_NAME = /(?:^|[-_.])((?:I?Q\d(?:_[0-9A-Z]+)*)|F32|F16|BF16)(?=[-_.]|$)/i;
+
+/** Quantization label written in a file name, e.g. "stories260K-Q4_K_M.gguf" -> "Q4_K_M". */
+export function quantLabelFromFileName(fileName: string): string | undefined {
+    const stem = fileName.replace(/\.gguf$/i, "");
+    const match = stem.match(QUANT_IN_NAME);
+    return match?.[1]?.toUpperCase();
+}
+
+function quantLabelFromFileType(fileType: unknown): string | undefined {
+    if (typeof fileType !== "number") return undefined;
+    const name = GgufFileType[fileType];
+    return name?.replace(/^(MOSTLY|ALL)_/, "");
+}
+
+/**
+ * Reads the GGUF header and tensor table of a file. Throws a ModelFileError naming the file
+ * for anything that is not a complete GGUF file (bad magic, truncated header or tensor data).
+ */
+export async function readGgufFacts(filePath: string): Promise<GgufFacts> {
+    const {size} = await stat(filePath).catch(() => {
+        throw new ModelFileError(filePath, "file not found");
+    });
+    let info;
+    try {
+        info = await readGgufFileInfo(filePath, {readTensorInfo: true, logWarnings: false});
+    } catch (error) {
+        throw new ModelFileError(filePath, `not a readable GGUF file (${(error as Error).message})`);
+    }
+    const tensors = info.fullTensorInfo ?? [];
+    if (tensors.length === 0) throw new ModelFileError(filePath, "GGUF file declares no tensors");
+
+    const tensorTypes: GgufFacts["tensorTypes"] = {};
+    let weights = 0;
+    let bits = 0;
+    let dataEnd = 0;
+    for (const tensor of tensors) {
+        const elements = tensor.dimensions.reduce<number>((product, dim) => product * Number(dim), 1);
+        const typeName = ggmlTypeName(tensor.ggmlType);
+        const typeBits = bitsPerWeightOfType(typeName);
+        if (typeBits == null) throw new ModelFileError(filePath, `tensor ${tensor.name} has unknown ggml type ${typeName}`);
+        const entry = (tensorTypes[typeName] ??= {tensors: 0, weights: 0});
+        entry.tensors++;
+        entry.weights += elements;
+        weights += elements;
+        bits += elements * typeBits;
+        dataEnd = Math.max(dataEnd, Number(tensor.fileOffset) + (elements * typeBits) / 8);
+    }
+    if (dataEnd > size)
+        throw new ModelFileError(filePath, `truncated GGUF file: tensor data needs ${dataEnd} bytes, the file has ${size}`);
+
+    const metadata = info.metadata as Record<string, any>;
+    const general = metadata.general ?? {};
+    const arch = info.architectureMetadata as Record<string, any> | undefined;
+    return {
+        architecture: String(general.architecture ?? "unknown"),
+        name: typeof general.name === "string" ? general.name : undefined,
+        parameters: weights,
+        contextLength: typeof arch?.context_length === "number" ? arch.context_length : undefined,
+        quantLabel: quantLabelFromFileType(general.file_type) ?? quantLabelFromFileName(path.basename(filePath)) ?? "unknown",
+        tensorTypes,
+        bitsPerWeight: bits / weights,
+        hasChatTemplate: typeof metadata.tokenizer?.chat_template === "string",
+        poolingType: typeof arch?.pooling_type === "number" ? arch.pooling_type : undefined
+    };
+}

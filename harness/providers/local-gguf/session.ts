@@ -1,0 +1,128 @@
+import type {ChatHistoryItem, ChatWrapper, LlamaContext, LlamaContextSequence, LlamaModel, Token} from "node-llama-cpp";
+import {LlamaText, resolveChatWrapper} from "node-llama-cpp";
+import type {Capability, ChatPrompt, GenerateResult, LogprobResult, Session, SessionCounters} from "../types.js";
+
+function commonPrefixLength(a: readonly Token[], b: readonly Token[]): number {
+    const limit = Math.min(a.length, b.length);
+    let i = 0;
+    while (i < limit && a[i] === b[i]) i++;
+    return i;
+}
+
+export interface LocalSessionOptions {
+    /**
+     * Keep the sequence's evaluated tokens and evaluate only what differs from the previous
+     * prompt (KV-cache prefix reuse). Default true; false evaluates every prompt from scratch.
+     */
+    reusePrefix?: boolean;
+}
+
+/**
+ * A node-llama-cpp model and one context sequence, offering tokenize / generate / logprobs.
+ * Prompts are rendered with the model's chat template when its GGUF has one, otherwise as plain
+ * text ending in the answer prefix (RULER's "base" style).
+ */
+export class LocalGgufSession implements Session {
+    readonly capabilities: ReadonlySet<Capability> = new Set(["tokenize", "generate", "logprobs"]);
+    readonly promptStyle: "chat-template" | "base";
+    private readonly sequence: LlamaContextSequence;
+    private readonly chatWrapper: ChatWrapper | null;
+    private readonly reusePrefix: boolean;
+    private readonly stats = {promptTokens: 0, generatedTokens: 0, promptMs: 0, generateMs: 0};
+
+    constructor(private readonly model: LlamaModel, context: LlamaContext, options: LocalSessionOptions = {}) {
+        this.sequence = context.getSequence();
+        this.reusePrefix = options.reusePrefix ?? true;
+        this.chatWrapper = model.fileInfo.metadata.tokenizer?.chat_template != null ? resolveChatWrapper(model) : null;
+        this.promptStyle = this.chatWrapper ? "chat-template" : "base";
+    }
+
+    /** Prompt tokens, BOS included where the model wants it. */
+    renderPrompt(prompt: ChatPrompt, continuation = ""): Token[] {
+        const answer = (prompt.answerPrefix ?? "") + continuation;
+        if (this.chatWrapper) {
+            const history: ChatHistoryItem[] = [];
+            if (prompt.system) history.push({type: "system", text: prompt.system});
+            history.push({type: "user", text: prompt.user});
+            history.push({type: "model", response: answer === "" ? [] : [answer]});
+            const {contextText} = this.chatWrapper.generateContextState({chatHistory: history});
+            return contextText.tokenize(this.model.tokenizer);
+        }
+        const separator = answer === "" || /^\s/.test(answer) ? "" : "\n";
+        const text = `${prompt.system ? `${prompt.system}\n\n` : ""}${prompt.user}${separator}${answer}`;
+        const tokens = LlamaText(text).tokenize(this.model.tokenizer);
+        const bos = this.model.tokens.bos;
+        return bos != null && this.model.tokens.shouldPrependBosToken && tokens[0] !== bos ? [bos, ...tokens] : tokens;
+    }
+
+    async countPromptTokens(prompt: ChatPrompt): Promise<number> {
+        return this.renderPrompt(prompt).length;
+    }
+
+    async countTextTokens(texts: string[]): Promise<number[]> {
+        return texts.map((text) => this.model.tokenize(text, false).length);
+    }
+
+    /**
+     * Makes the sequence hold the longest reusable prefix of `tokens` (never past `evaluateFrom`,
+     * whose logits are needed) and returns the tokens still to evaluate.
+     */
+    private async syncSequence(tokens: Token[], evaluateFrom: number): Promise<Token[]> {
+        const keep = this.reusePrefix ? Math.min(commonPrefixLength(this.sequence.contextTokens, tokens), evaluateFrom) : 0;
+        if (keep < this.sequence.nextTokenIndex)
+            await this.sequence.eraseContextTokenRanges([{start: keep, end: this.sequence.nextTokenIndex}]);
+        return tokens.slice(keep);
+    }
+
+    async generate(prompt: ChatPrompt, {maxTokens}: {maxTokens: number}): Promise<GenerateResult> {
+        const promptTokens = this.renderPrompt(prompt);
+        const pending = await this.syncSequence(promptTokens, promptTokens.length - 1);
+        const started = performance.now();
+        let promptDone = started;
+        const generated: Token[] = [];
+        for await (const token of this.sequence.evaluate(pending, {temperature: 0})) {
+            if (generated.length === 0) promptDone = performance.now();
+            generated.push(token);
+            if (generated.length >= maxTokens) break;
+        }
+        const finished = performance.now();
+        if (generated.length === 0) promptDone = finished;
+        this.stats.promptTokens += promptTokens.length;
+        this.stats.generatedTokens += generated.length;
+        this.stats.promptMs += promptDone - started;
+        this.stats.generateMs += finished - promptDone;
+        return {
+            text: this.model.detokenize(generated),
+            promptTokens: promptTokens.length,
+            generatedTokens: generated.length,
+            promptMs: promptDone - started,
+            generateMs: finished - promptDone
+        };
+    }
+
+    async continuationLogprob(prompt: ChatPrompt, continuation: string): Promise<LogprobResult> {
+        const promptTokens = this.renderPrompt(prompt);
+        const full = this.renderPrompt(prompt, continuation);
+        // Tokens can merge across the prompt/continuation boundary: score from where the two renderings part.
+        const split = commonPrefixLength(promptTokens, full);
+        if (split === 0 || split >= full.length) throw new Error(`cannot score continuation ${JSON.stringify(continuation)}: it adds no tokens`);
+        const pending = await this.syncSequence(full.slice(0, -1), split - 1);
+        const start = full.length - 1 - pending.length;
+        const started = performance.now();
+        const outputs = await this.sequence.controlledEvaluate(pending.map((token, i) =>
+            start + i >= split - 1 ? [token, {generateNext: {probabilities: true}}] : token));
+        let logprob = 0;
+        for (let position = split - 1; position < full.length - 1; position++) {
+            const probabilities = outputs[position - start]?.next?.probabilities;
+            if (!probabilities) throw new Error("llama.cpp returned no probabilities");
+            logprob += Math.log(probabilities.get(full[position + 1]!) ?? Number.MIN_VALUE);
+        }
+        this.stats.promptTokens += full.length - 1;
+        this.stats.promptMs += performance.now() - started;
+        return {logprob, tokens: full.length - split};
+    }
+
+    counters(): SessionCounters {
+        return {...this.stats, evaluatedTokens: this.sequence.tokenMeter.usedInputTokens};
+    }
+}

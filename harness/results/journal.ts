@@ -1,0 +1,73 @@
+import {appendFileSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, rmSync} from "node:fs";
+import path from "node:path";
+import {TrialRecord, trialRecordSchema} from "./schema.js";
+
+/** Identifies a trial across runs: the same task config on the same model file is the same trial. */
+export interface TrialKey {
+    instanceId: string;
+    configHash: string;
+    modelSha256: string;
+    trialId: string;
+}
+
+const keyString = (key: TrialKey) => `${key.instanceId}|${key.configHash}|${key.modelSha256}|${key.trialId}`;
+
+/**
+ * Append-only JSONL of finished trials. Each line is written with one write() as the trial
+ * finishes, so a killed run (kill -9 included) loses only the trials in flight; fsync runs every
+ * `fsyncEvery` lines and on close, so a machine crash loses little more. Reading tolerates a torn
+ * last line and keeps the last record of a key, so a resumed run ends with each trial once.
+ */
+export class Journal {
+    private fd: number;
+    private readonly records = new Map<string, TrialRecord>();
+    private unsynced = 0;
+
+    constructor(readonly file: string, options: {fresh?: boolean; fsyncEvery?: number} = {}) {
+        mkdirSync(path.dirname(file), {recursive: true});
+        if (options.fresh && existsSync(file)) rmSync(file);
+        if (existsSync(file)) this.load();
+        this.fd = openSync(file, "a");
+        this.fsyncEvery = options.fsyncEvery ?? 16;
+    }
+    private readonly fsyncEvery: number;
+
+    private load() {
+        for (const line of readFileSync(this.file, "utf8").split("\n")) {
+            if (line.trim() === "") continue;
+            try {
+                const entry = JSON.parse(line) as {key: TrialKey; record: unknown};
+                const record = trialRecordSchema.safeParse(entry.record);
+                if (record.success) this.records.set(keyString(entry.key), record.data);
+            } catch {
+                // a line torn by a kill: the trial will run again
+            }
+        }
+    }
+
+    /** A finished record (ok or skipped) for the key, if any. Errored trials run again on resume. */
+    completed(key: TrialKey): TrialRecord | undefined {
+        const record = this.records.get(keyString(key));
+        return record && record.status !== "error" ? record : undefined;
+    }
+
+    get(key: TrialKey): TrialRecord | undefined {
+        return this.records.get(keyString(key));
+    }
+
+    append(key: TrialKey, record: TrialRecord) {
+        this.records.set(keyString(key), record);
+        appendFileSync(this.fd, JSON.stringify({key, record}) + "\n");
+        if (++this.unsynced >= this.fsyncEvery) this.sync();
+    }
+
+    sync() {
+        fsyncSync(this.fd);
+        this.unsynced = 0;
+    }
+
+    close() {
+        this.sync();
+        closeSync(this.fd);
+    }
+}

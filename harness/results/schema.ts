@@ -1,0 +1,120 @@
+import {z} from "zod";
+
+/**
+ * The results format, version 1. One ResultDocument per (run, model file, task instance).
+ * Bump RESULT_SCHEMA_VERSION on any change that an older reader would misread, and keep a
+ * migration in readResultDocument.
+ */
+export const RESULT_SCHEMA_VERSION = 1;
+
+const finiteOrNull = z.number().finite().nullable();
+
+export const tensorTypesSchema = z.record(z.string(), z.object({
+    tensors: z.number().int().nonnegative(),
+    weights: z.number().int().nonnegative()
+})).describe("Real storage types found in the file's tensors (not the label): type -> counts");
+
+export const modelInfoSchema = z.object({
+    id: z.string().describe("Stable id: <ladder>/<file name> for local files, the URI for hosted models"),
+    provider: z.string().describe("Provider that ran it, e.g. local-gguf"),
+    source: z.string().describe("The model reference as given in the suite or on the command line"),
+    fileName: z.string(),
+    path: z.string().optional().describe("Where the file was found (absolute); informational, not part of identity"),
+    sha256: z.string().regex(/^[0-9a-f]{64}$/),
+    bytes: z.number().int().nonnegative(),
+    architecture: z.string(),
+    name: z.string().optional().describe("general.name from the GGUF header"),
+    parameters: z.number().int().nonnegative(),
+    contextLength: z.number().int().positive().optional().describe("Training context length"),
+    quantLabel: z.string().describe("Label from general.file_type (or the file name)"),
+    tensorTypes: tensorTypesSchema,
+    bitsPerWeight: z.number().positive().describe("Computed from the real tensor types"),
+    hasChatTemplate: z.boolean(),
+    ladder: z.object({
+        id: z.string().describe("Files with the same architecture, name and parameter count form one ladder"),
+        referenceFile: z.string().describe("File name of the ladder's highest-precision file"),
+        referenceSha256: z.string(),
+        isReference: z.boolean(),
+        size: z.number().int().positive().describe("Number of files in the ladder")
+    })
+});
+export type ModelInfo = z.infer<typeof modelInfoSchema>;
+
+export const envSchema = z.object({
+    slmbench: z.string(),
+    nodeLlamaCpp: z.string(),
+    llamaCpp: z.string().describe("llama.cpp release bundled with node-llama-cpp"),
+    cpu: z.string(),
+    cores: z.number().int().positive(),
+    threads: z.number().int().positive().describe("Threads given to llama.cpp for this model"),
+    os: z.string(),
+    node: z.string()
+});
+export type RunEnv = z.infer<typeof envSchema>;
+
+export const trialErrorSchema = z.object({
+    message: z.string(),
+    kind: z.enum(["trial", "model-process-aborted", "model-load", "not-run"]).describe(
+        "trial: the trial threw; model-process-aborted: the model's process died during this trial; " +
+        "model-load: the model could not be loaded; not-run: an earlier fault stopped the model")
+});
+
+export const trialRecordSchema = z.object({
+    id: z.string().describe("Deterministic trial id, unique within its task instance"),
+    cell: z.record(z.string(), z.union([z.string(), z.number()])).describe("Grid coordinates, e.g. {length, depth}"),
+    seed: z.number().int(),
+    status: z.enum(["ok", "error", "skipped"]),
+    skipReason: z.string().optional(),
+    error: trialErrorSchema.optional(),
+    input: z.record(z.string(), z.unknown()).optional().describe("Task-specific trial input (needle, expected answer ...)"),
+    output: z.record(z.string(), z.unknown()).optional().describe("Task-specific output (generated text ...)"),
+    scores: z.record(z.string(), finiteOrNull).default({}),
+    promptTokens: z.number().int().nonnegative().optional(),
+    timings: z.record(z.string(), z.number().nonnegative()).default({}).describe("Milliseconds")
+});
+export type TrialRecord = z.infer<typeof trialRecordSchema>;
+
+export const performanceSchema = z.object({
+    loadMs: z.number().nonnegative().optional(),
+    wallMs: z.number().nonnegative(),
+    promptTokens: z.number().int().nonnegative().describe("Tokens in all prompts evaluated"),
+    evaluatedTokens: z.number().int().nonnegative().describe("Tokens llama.cpp actually evaluated (after KV-prefix reuse)"),
+    generatedTokens: z.number().int().nonnegative(),
+    promptTokensPerSecond: finiteOrNull,
+    generationTokensPerSecond: finiteOrNull,
+    peakRssBytes: z.number().int().nonnegative().nullable().describe("Peak resident memory of the model's process")
+});
+
+export const resultDocumentSchema = z.object({
+    schemaVersion: z.literal(RESULT_SCHEMA_VERSION),
+    kind: z.literal("slmbench.result"),
+    runId: z.string().describe("Hash of the suite config: the same suite resumes into the same run"),
+    createdAt: z.string(),
+    suite: z.object({name: z.string(), hash: z.string()}),
+    task: z.object({
+        type: z.string().describe("Task type, e.g. niah"),
+        id: z.string().describe("Task instance id within the suite"),
+        config: z.record(z.string(), z.unknown()),
+        configHash: z.string(),
+        mainScore: z.object({name: z.string(), higherIsBetter: z.boolean(), description: z.string()})
+    }),
+    model: modelInfoSchema,
+    env: envSchema,
+    scores: z.object({main: finiteOrNull}).catchall(z.unknown()).describe("main plus task-specific aggregates"),
+    counts: z.object({
+        planned: z.number().int().nonnegative(),
+        ok: z.number().int().nonnegative(),
+        error: z.number().int().nonnegative(),
+        skipped: z.number().int().nonnegative()
+    }),
+    modelError: z.object({
+        message: z.string(),
+        trialId: z.string().optional().describe("The trial in flight when it happened"),
+        exitCode: z.number().int().nullable().optional(),
+        signal: z.string().nullable().optional()
+    }).optional(),
+    warnings: z.array(z.string()).default([]),
+    performance: performanceSchema.optional(),
+    trials: z.array(trialRecordSchema)
+});
+export type ResultDocument = z.infer<typeof resultDocumentSchema>;

@@ -1,0 +1,232 @@
+import path from "node:path";
+import type {AssetRoots} from "../assets/roots.js";
+import type {Suite, TaskInstance} from "../config/suite.js";
+import {resolveModels} from "../models/resolve.js";
+import type {ModelJobOutcome, TaskPerformance} from "../providers/provider.js";
+import {providerFor} from "../providers/registry.js";
+import {Journal, TrialKey} from "../results/journal.js";
+import type {ModelInfo, ResultDocument, TrialRecord} from "../results/schema.js";
+import {RESULT_SCHEMA_VERSION} from "../results/schema.js";
+import {safeName, writeResultDocument} from "../results/write.js";
+import {loadTasks} from "../tasks/registry.js";
+import type {PlannedTrial, Task} from "../tasks/types.js";
+import {describeEnv} from "./env.js";
+import {Progress} from "./progress.js";
+
+export interface RunOptions {
+    outDir: string;
+    assetRoots: AssetRoots;
+    /** llama.cpp threads per model process; overrides the suite's. */
+    threads?: number;
+    /** Ignore the journal and run every trial again. */
+    fresh?: boolean;
+    /** Run only these task ids or types. */
+    taskFilter?: string[];
+    quiet?: boolean;
+}
+
+export interface RunReport {
+    runId: string;
+    runDir: string;
+    documents: ResultDocument[];
+    documentFiles: string[];
+    /** Problems that stopped a model or task from running (each also in the results where it belongs). */
+    failures: string[];
+    /** True when every planned trial ran (skipped cells are not failures). */
+    complete: boolean;
+}
+
+interface InstancePlan {
+    instance: TaskInstance;
+    task: Task;
+    planned: PlannedTrial[];
+    records: Map<string, TrialRecord>;
+    pending: PlannedTrial[];
+    warnings: string[];
+    performance?: TaskPerformance;
+}
+
+export function runIdOf(suite: Suite): string {
+    return `${safeName(suite.name)}-${suite.hash}`;
+}
+
+/**
+ * Runs a suite: resolves models, plans each task on each model file, skips what the journal
+ * already holds, runs the rest one model file at a time (each loaded once, in its own process),
+ * journals every finished trial, and writes one result document per (model file, task) as soon
+ * as that model is done. One model's failure is recorded and the run goes on.
+ */
+export async function runSuite(suite: Suite, options: RunOptions): Promise<RunReport> {
+    const progress = new Progress(options.quiet);
+    const tasks = await loadTasks();
+    const threads = options.threads ?? suite.threads;
+    const runId = runIdOf(suite);
+    const runDir = path.resolve(options.outDir, runId);
+    const failures: string[] = [];
+    const documents: ResultDocument[] = [];
+    const documentFiles: string[] = [];
+
+    const instances: TaskInstance[] = [];
+    for (const instance of suite.tasks) {
+        if (options.taskFilter && !options.taskFilter.includes(instance.id) && !options.taskFilter.includes(instance.type)) continue;
+        try {
+            await tasks.get(instance.type)!.validate?.(instance.config, {assetRoots: options.assetRoots});
+            instances.push(instance);
+        } catch (error) {
+            failures.push(`task ${instance.id}: ${(error as Error).message}`);
+            progress.log(`error: task ${instance.id} cannot run: ${(error as Error).message}`);
+        }
+    }
+    if (options.taskFilter && suite.tasks.every((t) => !options.taskFilter!.includes(t.id) && !options.taskFilter!.includes(t.type)))
+        failures.push(`--tasks ${options.taskFilter.join(",")} matches no task of the suite (${suite.tasks.map((t) => t.id).join(", ")})`);
+
+    const {models, paths, unresolved} = await resolveModels(suite.models, {assetRoots: options.assetRoots});
+    for (const missing of unresolved) {
+        failures.push(`model ${missing.source}: ${missing.message}`);
+        progress.log(`error: ${missing.message}`);
+    }
+
+    const journal = new Journal(path.join(runDir, "journal.jsonl"), {fresh: options.fresh});
+    try {
+        for (const model of models) {
+            const plans = instances.map((instance) => planInstance(instance, tasks.get(instance.type)!, model, journal));
+            const pending = plans.filter((plan) => plan.pending.length > 0);
+            let outcome: ModelJobOutcome | undefined;
+            if (pending.length > 0) outcome = await runModel(model, paths.get(model.id), pending, {threads, options, journal, progress});
+            if (outcome && !outcome.ok) {
+                failures.push(`model ${model.id}: ${outcome.error.message}`);
+                progress.log(`error: ${model.id}: ${outcome.error.message}`);
+                markUnfinished(plans, outcome, journal, model);
+            }
+            for (const plan of plans) {
+                const document = buildDocument(suite, runId, model, plan, threads, outcome);
+                const file = path.join(runDir, safeName(plan.instance.id), safeName(model.ladder.id), `${safeName(model.fileName.replace(/\.gguf$/i, ""))}.json`);
+                await writeResultDocument(file, document);
+                documents.push(document);
+                documentFiles.push(file);
+            }
+        }
+    } finally {
+        journal.close();
+        progress.stop();
+    }
+    const trialErrors = documents.some((doc) => doc.counts.error > 0);
+    return {runId, runDir, documents, documentFiles, failures, complete: failures.length === 0 && !trialErrors};
+}
+
+function planInstance(instance: TaskInstance, task: Task, model: ModelInfo, journal: Journal): InstancePlan {
+    const planned = task.plan(instance.config, model);
+    const records = new Map<string, TrialRecord>();
+    const pending: PlannedTrial[] = [];
+    for (const trial of planned) {
+        const done = journal.completed(keyOf(instance, model, trial.id));
+        if (done) records.set(trial.id, done);
+        else if (trial.skipReason)
+            records.set(trial.id, {id: trial.id, cell: trial.cell, seed: trial.seed, status: "skipped", skipReason: trial.skipReason, scores: {}, timings: {}});
+        else pending.push(trial);
+    }
+    const warnings: string[] = [];
+    if (planned.length > 0 && planned.every((trial) => trial.skipReason))
+        warnings.push(`every cell of ${instance.id} was skipped for ${model.id}: ${planned[0]!.skipReason}`);
+    return {instance, task, planned, records, pending, warnings};
+}
+
+function keyOf(instance: TaskInstance, model: ModelInfo, trialId: string): TrialKey {
+    return {instanceId: instance.id, configHash: instance.configHash, modelSha256: model.sha256, trialId};
+}
+
+async function runModel(model: ModelInfo, modelPath: string | undefined, plans: InstancePlan[],
+    context: {threads: number; options: RunOptions; journal: Journal; progress: Progress}): Promise<ModelJobOutcome> {
+    const {threads, options, journal, progress} = context;
+    const byId = new Map(plans.map((plan) => [plan.instance.id, plan]));
+    const bars = new Map(plans.map((plan) => [plan.instance.id, progress.start(`${model.id} ${plan.instance.id}`, plan.pending.length)]));
+    const contextSize = Math.min(
+        model.contextLength ?? Number.MAX_SAFE_INTEGER,
+        Math.max(...plans.map((plan) => plan.task.contextSize?.(plan.instance.config, plan.pending) ?? model.contextLength ?? 2048)));
+    const provider = await providerFor(model.provider);
+    const outcome = await provider.runModel({
+        model,
+        modelPath,
+        threads,
+        contextSize,
+        assetRoots: options.assetRoots,
+        tasks: plans.map((plan) => ({instanceId: plan.instance.id, type: plan.instance.type, config: plan.instance.config, trials: plan.pending}))
+    }, {
+        onTrialDone(instanceId, record) {
+            const plan = byId.get(instanceId)!;
+            plan.records.set(record.id, record);
+            journal.append(keyOf(plan.instance, model, record.id), record);
+            bars.get(instanceId)!.increment();
+        },
+        onTaskDone(instanceId, performance) {
+            byId.get(instanceId)!.performance = performance;
+        }
+    });
+    for (const [instanceId, bar] of bars) {
+        const plan = byId.get(instanceId)!;
+        const errors = [...plan.records.values()].filter((r) => r.status === "error").length;
+        bar.stop(outcome.ok ? (errors ? `${errors} errors` : "done") : "model failed");
+    }
+    return outcome;
+}
+
+/** After a model process died: the trial in flight carries the fault, the rest are recorded as not run. */
+function markUnfinished(plans: InstancePlan[], outcome: Extract<ModelJobOutcome, {ok: false}>, journal: Journal, model: ModelInfo) {
+    for (const plan of plans) {
+        for (const trial of plan.pending) {
+            if (plan.records.has(trial.id)) continue;
+            const inFlight = outcome.error.trialId === trial.id && outcome.error.instanceId === plan.instance.id;
+            const record: TrialRecord = {
+                id: trial.id, cell: trial.cell, seed: trial.seed, status: "error", scores: {}, timings: {},
+                error: inFlight
+                    ? {message: outcome.error.message, kind: "model-process-aborted"}
+                    : {message: `not run: the model stopped earlier (${outcome.error.message})`, kind: "not-run"}
+            };
+            plan.records.set(trial.id, record);
+            if (inFlight) journal.append(keyOf(plan.instance, model, trial.id), record);
+        }
+    }
+}
+
+function buildDocument(suite: Suite, runId: string, model: ModelInfo, plan: InstancePlan, threads: number, outcome: ModelJobOutcome | undefined): ResultDocument {
+    const trials = plan.planned.map((trial) => plan.records.get(trial.id)).filter((r): r is TrialRecord => r != null);
+    const count = (status: TrialRecord["status"]) => trials.filter((r) => r.status === status).length;
+    const perf = plan.performance;
+    const seconds = (ms: number) => ms / 1000;
+    return {
+        schemaVersion: RESULT_SCHEMA_VERSION,
+        kind: "slmbench.result",
+        runId,
+        createdAt: new Date().toISOString(),
+        suite: {name: suite.name, hash: suite.hash},
+        task: {
+            type: plan.instance.type,
+            id: plan.instance.id,
+            config: plan.instance.config,
+            configHash: plan.instance.configHash,
+            mainScore: plan.task.mainScore(plan.instance.config)
+        },
+        model,
+        env: describeEnv(threads, outcome?.llamaCpp ?? "not loaded in this run"),
+        scores: plan.task.aggregate(plan.instance.config, trials),
+        counts: {planned: plan.planned.length, ok: count("ok"), error: count("error"), skipped: count("skipped")},
+        modelError: outcome && !outcome.ok ? {
+            message: outcome.error.message,
+            trialId: outcome.error.trialId,
+            exitCode: outcome.error.exitCode,
+            signal: outcome.error.signal
+        } : undefined,
+        warnings: plan.warnings,
+        performance: perf ? {
+            loadMs: outcome?.loadMs,
+            wallMs: perf.wallMs,
+            promptTokens: perf.promptTokens,
+            evaluatedTokens: perf.evaluatedTokens,
+            generatedTokens: perf.generatedTokens,
+            promptTokensPerSecond: perf.promptMs > 0 ? Math.max(0, perf.evaluatedTokens - perf.generatedTokens) / seconds(perf.promptMs) : null,
+            generationTokensPerSecond: perf.generateMs > 0 ? perf.generatedTokens / seconds(perf.generateMs) : null,
+            peakRssBytes: outcome?.peakRssBytes ?? null
+        } : undefined,
+        trials
+    };
+}

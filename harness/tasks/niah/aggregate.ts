@@ -1,0 +1,45 @@
+import type {TrialRecord} from "../../results/schema.js";
+import {meanOrNull} from "../../util/stats.js";
+import type {NiahConfig} from "./config.js";
+import type {NiahScores} from "./scores-schema.js";
+
+function summarize(records: TrialRecord[]) {
+    const ok = records.filter((r) => r.status === "ok");
+    return {
+        trials: ok.length,
+        skipped: records.filter((r) => r.status === "skipped").length,
+        errors: records.filter((r) => r.status === "error").length,
+        stringMatch: meanOrNull(ok.map((r) => r.scores.stringMatch)),
+        lift: meanOrNull(ok.map((r) => r.scores.lift)),
+        answerLogprob: meanOrNull(ok.map((r) => r.scores.answerLogprob))
+    };
+}
+
+function groupBy<K>(records: TrialRecord[], key: (r: TrialRecord) => K): Map<K, TrialRecord[]> {
+    const groups = new Map<K, TrialRecord[]>();
+    for (const record of records) groups.set(key(record), [...(groups.get(key(record)) ?? []), record]);
+    return groups;
+}
+
+/** Per cell, per length, per depth and overall means; `main` is the configured score. */
+export function aggregateNiah(config: NiahConfig, records: TrialRecord[]): NiahScores {
+    const overall = summarize(records);
+    const length = (r: TrialRecord) => Number(r.cell.length);
+    const depth = (r: TrialRecord) => Number(r.cell.depth);
+    const cells = [...groupBy(records, (r) => `${length(r)}|${depth(r)}`).values()].map((group) => ({
+        length: length(group[0]!),
+        depth: depth(group[0]!),
+        ...summarize(group),
+        skipReason: group.find((r) => r.status === "skipped")?.skipReason
+    })).sort((a, b) => a.length - b.length || a.depth - b.depth);
+    const byLength = [...groupBy(records, length)].map(([len, group]) => ({length: len, ...summarize(group)})).sort((a, b) => a.length - b.length);
+    const byDepth = [...groupBy(records, depth)].map(([d, group]) => ({depth: d, ...summarize(group)})).sort((a, b) => a.depth - b.depth);
+    return {
+        main: overall[config.mainScore],
+        mainScore: config.mainScore,
+        ...overall,
+        cells,
+        byLength,
+        byDepth
+    };
+}

@@ -1,0 +1,65 @@
+import {z} from "zod";
+
+const positiveInt = z.number().int().positive();
+const depthPercent = z.number().min(0, "depth must be at least 0 (%)").max(100, "depth must be at most 100 (%)");
+
+/** Context lengths in the model's own tokens: a list, or evenly spaced like the original test's linspace. */
+const lengthsSchema = z.union([
+    z.array(positiveInt.describe("context length in tokens, must be positive")).nonempty(),
+    z.object({min: positiveInt, max: positiveInt, count: positiveInt})
+        .refine((range) => range.min <= range.max, "lengths.min must not exceed lengths.max")
+]);
+
+/** Needle depths in percent of the haystack: a list, or `count` points with linear or sigmoid spacing. */
+const depthsSchema = z.union([
+    z.array(depthPercent).nonempty(),
+    z.object({
+        count: positiveInt,
+        spacing: z.enum(["linear", "sigmoid"]).default("linear"),
+        min: depthPercent.default(0),
+        max: depthPercent.default(100)
+    }).refine((range) => range.min <= range.max, "depths.min must not exceed depths.max")
+]);
+
+const haystackSchema = z.discriminatedUnion("type", [
+    z.object({type: z.literal("noise").describe("RULER's repeated 'The grass is green...' text; needs no data")}),
+    z.object({
+        type: z.literal("files"),
+        files: z.array(z.string().min(1)).nonempty()
+            .describe("Text files, absolute, relative to the working directory, or relative to an asset root's datasets/")
+    })
+]);
+
+const valueKind = z.enum(["numbers", "words", "uuids"]);
+const needleSchema = z.discriminatedUnion("type", [
+    z.object({type: z.literal("classic").describe("gkamradt's San Francisco needle; string match wants 'sandwich' and 'Dolores Park'")}),
+    z.object({
+        type: z.literal("kv").describe("RULER needle: 'One of the special magic {values} for {key} is: {value}.'"),
+        keys: valueKind.default("words"),
+        values: valueKind.default("numbers"),
+        distractors: z.number().int().min(0).default(0).describe("Extra needles with other keys (RULER multikey)"),
+        valuesPerKey: positiveInt.default(1).describe("Values hidden for the queried key, all expected (RULER multivalue)")
+    }),
+    z.object({
+        type: z.literal("custom"),
+        needle: z.string().min(1),
+        question: z.string().min(1),
+        answers: z.array(z.string().min(1)).nonempty().describe("Strings the output must contain (string match)"),
+        answer: z.string().min(1).optional().describe("Teacher-forced answer text; default: the answers joined"),
+        answerPrefix: z.string().optional()
+    })
+]);
+
+export const niahConfigSchema = z.object({
+    lengths: lengthsSchema,
+    depths: depthsSchema.default({count: 5, spacing: "linear", min: 0, max: 100}),
+    trialsPerCell: positiveInt.default(1).describe("Trials per (length, depth) cell, each with its own seed and haystack offset"),
+    seed: z.number().int().default(42),
+    haystack: haystackSchema.default({type: "noise"}),
+    needle: needleSchema.default({type: "kv", keys: "words", values: "numbers", distractors: 0, valuesPerKey: 1}),
+    maxNewTokens: positiveInt.default(32).describe("Greedy generation budget; prompt + this fits the cell's length (RULER's rule)"),
+    mainScore: z.enum(["stringMatch", "lift"]).default("stringMatch")
+}).strict();
+
+export type NiahConfig = z.infer<typeof niahConfigSchema>;
+export type NeedleConfig = NiahConfig["needle"];

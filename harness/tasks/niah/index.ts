@@ -1,0 +1,28 @@
+import type {Task} from "../types.js";
+import {aggregateNiah} from "./aggregate.js";
+import {NiahConfig, niahConfigSchema} from "./config.js";
+import {NiahTrialSpec, planNiah} from "./grid.js";
+import {loadHaystackSentences} from "./haystack.js";
+import {createNiahRunner} from "./runner.js";
+import {NIAH_TRIAL_SCORES} from "./scores-schema.js";
+
+const niah: Task<NiahConfig, NiahTrialSpec> = {
+    type: "niah",
+    description: "Needle in a haystack: retrieve a fact hidden at a depth of a long context (gkamradt NIAH / NVIDIA RULER)",
+    configSchema: niahConfigSchema,
+    requires: ["tokenize", "generate", "logprobs"],
+    mainScore: (config) => ({
+        name: config.mainScore,
+        higherIsBetter: true,
+        description: NIAH_TRIAL_SCORES[config.mainScore] + " (mean over trials)"
+    }),
+    plan: planNiah,
+    async validate(config, context) {
+        loadHaystackSentences(config.haystack, context.assetRoots);
+    },
+    contextSize: (_config, trials) => Math.max(...trials.map((trial) => trial.spec.length)),
+    createRunner: createNiahRunner,
+    aggregate: aggregateNiah
+};
+
+export default niah;

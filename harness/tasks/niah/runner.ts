@@ -1,0 +1,136 @@
+import type {ChatPrompt, Session} from "../../providers/types.js";
+import {deriveSeed, SeededRandom} from "../../util/random.js";
+import {SkipTrial} from "../skip.js";
+import type {PlannedTrial, TaskContext, TaskRunner} from "../types.js";
+import type {NiahConfig} from "./config.js";
+import type {NiahTrialSpec} from "./grid.js";
+import {assembleContext, loadHaystackSentences, SizedHaystack, takeSentences} from "./haystack.js";
+import {buildNeedleSet, NeedleSet} from "./needles.js";
+import {stringMatchAll} from "./scoring.js";
+
+/** A (length, trial) group: one haystack and one needle set, shared by every depth. */
+interface Group {
+    haystack: SizedHaystack;
+    needles: NeedleSet;
+    targetTokens: number;
+    baselineLogprob?: number;
+}
+
+const MAX_SIZING_ROUNDS = 24;
+
+/**
+ * Runs NIAH trials on a session. Trials are ordered so consecutive prompts share the longest
+ * possible prefix (node-llama-cpp keeps a sequence's evaluated state up to the first differing
+ * token): per (length, trial) group, the needle-free baseline first, then depths from deepest
+ * to shallowest, each sharing the haystack up to its needle with the one before.
+ */
+export async function createNiahRunner(config: NiahConfig, session: Session, context: TaskContext): Promise<TaskRunner<NiahTrialSpec>> {
+    const {countPromptTokens, countTextTokens, generate, continuationLogprob} = session;
+    if (!countPromptTokens || !countTextTokens || !generate || !continuationLogprob)
+        throw new Error("NIAH needs a session that tokenizes, generates and scores log-probabilities");
+    const sentences = loadHaystackSentences(config.haystack, context.assetRoots);
+    const sentenceTokens = new Map<string, number>();
+    const groups = new Map<string, Promise<Group>>();
+
+    async function tokensOf(list: string[]): Promise<number[]> {
+        const missing = [...new Set(list.filter((s) => !sentenceTokens.has(s)))];
+        if (missing.length > 0) {
+            const counts = await countTextTokens!.call(session, missing.map((s) => ` ${s}`));
+            missing.forEach((s, i) => sentenceTokens.set(s, counts[i]!));
+        }
+        return list.map((s) => sentenceTokens.get(s)!);
+    }
+
+    const promptFor = (group: {haystack: SizedHaystack; needles: NeedleSet}, depth: number, omitQueried = false): ChatPrompt =>
+        group.needles.prompt(assembleContext(group.haystack, group.needles.needles, depth, {omitQueried}));
+
+    /** Finds the most sentences whose prompt (measured exactly) fits the target token count. */
+    async function sizeGroup(spec: NiahTrialSpec): Promise<Group> {
+        const needles = buildNeedleSet(config.needle, spec.groupSeed);
+        const offset = spec.trial === 0 ? 0 : new SeededRandom(deriveSeed(spec.groupSeed, "offset")).int(0, sentences.length - 1);
+        const answerTokens = (await countTextTokens!.call(session, [needles.answer]))[0]!;
+        const targetTokens = spec.length - Math.max(config.maxNewTokens, answerTokens + 1);
+        const measure = async (count: number) => {
+            const picked = takeSentences(sentences, offset, count);
+            const haystack = {sentences: picked, tokens: await tokensOf(picked)};
+            return {haystack, promptTokens: await countPromptTokens!.call(session, promptFor({haystack, needles}, 50))};
+        };
+        const empty = await measure(0);
+        if (empty.promptTokens > targetTokens)
+            throw new SkipTrial(`length ${spec.length} is too short: the prompt without haystack already takes ${empty.promptTokens} tokens (+${spec.length - targetTokens} for the answer)`);
+
+        // Estimate from per-sentence counts, then correct with exact measurements.
+        let count = 0;
+        let estimate = empty.promptTokens;
+        for (; ;) {
+            const [next] = await tokensOf(takeSentences(sentences, offset + count, 1));
+            if (estimate + next! > targetTokens) break;
+            estimate += next!;
+            count++;
+        }
+        let best = empty;
+        let bestCount = 0;
+        for (let round = 0; round < MAX_SIZING_ROUNDS && count > bestCount; round++) {
+            const measured = await measure(count);
+            if (measured.promptTokens <= targetTokens) {
+                best = measured;
+                bestCount = count;
+                count++; // try one more sentence
+            } else {
+                const over = measured.promptTokens - targetTokens;
+                const perSentence = Math.max(1, measured.haystack.tokens.reduce((a, b) => a + b, 0) / count);
+                count = Math.max(bestCount, count - Math.max(1, Math.ceil(over / perSentence)));
+            }
+        }
+        return {haystack: best.haystack, needles, targetTokens};
+    }
+
+    function groupOf(spec: NiahTrialSpec): Promise<Group> {
+        const key = `${spec.length}|${spec.trial}`;
+        let group = groups.get(key);
+        if (!group) groups.set(key, group = sizeGroup(spec));
+        return group;
+    }
+
+    return {
+        order(trials: PlannedTrial<NiahTrialSpec>[]) {
+            return [...trials].sort((a, b) =>
+                a.spec.length - b.spec.length || a.spec.trial - b.spec.trial || b.spec.depth - a.spec.depth);
+        },
+
+        async run(trial: PlannedTrial<NiahTrialSpec>) {
+            const started = performance.now();
+            const group = await groupOf(trial.spec);
+            const baselineStarted = performance.now();
+            group.baselineLogprob ??= (await continuationLogprob!.call(session, promptFor(group, trial.spec.depth, true), group.needles.answer)).logprob;
+            const baselineMs = performance.now() - baselineStarted;
+
+            const prompt = promptFor(group, trial.spec.depth);
+            const generated = await generate!.call(session, prompt, {maxTokens: config.maxNewTokens});
+            const scored = await continuationLogprob!.call(session, prompt, group.needles.answer);
+            return {
+                input: {
+                    needles: group.needles.needles.map((n) => n.text),
+                    expected: group.needles.expected,
+                    answer: group.needles.answer,
+                    haystackSentences: group.haystack.sentences.length,
+                    targetPromptTokens: group.targetTokens
+                },
+                output: {text: generated.text, generatedTokens: generated.generatedTokens},
+                scores: {
+                    stringMatch: stringMatchAll(generated.text, group.needles.expected),
+                    answerLogprob: scored.logprob,
+                    baselineLogprob: group.baselineLogprob,
+                    lift: scored.logprob - group.baselineLogprob
+                },
+                promptTokens: generated.promptTokens,
+                timings: {
+                    totalMs: performance.now() - started,
+                    promptMs: generated.promptMs,
+                    generateMs: generated.generateMs,
+                    baselineMs
+                }
+            };
+        }
+    };
+}
