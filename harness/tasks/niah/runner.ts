@@ -17,6 +17,8 @@ interface Group {
 }
 
 const MAX_SIZING_ROUNDS = 24;
+/** Tokens can merge where a needle meets its neighbours, so a depth's prompt may differ by a token or two from the one measured. */
+const SIZING_MARGIN = 2;
 
 /**
  * Runs NIAH trials on a session. Trials are ordered so consecutive prompts share the longest
@@ -50,13 +52,14 @@ export async function createNiahRunner(config: NiahConfig, session: Session, con
         const offset = spec.trial === 0 ? 0 : new SeededRandom(deriveSeed(spec.groupSeed, "offset")).int(0, sentences.length - 1);
         const answerTokens = (await countTextTokens!.call(session, [needles.answer]))[0]!;
         const targetTokens = spec.length - Math.max(config.maxNewTokens, answerTokens + 1);
+        const fitTokens = targetTokens - SIZING_MARGIN;
         const measure = async (count: number) => {
             const picked = takeSentences(sentences, offset, count);
             const haystack = {sentences: picked, tokens: await tokensOf(picked)};
             return {haystack, promptTokens: await countPromptTokens!.call(session, promptFor({haystack, needles}, 50))};
         };
         const empty = await measure(0);
-        if (empty.promptTokens > targetTokens)
+        if (empty.promptTokens > fitTokens)
             throw new SkipTrial(`length ${spec.length} is too short: the prompt without haystack already takes ${empty.promptTokens} tokens (+${spec.length - targetTokens} for the answer)`);
 
         // Estimate from per-sentence counts, then correct with exact measurements.
@@ -64,23 +67,26 @@ export async function createNiahRunner(config: NiahConfig, session: Session, con
         let estimate = empty.promptTokens;
         for (; ;) {
             const [next] = await tokensOf(takeSentences(sentences, offset + count, 1));
-            if (estimate + next! > targetTokens) break;
+            if (estimate + next! > fitTokens) break;
             estimate += next!;
             count++;
         }
+        count = Math.max(1, count);
+        // Bracketing search on the exact count: the per-sentence estimate is only a starting point
+        // (tokens merge differently inside a text than alone), so step by the measured tokens per sentence.
         let best = empty;
         let bestCount = 0;
-        for (let round = 0; round < MAX_SIZING_ROUNDS && count > bestCount; round++) {
+        let tooMany = Number.POSITIVE_INFINITY;
+        for (let round = 0; round < MAX_SIZING_ROUNDS && count > bestCount && count < tooMany; round++) {
             const measured = await measure(count);
-            if (measured.promptTokens <= targetTokens) {
-                best = measured;
-                bestCount = count;
-                count++; // try one more sentence
-            } else {
-                const over = measured.promptTokens - targetTokens;
-                const perSentence = Math.max(1, measured.haystack.tokens.reduce((a, b) => a + b, 0) / count);
-                count = Math.max(bestCount, count - Math.max(1, Math.ceil(over / perSentence)));
-            }
+            const fits = measured.promptTokens <= fitTokens;
+            if (fits) [best, bestCount] = [measured, count];
+            else tooMany = count;
+            const perSentence = Math.max(0.5, (measured.promptTokens - empty.promptTokens) / count);
+            let next = count + Math.floor((fitTokens - measured.promptTokens) / perSentence);
+            if (fits && next <= count) next = count + 1;
+            if (!fits && next >= count) next = count - 1;
+            count = Math.min(Math.max(next, bestCount + 1), tooMany - 1);
         }
         return {haystack: best.haystack, needles, targetTokens};
     }
