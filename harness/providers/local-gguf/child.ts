@@ -22,11 +22,10 @@ async function run({job}: RunMessage) {
     const loadStarted = performance.now();
     const llama = await getLlama({gpu: false, build: "never", logLevel: LlamaLogLevel.error});
     const model = await llama.loadModel({modelPath: job.modelPath, gpuLayers: 0});
-    const context = await model.createContext({contextSize: job.contextSize, threads: job.threads, sequences: 1});
     const llamaCpp = `${llama.llamaCppRelease.repo}@${llama.llamaCppRelease.release}`;
     await send({type: "loaded", loadMs: performance.now() - loadStarted, llamaCpp});
 
-    const session = new LocalGgufSession(model, context);
+    const session = new LocalGgufSession(model, {contextSize: job.contextSize, threads: job.threads});
     for (const taskJob of job.tasks) {
         const task = tasks.get(taskJob.type)!;
         const config = task.configSchema.parse(taskJob.config);
@@ -67,7 +66,7 @@ async function run({job}: RunMessage) {
             }
         });
     }
-    await context.dispose();
+    await session.dispose();
     await model.dispose();
     await send({type: "done", peakRssBytes: process.resourceUsage().maxRSS * 1024});
 }

@@ -25,16 +25,27 @@ export interface LocalSessionOptions {
 export class LocalGgufSession implements Session {
     readonly capabilities: ReadonlySet<Capability> = new Set(["tokenize", "generate", "logprobs"]);
     readonly promptStyle: "chat-template" | "base";
-    private readonly sequence: LlamaContextSequence;
+    private context?: Promise<{context: LlamaContext; sequence: LlamaContextSequence}>;
+    private openedSequence?: LlamaContextSequence;
     private readonly chatWrapper: ChatWrapper | null;
     private readonly reusePrefix: boolean;
     private readonly stats = {promptTokens: 0, generatedTokens: 0, promptMs: 0, generateMs: 0};
 
-    constructor(private readonly model: LlamaModel, context: LlamaContext, options: LocalSessionOptions = {}) {
-        this.sequence = context.getSequence();
+    constructor(readonly model: LlamaModel, private readonly contextOptions: {contextSize: number; threads: number}, options: LocalSessionOptions = {}) {
         this.reusePrefix = options.reusePrefix ?? true;
         this.chatWrapper = model.fileInfo.metadata.tokenizer?.chat_template != null ? resolveChatWrapper(model) : null;
         this.promptStyle = this.chatWrapper ? "chat-template" : "base";
+    }
+
+    /** The generation context is created on first use: tasks that only embed or tokenize never pay for it. */
+    private async sequence(): Promise<LlamaContextSequence> {
+        this.context ??= this.model.createContext({...this.contextOptions, sequences: 1})
+            .then((context) => ({context, sequence: this.openedSequence = context.getSequence()}));
+        return (await this.context).sequence;
+    }
+
+    async dispose(): Promise<void> {
+        if (this.context) await (await this.context).context.dispose();
     }
 
     /** Prompt tokens, BOS included where the model wants it. */
@@ -68,9 +79,10 @@ export class LocalGgufSession implements Session {
      * whose logits are needed) and returns the tokens still to evaluate.
      */
     private async syncSequence(tokens: Token[], evaluateFrom: number): Promise<Token[]> {
-        const keep = this.reusePrefix ? Math.min(commonPrefixLength(this.sequence.contextTokens, tokens), evaluateFrom) : 0;
-        if (keep < this.sequence.nextTokenIndex)
-            await this.sequence.eraseContextTokenRanges([{start: keep, end: this.sequence.nextTokenIndex}]);
+        const sequence = await this.sequence();
+        const keep = this.reusePrefix ? Math.min(commonPrefixLength(sequence.contextTokens, tokens), evaluateFrom) : 0;
+        if (keep < sequence.nextTokenIndex)
+            await sequence.eraseContextTokenRanges([{start: keep, end: sequence.nextTokenIndex}]);
         return tokens.slice(keep);
     }
 
@@ -80,7 +92,8 @@ export class LocalGgufSession implements Session {
         const started = performance.now();
         let promptDone = started;
         const generated: Token[] = [];
-        for await (const token of this.sequence.evaluate(pending, {temperature: 0})) {
+        const sequence = await this.sequence();
+        for await (const token of sequence.evaluate(pending, {temperature: 0})) {
             if (generated.length === 0) promptDone = performance.now();
             generated.push(token);
             if (generated.length >= maxTokens) break;
@@ -109,7 +122,7 @@ export class LocalGgufSession implements Session {
         const pending = await this.syncSequence(full.slice(0, -1), split - 1);
         const start = full.length - 1 - pending.length;
         const started = performance.now();
-        const outputs = await this.sequence.controlledEvaluate(pending.map((token, i) =>
+        const outputs = await (await this.sequence()).controlledEvaluate(pending.map((token, i) =>
             start + i >= split - 1 ? [token, {generateNext: {probabilities: true}}] : token));
         let logprob = 0;
         for (let position = split - 1; position < full.length - 1; position++) {
@@ -123,6 +136,7 @@ export class LocalGgufSession implements Session {
     }
 
     counters(): SessionCounters {
-        return {...this.stats, evaluatedTokens: this.sequence.tokenMeter.usedInputTokens};
+        // Counted by node-llama-cpp: tokens really fed to llama.cpp, after prefix reuse.
+        return {...this.stats, evaluatedTokens: this.openedSequence?.tokenMeter.usedInputTokens ?? 0};
     }
 }
