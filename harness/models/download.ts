@@ -56,6 +56,9 @@ export async function downloadHfModel(assetRoots: AssetRoots, uri: string, optio
     const downloader = await createModelDownloader({
         modelUri: uri,
         dirPath: hfDir(assetRoots.cacheDir, hf),
+        // Save under the file's own name, where findDownloaded looks (node-llama-cpp's default name,
+        // "hf_<user>_<repo>_<folders>_<file>", would be missed, so every run would ask the Hub again).
+        fileName: hf.filePath ? path.basename(hf.filePath) : undefined,
         showCliProgress: options.progress ?? Boolean(process.stderr.isTTY),
         tokens: process.env.HF_TOKEN ? {huggingFace: process.env.HF_TOKEN} : undefined
     });

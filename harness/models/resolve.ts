@@ -72,6 +72,8 @@ async function pathsOf(ref: ModelRef, options: ResolveOptions): Promise<string[]
     }
     const candidate = existsSync(ref) ? ref : findAsset(assetRoots, "models", ref);
     if (!candidate) {
+        // An absolute path is a file the user named, not an asset: no "models//abs/path" hint.
+        if (path.isAbsolute(ref)) throw new Error(`model path not found: ${ref} (no such file or folder)`);
         throw new Error(`model path not found: ${ref} (looked at ${path.resolve(ref)} and under models/ in ` +
             `${assetRoots.roots.join(", ")}; set SLMBENCH_ASSETS to a folder holding models/${ref})`);
     }

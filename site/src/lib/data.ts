@@ -1,0 +1,138 @@
+// Turns validated result documents into what the pages show: models (one per file or hosted
+// model), tasks, ladders (families). Computed once per build and shared by all pages.
+import {createHash} from "node:crypto";
+import type {ModelInfo} from "../../../harness/results/schema.ts";
+import {loadResults, type LoadedDoc} from "./load.ts";
+
+export interface TaskInfo {
+    id: string;
+    type: string;
+    mainScore: {name: string; higherIsBetter: boolean; description: string};
+}
+
+export interface DocEntry extends LoadedDoc {
+    slug: string;
+    modelKey: string;
+}
+
+export interface ModelEntry {
+    key: string;
+    slug: string;
+    model: ModelInfo;
+    hosted: boolean;
+    /** Newest document per task id: what the leaderboard shows. */
+    latest: Map<string, DocEntry>;
+    /** Every document of this model, newest first. */
+    docs: DocEntry[];
+    generationTps: number | null;
+    peakRssBytes: number | null;
+}
+
+export interface Family {
+    id: string;
+    slug: string;
+    /** Highest precision first. */
+    models: ModelEntry[];
+    reference?: ModelEntry;
+}
+
+export interface SiteData {
+    docs: DocEntry[];
+    models: ModelEntry[];
+    tasks: TaskInfo[];
+    families: Family[];
+    /** True when the documents say they are synthetic (tests, perf runs): the site says so loudly. */
+    synthetic: boolean;
+}
+
+/** Readable and collision-free: a slug of `readable` plus a short hash of `unique`. */
+export function slugify(readable: string, unique = readable): string {
+    const text = readable.toLowerCase().replace(/[^a-z0-9]+/g, "-").slice(0, 80).replace(/^-+|-+$/g, "");
+    const hash = createHash("sha1").update(unique).digest("hex").slice(0, 8);
+    return text ? `${text}-${hash}` : hash;
+}
+
+/** Identity of a model row: same id with different bytes (a re-quantized file) is a different row. */
+function modelKey(model: ModelInfo): string {
+    return `${model.id}@${model.sha256}`;
+}
+
+function mean(values: (number | null | undefined)[]): number | null {
+    const ok = values.filter((v): v is number => typeof v === "number" && Number.isFinite(v));
+    return ok.length ? ok.reduce((a, b) => a + b, 0) / ok.length : null;
+}
+
+function build(loaded: LoadedDoc[]): SiteData {
+    const docs: DocEntry[] = loaded
+        .map((d) => ({
+            ...d,
+            slug: slugify(`${d.doc.model.fileName} ${d.doc.task.id} ${d.doc.runId.slice(0, 8)}`, d.file),
+            modelKey: modelKey(d.doc.model)
+        }))
+        .sort((a, b) => b.doc.createdAt.localeCompare(a.doc.createdAt));
+
+    const models = new Map<string, ModelEntry>();
+    const tasks = new Map<string, TaskInfo>();
+    for (const entry of docs) {
+        const {model, task} = entry.doc;
+        let row = models.get(entry.modelKey);
+        if (!row) {
+            row = {
+                key: entry.modelKey, slug: slugify(model.fileName, entry.modelKey), model,
+                hosted: !model.provider.startsWith("local"), latest: new Map(), docs: [],
+                generationTps: null, peakRssBytes: null
+            };
+            models.set(entry.modelKey, row);
+        }
+        row.docs.push(entry);
+        // docs are newest first, so the first one seen per task wins.
+        if (!row.latest.has(task.id)) row.latest.set(task.id, entry);
+        if (!tasks.has(task.id)) tasks.set(task.id, {id: task.id, type: task.type, mainScore: task.mainScore});
+    }
+    for (const row of models.values()) {
+        const perf = [...row.latest.values()].map((d) => d.doc.performance);
+        row.generationTps = mean(perf.map((p) => p?.generationTokensPerSecond));
+        const rss = perf.map((p) => p?.peakRssBytes).filter((v): v is number => typeof v === "number");
+        row.peakRssBytes = rss.length ? Math.max(...rss) : null;
+    }
+
+    const byFamily = new Map<string, ModelEntry[]>();
+    for (const row of models.values()) {
+        const list = byFamily.get(row.model.ladder.id) ?? [];
+        list.push(row);
+        byFamily.set(row.model.ladder.id, list);
+    }
+    const families = [...byFamily].map(([id, list]): Family => {
+        list.sort((a, b) => b.model.bitsPerWeight - a.model.bitsPerWeight);
+        const reference = list.find((m) => m.model.ladder.isReference) ?? list.find((m) => m.model.fileName === m.model.ladder.referenceFile);
+        return {id, slug: slugify(id), models: list, reference};
+    }).sort((a, b) => a.id.localeCompare(b.id));
+
+    return {
+        docs,
+        models: [...models.values()].sort((a, b) => a.model.id.localeCompare(b.model.id)),
+        tasks: [...tasks.values()].sort((a, b) => a.id.localeCompare(b.id)),
+        families,
+        synthetic: docs.some((d) => /synthetic/i.test(d.doc.suite.name))
+    };
+}
+
+let cached: {source: LoadedDoc[]; data: SiteData} | undefined;
+
+export function siteData(): SiteData {
+    const source = loadResults();
+    if (cached?.source !== source) cached = {source, data: build(source)};
+    return cached.data;
+}
+
+/** A score's confidence interval, from the `{name}Ci: [lo, hi]` convention; null when absent or malformed. */
+export function ciOf(block: unknown, name: string): [number, number] | null {
+    const ci = (block as Record<string, unknown> | null | undefined)?.[`${name}Ci`];
+    return Array.isArray(ci) && ci.length === 2 && ci.every((v) => typeof v === "number" && Number.isFinite(v))
+        ? [ci[0], ci[1]] : null;
+}
+
+/** Memory a model needs: measured peak RSS when present, otherwise the file size. */
+export function memoryOf(row: ModelEntry): {bytes: number; source: "peak RSS" | "file size"} {
+    return row.peakRssBytes !== null ? {bytes: row.peakRssBytes, source: "peak RSS"} : {bytes: row.model.bytes, source: "file size"};
+}

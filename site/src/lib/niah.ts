@@ -1,0 +1,74 @@
+// NIAH views: length x depth grids for a model's scores and their difference from the
+// ladder's reference file on the same task id.
+import type {NiahScores} from "../../../harness/tasks/niah/scores-schema.ts";
+import type {HeatmapCell, HeatmapSpec} from "./charts.ts";
+
+export type NiahMetric = "stringMatch" | "lift";
+type Cell = NiahScores["cells"][number];
+
+export const METRICS: Record<NiahMetric, {label: string; scale: "seq" | "div"}> = {
+    stringMatch: {label: "string match (0-100)", scale: "seq"},
+    lift: {label: "lift (nats)", scale: "div"}
+};
+
+const key = (c: {length: number; depth: number}) => `${c.length}|${c.depth}`;
+
+export function axes(...blocks: (NiahScores | undefined)[]): {lengths: number[]; depths: number[]} {
+    const cells = blocks.flatMap((b) => b?.cells ?? []);
+    return {
+        lengths: [...new Set(cells.map((c) => c.length))].sort((a, b) => a - b),
+        depths: [...new Set(cells.map((c) => c.depth))].sort((a, b) => a - b)
+    };
+}
+
+/** Why a cell has no value, or undefined when it has one. */
+export function cellNote(cell: Cell | undefined, metric: NiahMetric): string | undefined {
+    if (!cell) return "no data";
+    if (cell.trials === 0 && cell.skipped > 0) return "skipped";
+    if (cell.trials === 0 && cell.errors > 0) return "error";
+    return cell[metric] === null ? "n/a" : undefined;
+}
+
+export function cellIndex(scores: NiahScores | undefined): Map<string, Cell> {
+    return new Map((scores?.cells ?? []).map((c) => [key(c), c]));
+}
+
+export function lookup(index: Map<string, Cell>, length: number, depth: number): Cell | undefined {
+    return index.get(key({length, depth}));
+}
+
+/** The difference model - reference per cell; null where either side has no value. */
+export function cellDelta(cell: Cell | undefined, ref: Cell | undefined, metric: NiahMetric): number | null {
+    const a = cell?.[metric];
+    const b = ref?.[metric];
+    return typeof a === "number" && typeof b === "number" ? a - b : null;
+}
+
+function spec(label: string, scale: "seq" | "div", lengths: number[], depths: number[], value: (l: number, d: number) => {v: number | null; note?: string}, fixed?: [number, number]): HeatmapSpec {
+    const cells: HeatmapCell[] = lengths.flatMap((l) => depths.map((d) => ({x: String(l), y: String(d), ...value(l, d)})));
+    const values = cells.map((c) => c.v).filter((v): v is number => v !== null);
+    const [min, max] = fixed ?? [Math.min(0, ...values), Math.max(0, ...values)];
+    return {xLabel: "context length (tokens)", yLabel: "needle depth (%)", xs: lengths.map(String), ys: depths.map(String), cells, scale, min, max, label};
+}
+
+export function metricHeatmap(scores: NiahScores, metric: NiahMetric): HeatmapSpec {
+    const {lengths, depths} = axes(scores);
+    const index = cellIndex(scores);
+    return spec(METRICS[metric].label, METRICS[metric].scale, lengths, depths, (l, d) => {
+        const cell = lookup(index, l, d);
+        const note = cellNote(cell, metric);
+        return note ? {v: null, note} : {v: cell![metric]};
+    }, metric === "stringMatch" ? [0, 100] : undefined);
+}
+
+export function deltaHeatmap(scores: NiahScores, reference: NiahScores, metric: NiahMetric): HeatmapSpec {
+    const {lengths, depths} = axes(scores, reference);
+    const mine = cellIndex(scores);
+    const theirs = cellIndex(reference);
+    return spec(`${METRICS[metric].label}, minus reference`, "div", lengths, depths, (l, d) => {
+        const a = lookup(mine, l, d);
+        const b = lookup(theirs, l, d);
+        const note = cellNote(a, metric) ?? (cellNote(b, metric) ? `ref ${cellNote(b, metric)}` : undefined);
+        return note ? {v: null, note} : {v: cellDelta(a, b, metric)};
+    });
+}

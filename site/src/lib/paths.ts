@@ -1,0 +1,17 @@
+// Every internal link goes through here so the site works under any base path (SLMBENCH_SITE_BASE).
+
+export function href(path = ""): string {
+    // Set (normalized to /x/) by astro.config.mjs; links are rendered at build time, in Node.
+    const base = process.env.SLMBENCH_SITE_BASE || "/";
+    return base + path.replace(/^\//, "");
+}
+
+export const pages = {
+    home: () => href(""),
+    tradeoff: () => href("tradeoff/"),
+    ladder: (slug: string) => href(`ladders/${slug}/`),
+    model: (slug: string) => href(`models/${slug}/`),
+    niah: (slug: string) => href(`niah/${slug}/`),
+    run: (slug: string) => href(`runs/${slug}/`),
+    raw: (file: string) => href(`raw/${file.split("/").map(encodeURIComponent).join("/")}`)
+};

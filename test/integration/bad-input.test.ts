@@ -1,0 +1,264 @@
+// Bad inputs: each gets a clear error naming the file, field or model; the run goes on with the
+// rest; result documents already written stay on disk. Model work uses the real tiny GGUF files
+// of ../shared/assets (never copied into the repo: broken variants are made under os.tmpdir()).
+import {spawn} from "node:child_process";
+import {copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import {fileURLToPath} from "node:url";
+import {afterAll, describe, expect, it} from "vitest";
+import {resolveAssetRoots} from "../../harness/assets/roots.js";
+import {loadSuiteFile, parseSuite, SuiteError} from "../../harness/config/suite.js";
+import {resolveModels} from "../../harness/models/resolve.js";
+import {readResultDocument} from "../../harness/results/write.js";
+import {runSuite} from "../../harness/run/run-suite.js";
+
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const SHARED_ASSETS = path.resolve(REPO, "../shared/assets");
+const STORIES_F32 = path.join(SHARED_ASSETS, "models/stories260K/stories260K-F32.gguf");
+const STORIES_Q8 = path.join(SHARED_ASSETS, "models/stories260K/stories260K-Q8_0.gguf");
+const TINYSTORIES_F32 = path.join(SHARED_ASSETS, "models/tinystories-656k/TinyStories-656K-F32.gguf");
+const TINYSTORIES_Q8 = path.join(SHARED_ASSETS, "models/tinystories-656k/TinyStories-656K-Q8_0.gguf");
+
+/** Tiny NIAH: one length, two depths, four generated tokens. */
+const tinyNiah = (id: string, haystack: unknown = {type: "noise"}) =>
+    ({type: "niah", id, lengths: [256], depths: [0, 100], maxNewTokens: 4, haystack, mainScore: "lift"});
+
+const madeDirs: string[] = [];
+function tempDir(label: string): string {
+    const dir = mkdtempSync(path.join(os.tmpdir(), `slmbench-bad-input-${label}-`));
+    madeDirs.push(dir);
+    return dir;
+}
+afterAll(() => {
+    for (const dir of madeDirs) rmSync(dir, {recursive: true, force: true});
+});
+
+/** Roots of an empty project: ../shared/assets and a private sha256 cache, nothing from the user's machine. */
+function assetRoots() {
+    return resolveAssetRoots({projectDir: tempDir("project"), env: {SLMBENCH_ASSETS: SHARED_ASSETS, SLMBENCH_CACHE: tempDir("cache")}});
+}
+
+/** Runs the CLI as `npx tsx harness/cli.ts` would. */
+function runCli(args: string[]): Promise<{code: number | null; stdout: string; stderr: string}> {
+    const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^(VITEST.*|NODE_ENV)$/.test(key)));
+    return new Promise((resolve, reject) => {
+        const child = spawn(path.join(REPO, "node_modules/.bin/tsx"), ["harness/cli.ts", ...args], {
+            cwd: REPO,
+            env: {...env, SLMBENCH_ASSETS: "../shared/assets", SLMBENCH_CACHE: tempDir("cli-cache")},
+            stdio: ["ignore", "pipe", "pipe"]
+        });
+        let stdout = "";
+        let stderr = "";
+        child.stdout.on("data", (chunk) => (stdout += chunk));
+        child.stderr.on("data", (chunk) => (stderr += chunk));
+        const timer = setTimeout(() => child.kill("SIGKILL"), 100_000);
+        child.on("error", reject);
+        child.on("close", (code) => {
+            clearTimeout(timer);
+            resolve({code, stdout, stderr});
+        });
+    });
+}
+
+describe("bad model files", () => {
+    it("a missing path, a non-GGUF file and truncated GGUFs are named in errors; the good model still runs", async () => {
+        const dir = tempDir("models");
+        const missing = path.join(dir, "does-not-exist.gguf");
+        const notGguf = path.join(dir, "notes.gguf");
+        writeFileSync(notGguf, "These are notes, not a model.\n");
+        const bytes = readFileSync(STORIES_F32);
+        const truncated = path.join(dir, "stories260K-F32-first-half.gguf");
+        writeFileSync(truncated, bytes.subarray(0, bytes.length / 2));
+        const headerOnly = path.join(dir, "stories260K-F32-first-300-bytes.gguf");
+        writeFileSync(headerOnly, bytes.subarray(0, 300));
+
+        const suite = await parseSuite({
+            name: "bad-models",
+            models: [missing, notGguf, truncated, headerOnly, "no-such-asset", STORIES_Q8],
+            tasks: [tinyNiah("niah-tiny")]
+        }, "inline suite");
+        const outDir = tempDir("out");
+        const report = await runSuite(suite, {outDir, assetRoots: assetRoots(), quiet: true});
+
+        expect(report.failures).toHaveLength(5);
+        const failureFor = (name: string) => report.failures.find((failure) => failure.includes(name)) ?? `(no failure names ${name})`;
+        expect(failureFor(missing)).toContain(`model path not found: ${missing}`);
+        expect(failureFor(notGguf)).toMatch(/not a readable GGUF file \(Invalid GGUF magic/);
+        expect(failureFor(truncated)).toContain(`${truncated}: truncated GGUF file: tensor data needs ${bytes.length} bytes, the file has ${bytes.length / 2}`);
+        expect(failureFor(headerOnly)).toContain(`${headerOnly}: truncated GGUF file`);
+        expect(failureFor("no-such-asset")).toMatch(/model path not found: no-such-asset .*SLMBENCH_ASSETS/);
+        // An absolute path gets no "put it under models/" hint meant for asset names.
+        expect(failureFor(missing)).not.toContain("models//");
+
+        expect(report.complete).toBe(false);
+        expect(report.documents.map((doc) => doc.model.fileName)).toEqual(["stories260K-Q8_0.gguf"]);
+        expect(report.documents[0]!.counts).toEqual({planned: 2, ok: 2, error: 0, skipped: 0});
+        expect(report.documentFiles).toHaveLength(1);
+        expect((await readResultDocument(report.documentFiles[0]!)).counts.ok).toBe(2);
+    });
+
+    it("every cell beyond the model's context is a warning with skipped trials, not a crash", async () => {
+        const suite = await parseSuite({
+            name: "too-long",
+            models: [TINYSTORIES_F32], // training context 512 tokens
+            tasks: [{...tinyNiah("niah-long"), lengths: [4096]}]
+        }, "inline suite");
+        const report = await runSuite(suite, {outDir: tempDir("out"), assetRoots: assetRoots(), quiet: true});
+
+        expect(report.failures).toEqual([]);
+        expect(report.complete).toBe(true); // skipped cells are not failures
+        expect(report.documents).toHaveLength(1);
+        const document = await readResultDocument(report.documentFiles[0]!);
+        expect(document.model.contextLength).toBe(512);
+        expect(document.warnings).toHaveLength(1);
+        expect(document.warnings[0]).toContain("every cell of niah-long was skipped");
+        expect(document.warnings[0]).toContain("length 4096 exceeds the model's training context (512 tokens)");
+        expect(document.counts).toEqual({planned: 2, ok: 0, error: 0, skipped: 2});
+        for (const trial of document.trials) {
+            expect(trial.status).toBe("skipped");
+            expect(trial.skipReason).toBe("length 4096 exceeds the model's training context (512 tokens)");
+        }
+        expect(document.scores.main).toBeNull();
+        expect(document.modelError).toBeUndefined();
+        expect(document.env.llamaCpp).toBe("not loaded in this run"); // nothing to run: no model process started
+    });
+});
+
+describe("invalid suites", () => {
+    const badSuite = {
+        name: "invalid",
+        models: ["stories260K/stories260K-Q8_0.gguf"],
+        tasks: [
+            {type: "niah", id: "negative-length", lengths: [-256]},
+            {type: "niah", id: "deep-needle", lengths: [256], depths: [0, 150]},
+            {type: "no-such-task"}
+        ]
+    };
+
+    it("lists each problem with its field path", async () => {
+        const file = path.join(tempDir("suite"), "invalid.json");
+        writeFileSync(file, JSON.stringify(badSuite));
+        const error = await loadSuiteFile(file).then(() => undefined, (e: unknown) => e);
+        expect(error).toBeInstanceOf(SuiteError);
+        const {issues, message} = error as SuiteError;
+        expect(message).toContain(`invalid suite ${file}`);
+        expect(issues).toHaveLength(3);
+        expect(issues[0]).toMatch(/^tasks\[0\]\.lengths\[0\]: /);
+        expect(issues[1]).toBe("tasks[1].depths[1]: depth must be at most 100 (%)");
+        expect(issues[2]).toMatch(/^tasks\[2\]\.type: unknown task "no-such-task" \(known: .*niah/);
+
+        const missingFile = path.join(tempDir("suite"), "missing.json");
+        await expect(loadSuiteFile(missingFile)).rejects.toThrow(`invalid suite ${missingFile}:\n  - file not found`);
+        const brokenJson = path.join(tempDir("suite"), "broken.json");
+        writeFileSync(brokenJson, "{\"name\": ");
+        await expect(loadSuiteFile(brokenJson)).rejects.toThrow(/not valid JSON/);
+    });
+
+    it("makes the CLI exit 2 before running anything", async () => {
+        const dir = tempDir("suite");
+        const file = path.join(dir, "invalid.json");
+        writeFileSync(file, JSON.stringify(badSuite));
+        const outDir = path.join(dir, "out");
+        const cli = await runCli(["--suite", file, "--out", outDir, "--quiet"]);
+        expect(cli.code, cli.stderr).toBe(2);
+        expect(cli.stderr).toContain(`invalid suite ${file}`);
+        expect(cli.stderr).toContain("tasks[0].lengths[0]");
+        expect(cli.stderr).toContain("tasks[1].depths[1]: depth must be at most 100 (%)");
+        expect(cli.stderr).toContain("tasks[2].type: unknown task \"no-such-task\"");
+        expect(existsSync(outDir)).toBe(false);
+    });
+});
+
+describe("bad haystack files", () => {
+    it("missing, empty and untokenizable haystacks fail only their own task or model; the rest runs and is kept", async () => {
+        const dir = tempDir("haystack");
+        const missing = path.join(dir, "no-such-haystack.txt");
+        const empty = path.join(dir, "empty-haystack.txt");
+        writeFileSync(empty, "  \n\n");
+        // '#' and '(' are outside TinyStories-656K's vocabulary: its tokenizer aborts the process (MANIFEST.md).
+        const unsafe = path.join(dir, "unsafe-haystack.txt");
+        writeFileSync(unsafe, "Item #1 is (almost) ready. The grass is green. The sky is blue. Room #2 is open.\n");
+        const suite = await parseSuite({
+            name: "bad-haystacks",
+            models: [STORIES_Q8, TINYSTORIES_Q8],
+            tasks: [
+                tinyNiah("hay-missing", {type: "files", files: [missing]}),
+                tinyNiah("hay-empty", {type: "files", files: [empty]}),
+                tinyNiah("noise"),
+                tinyNiah("hay-unsafe", {type: "files", files: [unsafe]})
+            ]
+        }, "inline suite");
+        const report = await runSuite(suite, {outDir: tempDir("out"), assetRoots: assetRoots(), quiet: true});
+
+        // Tasks whose file is missing or empty never start; the error names the file.
+        expect(report.failures[0]).toMatch(new RegExp(`^task hay-missing: haystack file not found: ${missing}`));
+        expect(report.failures[1]).toBe(`task hay-empty: haystack file is empty: ${empty}`);
+        expect(report.documents.some((doc) => doc.task.id.startsWith("hay-missing") || doc.task.id === "hay-empty")).toBe(false);
+        expect(report.complete).toBe(false);
+
+        const doc = (model: string, task: string) => {
+            const found = report.documents.find((d) => d.model.fileName === model && d.task.id === task);
+            if (!found) throw new Error(`no result for ${model} ${task}`);
+            return found;
+        };
+        // stories260K (byte-fallback tokenizer) runs both tasks; its documents are written before the next model starts.
+        expect(doc("stories260K-Q8_0.gguf", "noise").counts).toEqual({planned: 2, ok: 2, error: 0, skipped: 0});
+        expect(doc("stories260K-Q8_0.gguf", "hay-unsafe").counts).toEqual({planned: 2, ok: 2, error: 0, skipped: 0});
+
+        // TinyStories-656K: the noise trials finished before its process aborted on the unsafe haystack.
+        expect(doc("TinyStories-656K-Q8_0.gguf", "noise").counts).toEqual({planned: 2, ok: 2, error: 0, skipped: 0});
+        const aborted = doc("TinyStories-656K-Q8_0.gguf", "hay-unsafe");
+        expect(aborted.counts).toMatchObject({planned: 2, ok: 0, error: 2});
+        expect(aborted.modelError?.message).toMatch(/during trial \S+ \(hay-unsafe\)/);
+        expect(aborted.modelError?.trialId).toBeTruthy();
+        expect(aborted.modelError?.signal).toBe("SIGABRT");
+        expect(aborted.trials.map((t) => t.error?.kind).sort()).toEqual(["model-process-aborted", "not-run"]);
+        expect(report.failures.some((f) => f.startsWith("model ") && f.includes("TinyStories-656K-Q8_0.gguf"))).toBe(true);
+
+        // Every document reported is on disk.
+        expect(report.documentFiles).toHaveLength(4);
+        for (const file of report.documentFiles) await readResultDocument(file);
+    });
+});
+
+describe("re-running after a failure", () => {
+    it("keeps the result documents of the earlier run on disk, and resumes from its journal", async () => {
+        const dir = tempDir("rerun");
+        const modelFile = path.join(dir, "stories260K-Q8_0.gguf");
+        copyFileSync(STORIES_Q8, modelFile);
+        const suite = await parseSuite({name: "rerun", models: [modelFile], tasks: [tinyNiah("niah-tiny")]}, "inline suite");
+        const outDir = path.join(dir, "out");
+        const roots = assetRoots();
+
+        const first = await runSuite(suite, {outDir, assetRoots: roots, quiet: true});
+        expect(first.failures).toEqual([]);
+        expect(first.documentFiles).toHaveLength(1);
+        const documentFile = first.documentFiles[0]!;
+        const written = readFileSync(documentFile, "utf8");
+        expect(first.documents[0]!.counts.ok).toBe(2);
+
+        // The model file breaks (cut in half): the second run fails on it and leaves the earlier document alone.
+        const bytes = readFileSync(STORIES_Q8);
+        writeFileSync(modelFile, bytes.subarray(0, bytes.length / 2));
+        const second = await runSuite(suite, {outDir, assetRoots: roots, quiet: true});
+        expect(second.runDir).toBe(first.runDir);
+        expect(second.complete).toBe(false);
+        expect(second.failures).toHaveLength(1);
+        expect(second.failures[0]).toContain(`${modelFile}: truncated GGUF file`);
+        expect(second.documents).toEqual([]);
+        expect(readFileSync(documentFile, "utf8")).toBe(written);
+
+        // Fixed again: the trials come from the journal (no model process), the document is whole.
+        copyFileSync(STORIES_Q8, modelFile);
+        const third = await runSuite(suite, {outDir, assetRoots: roots, quiet: true});
+        expect(third.failures).toEqual([]);
+        expect(third.complete).toBe(true);
+        expect(third.documentFiles).toEqual([documentFile]);
+        const resumed = await readResultDocument(documentFile);
+        expect(resumed.trials).toEqual(first.documents[0]!.trials);
+        expect(resumed.performance).toBeUndefined();
+        expect(resumed.env.llamaCpp).toBe("not loaded in this run");
+    });
+});
+
