@@ -75,11 +75,13 @@ function issuesOf(error: z.ZodError, prefix: PropertyKey[] = []): string[] {
 /** Validates a suite object (from any source) into a Suite; every problem is listed with its field path. */
 export async function parseSuite(raw: unknown, source: string): Promise<Suite> {
     const parsed = suiteFileSchema.safeParse(raw);
-    if (!parsed.success) throw new SuiteError(source, issuesOf(parsed.error));
+    const issues = parsed.success ? [] : issuesOf(parsed.error);
+    // Task entries are checked even when other fields fail, so one pass reports every problem.
+    const entries = (raw as {tasks?: unknown} | null)?.tasks;
     const tasks = await loadTasks();
-    const issues: string[] = [];
     const instances: TaskInstance[] = [];
-    parsed.data.tasks.forEach((entry, index) => {
+    (Array.isArray(entries) ? entries : []).forEach((entry, index) => {
+        if (!taskEntrySchema.safeParse(entry).success) return; // already reported by the suite schema
         const {type, id, ...options} = entry as {type: string; id?: string} & Record<string, unknown>;
         const task = tasks.get(type);
         if (!task) {
@@ -96,7 +98,7 @@ export async function parseSuite(raw: unknown, source: string): Promise<Suite> {
             issues.push(`tasks[${index}].id: duplicate task id "${instanceId}" (give each entry of the same type an id)`);
         instances.push({id: instanceId, type, config: config.data as Record<string, unknown>, configHash: shortHash({type, config: config.data})});
     });
-    if (issues.length > 0) throw new SuiteError(source, issues);
+    if (issues.length > 0 || !parsed.success) throw new SuiteError(source, issues);
     const models = parsed.data.models as ModelRef[];
     return {
         name: parsed.data.name,

@@ -7,11 +7,13 @@ import type {AssetRoots} from "../assets/roots.js";
 export interface HfUri {
     uri: string;
     repo: string;
+    branch: string;
     filePath?: string;
     quant?: string;
 }
 
 export function parseHfUri(uri: string): HfUri {
+    const branch = uri.match(/#(.+)$/)?.[1] ?? "main";
     const body = uri.replace(/^hf:/, "").replace(/#.*$/, "");
     const [withoutQuant, quant] = body.split(":");
     const parts = withoutQuant!.split("/");
@@ -20,14 +22,16 @@ export function parseHfUri(uri: string): HfUri {
     return {
         uri,
         repo: parts.slice(0, 2).join("/"),
+        branch,
         filePath: parts.length > 2 ? parts.slice(2).join("/") : undefined,
         quant
     };
 }
 
-/** Where a download of this URI lands inside an asset root. */
+/** Where a download of this URI lands inside an asset root: repo, branch and folders kept, so two URIs never share a file. */
 function hfDir(root: string, hf: HfUri) {
-    return path.join(root, "models", "hf", ...hf.repo.split("/"));
+    const folders = hf.filePath ? path.posix.dirname(hf.filePath).split("/").filter((part) => part !== ".") : [];
+    return path.join(root, "models", "hf", ...hf.repo.split("/"), hf.branch, ...folders);
 }
 
 /** A copy of the URI's file already present in any asset root (or the cache), without touching the network. */

@@ -210,7 +210,7 @@ function buildDocument(suite: Suite, runId: string, model: ModelInfo, plan: Inst
         env: describeEnv(threads, outcome?.llamaCpp ?? "not loaded in this run"),
         scores: plan.task.aggregate(plan.instance.config, trials),
         counts: {planned: plan.planned.length, ok: count("ok"), error: count("error"), skipped: count("skipped")},
-        modelError: outcome && !outcome.ok ? {
+        modelError: outcome && !outcome.ok && trials.some((r) => r.error?.kind === "model-process-aborted" || r.error?.kind === "not-run") ? {
             message: outcome.error.message,
             trialId: outcome.error.trialId,
             exitCode: outcome.error.exitCode,

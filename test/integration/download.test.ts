@@ -221,7 +221,7 @@ describe("hf: model downloads from a fake Hugging Face Hub", () => {
         expect(first.unresolved).toEqual([]);
         expect(first.models).toHaveLength(1);
         const model = first.models[0]!;
-        const expectedPath = path.join(cacheDir, "models", "hf", "ggml-org", "models", "stories260K.gguf");
+        const expectedPath = path.join(cacheDir, "models", "hf", "ggml-org", "models", "main", "tinyllamas", "stories260K.gguf");
         expect(model.path).toBe(expectedPath);
         expect(model.source).toBe(URI);
         expect(statSync(expectedPath).size).toBe(SERVED_BYTES);
@@ -314,7 +314,7 @@ describe("hf: model downloads from a fake Hugging Face Hub", () => {
         expect(hub.hits.some((hit) => hit.path === RESOLVE_PATH)).toBe(true);
         expect(report.documents).toHaveLength(1);
         const document = report.documents[0]!;
-        expect(document.model.path).toBe(path.join(cacheDir, "models", "hf", "ggml-org", "models", "stories260K.gguf"));
+        expect(document.model.path).toBe(path.join(cacheDir, "models", "hf", "ggml-org", "models", "main", "tinyllamas", "stories260K.gguf"));
         expect(document.model.sha256).toBe(SERVED_SHA256);
         expect(document.model.source).toBe(`stories260K (or ${URI})`);
         expect(document.counts).toEqual({planned: 2, ok: 2, error: 0, skipped: 0});

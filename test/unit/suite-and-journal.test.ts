@@ -77,3 +77,14 @@ describe("result schema", () => {
         expect(result.error!.issues.map((i) => i.path.join("."))).toContain("schemaVersion");
     });
 });
+
+describe("suite validation reports everything at once", () => {
+    it("lists model and task problems together, with precise paths for list-or-range fields", async () => {
+        const issues = await suiteIssues({name: "t", models: [""], tasks: [{type: "niah", lengths: [256.5]}, {type: "niah", id: "b", lengths: {min: 1, max: 2}}]});
+        expect(issues).toEqual([
+            "models[0]: model reference must not be empty",
+            expect.stringMatching(/^tasks\[0\]\.lengths\[0\]: .*expected int/),
+            expect.stringMatching(/^tasks\[1\]\.lengths\.count: /)
+        ]);
+    });
+});

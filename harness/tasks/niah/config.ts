@@ -1,25 +1,42 @@
 import {z} from "zod";
 
 const positiveInt = z.number().int().positive();
+
+/**
+ * A field given either as a list or as a range object. Picks the schema by the value's shape, so
+ * errors name the element and the reason (a plain union reports only "Invalid input").
+ */
+function listOrRange<L extends z.ZodTypeAny, R extends z.ZodTypeAny>(list: L, range: R, what: string) {
+    return z.unknown().transform((value, ctx): z.output<L> | z.output<R> => {
+        if (!Array.isArray(value) && (typeof value !== "object" || value === null)) {
+            ctx.addIssue({code: "custom", message: `expected a list of ${what} or a range object`});
+            return z.NEVER;
+        }
+        const parsed = (Array.isArray(value) ? list : range).safeParse(value);
+        if (parsed.success) return parsed.data;
+        for (const issue of parsed.error.issues) ctx.addIssue({code: "custom", message: issue.message, path: issue.path as (string | number)[]});
+        return z.NEVER;
+    });
+}
 const depthPercent = z.number().min(0, "depth must be at least 0 (%)").max(100, "depth must be at most 100 (%)");
 
 /** Context lengths in the model's own tokens: a list, or evenly spaced like the original test's linspace. */
-const lengthsSchema = z.union([
+const lengthsSchema = listOrRange(
     z.array(positiveInt.describe("context length in tokens, must be positive")).nonempty(),
-    z.object({min: positiveInt, max: positiveInt, count: positiveInt})
-        .refine((range) => range.min <= range.max, "lengths.min must not exceed lengths.max")
-]);
+    z.object({min: positiveInt, max: positiveInt, count: positiveInt}).strict()
+        .refine((range) => range.min <= range.max, "lengths.min must not exceed lengths.max"),
+    "context lengths");
 
 /** Needle depths in percent of the haystack: a list, or `count` points with linear or sigmoid spacing. */
-const depthsSchema = z.union([
+const depthsSchema = listOrRange(
     z.array(depthPercent).nonempty(),
     z.object({
         count: positiveInt,
         spacing: z.enum(["linear", "sigmoid"]).default("linear"),
         min: depthPercent.default(0),
         max: depthPercent.default(100)
-    }).refine((range) => range.min <= range.max, "depths.min must not exceed depths.max")
-]);
+    }).strict().refine((range) => range.min <= range.max, "depths.min must not exceed depths.max"),
+    "depth percents");
 
 const haystackSchema = z.discriminatedUnion("type", [
     z.object({type: z.literal("noise").describe("RULER's repeated 'The grass is green...' text; needs no data")}),
