@@ -7,7 +7,7 @@ import {resolveAssetRoots} from "../../harness/assets/roots.js";
 export const PROJECT_DIR = fileURLToPath(new URL("../../", import.meta.url));
 
 /** The shared asset root tests run against (SLMBENCH_ASSETS, else ../shared/assets beside the project). */
-export const SHARED_ASSETS = (process.env.SLMBENCH_ASSETS?.split(":")[0]) || path.resolve(PROJECT_DIR, "../shared/assets");
+export const SHARED_ASSETS = path.resolve(PROJECT_DIR, process.env.SLMBENCH_ASSETS?.split(":")[0] || "../shared/assets");
 if (!existsSync(path.join(SHARED_ASSETS, "models")))
     throw new Error(`tests need the tiny models: no models/ folder in ${SHARED_ASSETS} (set SLMBENCH_ASSETS)`);
 
