@@ -62,6 +62,14 @@ describe("needles", () => {
         expect(a.prompt("CTX").answerPrefix).toMatch(/ mentioned in the provided text is$/);
     });
 
+    it("custom needles come from the suite: needle, question, expected strings, teacher-forced answer", () => {
+        const set = buildNeedleSet({type: "custom", needle: "The vault code is 4711.", question: "What is the vault code?", answers: ["4711"]}, 1);
+        expect(set.needles).toEqual([{text: "The vault code is 4711.", queried: true}]);
+        expect(set.expected).toEqual(["4711"]);
+        expect(set.answer).toBe(" 4711");
+        expect(set.prompt("CTX")).toEqual({user: "CTX\n\nWhat is the vault code?", answerPrefix: "Answer:"});
+    });
+
     it("multivalue kv needles expect every value, plural template", () => {
         const set = buildNeedleSet({type: "kv", keys: "uuids", values: "uuids", distractors: 0, valuesPerKey: 3}, 3);
         expect(set.expected).toHaveLength(3);

@@ -1,6 +1,7 @@
 import type {ChatHistoryItem, ChatWrapper, LlamaContext, LlamaContextSequence, LlamaModel, Token} from "node-llama-cpp";
 import {LlamaText, resolveChatWrapper} from "node-llama-cpp";
 import type {Capability, ChatPrompt, GenerateResult, LogprobResult, Session, SessionCounters} from "../types.js";
+import {LocalEmbedder} from "./embedding.js";
 
 function commonPrefixLength(a: readonly Token[], b: readonly Token[]): number {
     const limit = Math.min(a.length, b.length);
@@ -15,6 +16,11 @@ export interface LocalSessionOptions {
      * prompt (KV-cache prefix reuse). Default true; false evaluates every prompt from scratch.
      */
     reusePrefix?: boolean;
+    /**
+     * How prompts are rendered. Default "auto": the GGUF's own chat template when it has one,
+     * else plain text ("base"). A ChatWrapper forces that template.
+     */
+    chatWrapper?: "auto" | "base" | ChatWrapper;
 }
 
 /**
@@ -23,17 +29,21 @@ export interface LocalSessionOptions {
  * text ending in the answer prefix (RULER's "base" style).
  */
 export class LocalGgufSession implements Session {
-    readonly capabilities: ReadonlySet<Capability> = new Set(["tokenize", "generate", "logprobs"]);
+    readonly capabilities: ReadonlySet<Capability> = new Set(["tokenize", "generate", "logprobs", "embed"]);
     readonly promptStyle: "chat-template" | "base";
     private context?: Promise<{context: LlamaContext; sequence: LlamaContextSequence}>;
     private openedSequence?: LlamaContextSequence;
+    private embedder?: LocalEmbedder;
     private readonly chatWrapper: ChatWrapper | null;
     private readonly reusePrefix: boolean;
     private readonly stats = {promptTokens: 0, generatedTokens: 0, promptMs: 0, generateMs: 0};
 
     constructor(readonly model: LlamaModel, private readonly contextOptions: {contextSize: number; threads: number}, options: LocalSessionOptions = {}) {
         this.reusePrefix = options.reusePrefix ?? true;
-        this.chatWrapper = model.fileInfo.metadata.tokenizer?.chat_template != null ? resolveChatWrapper(model) : null;
+        const choice = options.chatWrapper ?? "auto";
+        this.chatWrapper = choice === "base" ? null
+            : choice !== "auto" ? choice
+            : model.fileInfo.metadata.tokenizer?.chat_template != null ? resolveChatWrapper(model) : null;
         this.promptStyle = this.chatWrapper ? "chat-template" : "base";
     }
 
@@ -45,11 +55,25 @@ export class LocalGgufSession implements Session {
     }
 
     async dispose(): Promise<void> {
+        await this.embedder?.dispose();
         if (this.context) await (await this.context).context.dispose();
     }
 
+    /** The last few renderings: a trial renders the same prompt for generation, scoring and its continuation. */
+    private readonly renderCache = new Map<string, Token[]>();
+
     /** Prompt tokens, BOS included where the model wants it. */
     renderPrompt(prompt: ChatPrompt, continuation = ""): Token[] {
+        const key = JSON.stringify([prompt.system, prompt.user, prompt.answerPrefix, continuation]);
+        const cached = this.renderCache.get(key);
+        if (cached) return cached;
+        const tokens = this.tokenizePrompt(prompt, continuation);
+        this.renderCache.set(key, tokens);
+        if (this.renderCache.size > 8) this.renderCache.delete(this.renderCache.keys().next().value!);
+        return tokens;
+    }
+
+    private tokenizePrompt(prompt: ChatPrompt, continuation: string): Token[] {
         const answer = (prompt.answerPrefix ?? "") + continuation;
         if (this.chatWrapper) {
             const history: ChatHistoryItem[] = [];
@@ -133,6 +157,12 @@ export class LocalGgufSession implements Session {
         this.stats.promptTokens += full.length - 1;
         this.stats.promptMs += performance.now() - started;
         return {logprob, tokens: full.length - split};
+    }
+
+    /** Sentence embeddings from embedding contexts of their own (embedding.ts), created on first use. */
+    async embed(texts: string[]): Promise<number[][]> {
+        this.embedder ??= new LocalEmbedder(this.model, this.contextOptions);
+        return this.embedder.embed(texts);
     }
 
     counters(): SessionCounters {
