@@ -5,6 +5,7 @@ import fs from "node:fs";
 import path from "node:path";
 import {resultDocumentSchema, type ResultDocument} from "../../harness/results/schema.ts";
 import {niahScoresSchema, type NiahScores} from "../../harness/tasks/niah/scores-schema.ts";
+import {bootstrapMeanCi} from "../../harness/util/stats.ts";
 
 export const XSS_TEXT = "<script>alert(1)</script>";
 
@@ -121,6 +122,7 @@ function niahParts(spec: DocSpec, lengths: number[], depths: number[], perCell: 
     const all = aggregate(trials);
     const scores: NiahScores = {
         ...all, main: all.stringMatch, mainScore: "stringMatch",
+        mainCi: bootstrapMeanCi(trials.filter((t) => t.status === "ok").map((t) => t.scores.stringMatch!)),
         cells: lengths.flatMap((length) => depths.map((depth) => {
             const list = inCell(length, depth);
             const skipReason = list.every((t) => t.status === "skipped") ? list[0]?.skipReason : undefined;

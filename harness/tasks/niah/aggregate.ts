@@ -1,5 +1,5 @@
 import type {TrialRecord} from "../../results/schema.js";
-import {meanOrNull} from "../../util/stats.js";
+import {bootstrapMeanCi, meanOrNull} from "../../util/stats.js";
 import type {NiahConfig} from "./config.js";
 import type {NiahScores} from "./scores-schema.js";
 
@@ -34,9 +34,12 @@ export function aggregateNiah(config: NiahConfig, records: TrialRecord[]): NiahS
     })).sort((a, b) => a.length - b.length || a.depth - b.depth);
     const byLength = [...groupBy(records, length)].map(([len, group]) => ({length: len, ...summarize(group)})).sort((a, b) => a.length - b.length);
     const byDepth = [...groupBy(records, depth)].map(([d, group]) => ({depth: d, ...summarize(group)})).sort((a, b) => a.depth - b.depth);
+    const mainValues = records.filter((r) => r.status === "ok").map((r) => r.scores[config.mainScore])
+        .filter((v): v is number => typeof v === "number" && Number.isFinite(v));
     return {
         main: overall[config.mainScore],
         mainScore: config.mainScore,
+        mainCi: bootstrapMeanCi(mainValues),
         ...overall,
         cells,
         byLength,

@@ -23,6 +23,8 @@ const aggregate = z.object({
 export const niahScoresSchema = aggregate.extend({
     main: mean,
     mainScore: z.enum(["stringMatch", "lift"]),
+    mainCi: z.tuple([z.number(), z.number()]).nullable()
+        .describe("95% percentile-bootstrap interval of the main score's mean over trials (1,000 resamples, seed 1)"),
     cells: z.array(aggregate.extend({
         length: z.number().int().positive(),
         depth: z.number().min(0).max(100),
