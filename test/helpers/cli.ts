@@ -10,9 +10,15 @@ export interface CliResult {
     stderr: string;
 }
 
-/** Environment for a CLI run: shared assets, a private download cache, no network endpoints. */
-export function cliEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-    return {...process.env, SLMBENCH_ASSETS: SHARED_ASSETS, SLMBENCH_CACHE: tempDir("cache"), ...extra};
+/**
+ * Environment for a CLI run: this one without vitest's variables, the shared assets, a private
+ * download cache, then `extra` (an undefined value removes a variable).
+ */
+export function cliEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
+    const inherited = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^(VITEST.*|NODE_ENV)$/.test(key)));
+    const env: Record<string, string | undefined> = {...inherited, SLMBENCH_ASSETS: SHARED_ASSETS, SLMBENCH_CACHE: tempDir("cache"), ...extra};
+    for (const [key, value] of Object.entries(env)) if (value === undefined) delete env[key];
+    return env as NodeJS.ProcessEnv;
 }
 
 export function tempDir(prefix: string): string {
@@ -32,11 +38,19 @@ export function startCli(args: string[], env: NodeJS.ProcessEnv = cliEnv()) {
     });
 }
 
-export function runCli(args: string[], env?: NodeJS.ProcessEnv): Promise<CliResult> {
+/** Runs the CLI to its end (killed after `timeoutMs`), without blocking this process (fake servers may live here). */
+export function runCli(args: string[], env?: NodeJS.ProcessEnv, timeoutMs = 300_000): Promise<CliResult> {
     const child = startCli(args, env);
     let stdout = "";
     let stderr = "";
     child.stdout!.on("data", (chunk) => (stdout += chunk));
     child.stderr!.on("data", (chunk) => (stderr += chunk));
-    return new Promise((resolve) => child.on("close", (code) => resolve({code, stdout, stderr})));
+    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+    return new Promise((resolve, reject) => {
+        child.on("error", reject);
+        child.on("close", (code) => {
+            clearTimeout(timer);
+            resolve({code, stdout, stderr});
+        });
+    });
 }

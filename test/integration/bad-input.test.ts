@@ -1,7 +1,6 @@
 // Bad inputs: each gets a clear error naming the file, field or model; the run goes on with the
 // rest; result documents already written stay on disk. Model work uses the real tiny GGUF files
 // of ../shared/assets (never copied into the repo: broken variants are made under os.tmpdir()).
-import {spawn} from "node:child_process";
 import {copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -12,6 +11,7 @@ import {loadSuiteFile, parseSuite, SuiteError} from "../../harness/config/suite.
 import {resolveModels} from "../../harness/models/resolve.js";
 import {readResultDocument} from "../../harness/results/write.js";
 import {runSuite} from "../../harness/run/run-suite.js";
+import {cliEnv, runCli as runCliProcess} from "../helpers/cli.js";
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const SHARED_ASSETS = path.resolve(REPO, "../shared/assets");
@@ -39,26 +39,9 @@ function assetRoots() {
     return resolveAssetRoots({projectDir: tempDir("project"), env: {SLMBENCH_ASSETS: SHARED_ASSETS, SLMBENCH_CACHE: tempDir("cache")}});
 }
 
-/** Runs the CLI as `npx tsx harness/cli.ts` would. */
-function runCli(args: string[]): Promise<{code: number | null; stdout: string; stderr: string}> {
-    const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^(VITEST.*|NODE_ENV)$/.test(key)));
-    return new Promise((resolve, reject) => {
-        const child = spawn(path.join(REPO, "node_modules/.bin/tsx"), ["harness/cli.ts", ...args], {
-            cwd: REPO,
-            env: {...env, SLMBENCH_ASSETS: "../shared/assets", SLMBENCH_CACHE: tempDir("cli-cache")},
-            stdio: ["ignore", "pipe", "pipe"]
-        });
-        let stdout = "";
-        let stderr = "";
-        child.stdout.on("data", (chunk) => (stdout += chunk));
-        child.stderr.on("data", (chunk) => (stderr += chunk));
-        const timer = setTimeout(() => child.kill("SIGKILL"), 100_000);
-        child.on("error", reject);
-        child.on("close", (code) => {
-            clearTimeout(timer);
-            resolve({code, stdout, stderr});
-        });
-    });
+/** The CLI with ../shared/assets and a private download cache. */
+function runCli(args: string[]) {
+    return runCliProcess(args, cliEnv({SLMBENCH_ASSETS: "../shared/assets"}));
 }
 
 describe("bad model files", () => {

@@ -8,7 +8,6 @@
 // `hf:<user>/<repo>:<quant>` URIs first GET <endpoint>v2/<user>/<repo>/manifests/<quant>.
 // A 404 on step 1 is ignored by ipull (it takes it for a server without HEAD) and the 404 of the
 // download GET that follows is the error. The endpoint comes from MODEL_ENDPOINT, else HF_ENDPOINT.
-import {spawn} from "node:child_process";
 import {createHash} from "node:crypto";
 import {createReadStream, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync} from "node:fs";
 import http from "node:http";
@@ -24,6 +23,7 @@ import {findDownloaded} from "../../harness/models/download.js";
 import {resolveModels} from "../../harness/models/resolve.js";
 import {readResultDocument} from "../../harness/results/write.js";
 import {runSuite} from "../../harness/run/run-suite.js";
+import {cliEnv, runCli as runCliProcess} from "../helpers/cli.js";
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const SHARED_ASSETS = path.resolve(REPO, "../shared/assets");
@@ -151,26 +151,9 @@ function resultFiles(dir: string): string[] {
         .sort();
 }
 
-/** Runs the CLI as `npx tsx harness/cli.ts` would, without blocking this process (the fake Hub lives here). */
-function runCli(args: string[], env: Record<string, string | undefined>): Promise<{code: number | null; stdout: string; stderr: string}> {
-    const inherited = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^(VITEST.*|NODE_ENV)$/.test(key)));
-    const childEnv = {...inherited, ...env};
-    for (const [key, value] of Object.entries(childEnv)) if (value === undefined) delete childEnv[key];
-    return new Promise((resolve, reject) => {
-        const child = spawn(path.join(REPO, "node_modules/.bin/tsx"), ["harness/cli.ts", ...args], {
-            cwd: REPO, env: childEnv as NodeJS.ProcessEnv, stdio: ["ignore", "pipe", "pipe"]
-        });
-        let stdout = "";
-        let stderr = "";
-        child.stdout.on("data", (chunk) => (stdout += chunk));
-        child.stderr.on("data", (chunk) => (stderr += chunk));
-        const timer = setTimeout(() => child.kill("SIGKILL"), 100_000);
-        child.on("error", reject);
-        child.on("close", (code) => {
-            clearTimeout(timer);
-            resolve({code, stdout, stderr});
-        });
-    });
+/** The CLI with the given environment on top of this one's (the fake Hub lives in this process). */
+function runCli(args: string[], env: Record<string, string | undefined>) {
+    return runCliProcess(args, cliEnv(env));
 }
 
 describe("hf: model downloads from a fake Hugging Face Hub", () => {
