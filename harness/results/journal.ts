@@ -12,6 +12,12 @@ export interface TrialKey {
 
 const keyString = (key: TrialKey) => `${key.instanceId}|${key.configHash}|${key.modelSha256}|${key.trialId}`;
 
+/** What a model run measured for a task instance, kept so a resumed run can still report it. */
+export interface RunMeasurements {
+    llamaCpp: string;
+    performance: Record<string, unknown>;
+}
+
 /**
  * Append-only JSONL of finished trials. Each line is written with one write() as the trial
  * finishes, so a killed run (kill -9 included) loses only the trials in flight; fsync runs every
@@ -21,6 +27,7 @@ const keyString = (key: TrialKey) => `${key.instanceId}|${key.configHash}|${key.
 export class Journal {
     private fd: number;
     private readonly records = new Map<string, TrialRecord>();
+    private readonly measurements = new Map<string, RunMeasurements>();
     private unsynced = 0;
 
     constructor(readonly file: string, options: {fresh?: boolean; fsyncEvery?: number} = {}) {
@@ -36,7 +43,11 @@ export class Journal {
         for (const line of readFileSync(this.file, "utf8").split("\n")) {
             if (line.trim() === "") continue;
             try {
-                const entry = JSON.parse(line) as {key: TrialKey; record: unknown};
+                const entry = JSON.parse(line) as {key: TrialKey; record?: unknown; measurements?: RunMeasurements};
+                if (entry.measurements) {
+                    this.measurements.set(keyString(entry.key), entry.measurements);
+                    continue;
+                }
                 const record = trialRecordSchema.safeParse(entry.record);
                 if (record.success) this.records.set(keyString(entry.key), record.data);
             } catch {
@@ -59,6 +70,17 @@ export class Journal {
         this.records.set(keyString(key), record);
         appendFileSync(this.fd, JSON.stringify({key, record}) + "\n");
         if (++this.unsynced >= this.fsyncEvery) this.sync();
+    }
+
+    /** Measurements of a model run for a task instance (key with trialId "*"); the latest wins. */
+    appendMeasurements(key: Omit<TrialKey, "trialId">, measurements: RunMeasurements) {
+        const full = {...key, trialId: "*"};
+        this.measurements.set(keyString(full), measurements);
+        appendFileSync(this.fd, JSON.stringify({key: full, measurements}) + "\n");
+    }
+
+    lastMeasurements(key: Omit<TrialKey, "trialId">): RunMeasurements | undefined {
+        return this.measurements.get(keyString({...key, trialId: "*"}));
     }
 
     sync() {

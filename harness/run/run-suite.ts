@@ -4,7 +4,7 @@ import type {Suite, TaskInstance} from "../config/suite.js";
 import {resolveModels} from "../models/resolve.js";
 import type {ModelJobOutcome, TaskPerformance} from "../providers/provider.js";
 import {providerFor} from "../providers/registry.js";
-import {Journal, TrialKey} from "../results/journal.js";
+import {Journal, RunMeasurements, TrialKey} from "../results/journal.js";
 import type {ModelInfo, ResultDocument, TrialRecord} from "../results/schema.js";
 import {RESULT_SCHEMA_VERSION} from "../results/schema.js";
 import {safeName, writeResultDocument} from "../results/write.js";
@@ -99,7 +99,10 @@ export async function runSuite(suite: Suite, options: RunOptions): Promise<RunRe
                 markUnfinished(plans, outcome, journal, model);
             }
             for (const plan of plans) {
-                const document = buildDocument(suite, runId, model, plan, threads, outcome);
+                const measurements = measurementsOf(plan, outcome);
+                const key = {instanceId: plan.instance.id, configHash: plan.instance.configHash, modelSha256: model.sha256};
+                if (measurements) journal.appendMeasurements(key, measurements);
+                const document = buildDocument(suite, runId, model, plan, threads, outcome, measurements ?? journal.lastMeasurements(key));
                 const file = path.join(runDir, safeName(plan.instance.id), safeName(model.ladder.id), `${safeName(model.fileName.replace(/\.gguf$/i, ""))}.json`);
                 await writeResultDocument(file, document);
                 documents.push(document);
@@ -188,11 +191,34 @@ function markUnfinished(plans: InstancePlan[], outcome: Extract<ModelJobOutcome,
     }
 }
 
-function buildDocument(suite: Suite, runId: string, model: ModelInfo, plan: InstancePlan, threads: number, outcome: ModelJobOutcome | undefined): ResultDocument {
+/** The performance block of this invocation's run of the model, if it ran this task. */
+function measurementsOf(plan: InstancePlan, outcome: ModelJobOutcome | undefined): RunMeasurements | undefined {
+    const perf = plan.performance;
+    if (!perf || !outcome) return undefined;
+    const seconds = (ms: number) => ms / 1000;
+    return {
+        llamaCpp: outcome.llamaCpp ?? "unknown",
+        performance: {
+            loadMs: outcome.loadMs,
+            wallMs: perf.wallMs,
+            promptTokens: perf.promptTokens,
+            evaluatedTokens: perf.evaluatedTokens,
+            generatedTokens: perf.generatedTokens,
+            promptTokensPerSecond: perf.promptMs > 0 ? Math.max(0, perf.evaluatedTokens - perf.generatedTokens) / seconds(perf.promptMs) : null,
+            generationTokensPerSecond: perf.generateMs > 0 ? perf.generatedTokens / seconds(perf.generateMs) : null,
+            peakRssBytes: outcome.peakRssBytes ?? null
+        }
+    };
+}
+
+/**
+ * One result document. `measurements` come from this invocation's run of the model, or from the
+ * journal when every trial was already there (a resumed run keeps what was measured).
+ */
+function buildDocument(suite: Suite, runId: string, model: ModelInfo, plan: InstancePlan, threads: number,
+    outcome: ModelJobOutcome | undefined, measurements: RunMeasurements | undefined): ResultDocument {
     const trials = plan.planned.map((trial) => plan.records.get(trial.id)).filter((r): r is TrialRecord => r != null);
     const count = (status: TrialRecord["status"]) => trials.filter((r) => r.status === status).length;
-    const perf = plan.performance;
-    const seconds = (ms: number) => ms / 1000;
     return {
         schemaVersion: RESULT_SCHEMA_VERSION,
         kind: "slmbench.result",
@@ -207,7 +233,7 @@ function buildDocument(suite: Suite, runId: string, model: ModelInfo, plan: Inst
             mainScore: plan.task.mainScore(plan.instance.config)
         },
         model,
-        env: describeEnv(threads, outcome?.llamaCpp ?? "not loaded in this run"),
+        env: describeEnv(threads, measurements?.llamaCpp ?? outcome?.llamaCpp ?? "unknown (model not loaded)"),
         scores: plan.task.aggregate(plan.instance.config, trials),
         counts: {planned: plan.planned.length, ok: count("ok"), error: count("error"), skipped: count("skipped")},
         modelError: outcome && !outcome.ok && trials.some((r) => r.error?.kind === "model-process-aborted" || r.error?.kind === "not-run") ? {
@@ -217,16 +243,7 @@ function buildDocument(suite: Suite, runId: string, model: ModelInfo, plan: Inst
             signal: outcome.error.signal
         } : undefined,
         warnings: plan.warnings,
-        performance: perf ? {
-            loadMs: outcome?.loadMs,
-            wallMs: perf.wallMs,
-            promptTokens: perf.promptTokens,
-            evaluatedTokens: perf.evaluatedTokens,
-            generatedTokens: perf.generatedTokens,
-            promptTokensPerSecond: perf.promptMs > 0 ? Math.max(0, perf.evaluatedTokens - perf.generatedTokens) / seconds(perf.promptMs) : null,
-            generationTokensPerSecond: perf.generateMs > 0 ? perf.generatedTokens / seconds(perf.generateMs) : null,
-            peakRssBytes: outcome?.peakRssBytes ?? null
-        } : undefined,
+        performance: measurements?.performance as ResultDocument["performance"],
         trials
     };
 }
