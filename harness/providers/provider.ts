@@ -24,9 +24,9 @@ export interface TaskPerformance {
 
 export interface ModelJobEvents {
     onLoaded?(info: {loadMs: number; llamaCpp: string}): void;
-    onTrialStart?(instanceId: string, trialId: string): void;
-    onTrialDone(instanceId: string, record: TrialRecord): void;
-    onTaskDone?(instanceId: string, performance: TaskPerformance): void;
+    onTrialStart?(instanceId: string, trialId: string): unknown;
+    onTrialDone(instanceId: string, record: TrialRecord): unknown;
+    onTaskDone?(instanceId: string, performance: TaskPerformance): unknown;
 }
 
 export type ModelJobOutcome =

@@ -1,0 +1,60 @@
+import pLimit from "p-limit";
+import type {TrialRecord} from "../results/schema.js";
+import {loadTasks} from "../tasks/registry.js";
+import {SkipTrial} from "../tasks/skip.js";
+import type {PlannedTrial} from "../tasks/types.js";
+import type {ModelJob, ModelJobEvents} from "./provider.js";
+import type {Session} from "./types.js";
+
+/**
+ * Runs every pending trial of every task of a job on an open session, reporting each as it
+ * starts and finishes. Shared by all providers: a local model process runs it with concurrency 1
+ * (trials in the task's order, for KV-prefix reuse); hosted providers run several at once.
+ */
+export async function runTasksOnSession(session: Session, job: Pick<ModelJob, "tasks" | "assetRoots">,
+    events: Required<Pick<ModelJobEvents, "onTrialStart" | "onTrialDone" | "onTaskDone">>, options: {concurrency?: number} = {}): Promise<void> {
+    const tasks = await loadTasks();
+    const limit = pLimit(options.concurrency ?? 1);
+    for (const taskJob of job.tasks) {
+        const task = tasks.get(taskJob.type);
+        if (!task) throw new Error(`unknown task type ${taskJob.type}`);
+        const missing = task.requires.filter((capability) => !session.capabilities.has(capability));
+        const config = task.configSchema.parse(taskJob.config);
+        const before = session.counters();
+        const started = performance.now();
+        let runner;
+        try {
+            if (missing.length > 0) throw new Error(`the model cannot run ${taskJob.type}: it lacks ${missing.join(", ")}`);
+            runner = await task.createRunner(config, session, {assetRoots: job.assetRoots});
+        } catch (error) {
+            for (const trial of taskJob.trials) await events.onTrialDone(taskJob.instanceId, errorRecord(trial, (error as Error).message));
+            continue;
+        }
+        const ordered = runner.order ? runner.order(taskJob.trials) : taskJob.trials;
+        await Promise.all(ordered.map((trial) => limit(async () => {
+            await events.onTrialStart(taskJob.instanceId, trial.id);
+            let record: TrialRecord;
+            try {
+                record = {id: trial.id, cell: trial.cell, seed: trial.seed, status: "ok", ...(await runner.run(trial))};
+            } catch (error) {
+                record = error instanceof SkipTrial
+                    ? {id: trial.id, cell: trial.cell, seed: trial.seed, status: "skipped", skipReason: error.reason, scores: {}, timings: {}}
+                    : errorRecord(trial, (error as Error).message);
+            }
+            await events.onTrialDone(taskJob.instanceId, record);
+        })));
+        const after = session.counters();
+        await events.onTaskDone(taskJob.instanceId, {
+            wallMs: performance.now() - started,
+            promptTokens: after.promptTokens - before.promptTokens,
+            evaluatedTokens: after.evaluatedTokens - before.evaluatedTokens,
+            generatedTokens: after.generatedTokens - before.generatedTokens,
+            promptMs: after.promptMs - before.promptMs,
+            generateMs: after.generateMs - before.generateMs
+        });
+    }
+}
+
+export function errorRecord(trial: Pick<PlannedTrial, "id" | "cell" | "seed">, message: string): TrialRecord {
+    return {id: trial.id, cell: trial.cell, seed: trial.seed, status: "error", error: {message, kind: "trial"}, scores: {}, timings: {}};
+}
