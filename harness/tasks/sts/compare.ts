@@ -1,0 +1,162 @@
+import type {AssetRoots} from "../../assets/roots.js";
+import type {ResultDocument} from "../../results/schema.js";
+import {writeResultDocument} from "../../results/write.js";
+import {bootstrapSettings, pairRecordsOf} from "./aggregate.js";
+import {EmbeddingCache, embeddingKey} from "./cache.js";
+import {StsConfig, stsConfigSchema} from "./config.js";
+import {loadDataset} from "./datasets.js";
+import {distinctSentences} from "./runner.js";
+import type {StsComparison} from "./scores-schema.js";
+import {bootstrapCi, cosine, percentile, ResampledSpearman, spearman} from "./stats.js";
+
+/** Vectors of the same sentences (same order) from the reference file and the candidate file. */
+export interface SentenceVectors {
+    reference: ArrayLike<number>[];
+    candidate: ArrayLike<number>[];
+}
+
+const times100 = (value: number | null) => (value == null ? null : value * 100);
+
+/** Mean, minimum and 5th percentile of the cosine between each sentence's two vectors. */
+export function embeddingDrift(vectors: SentenceVectors): NonNullable<StsComparison["drift"]> {
+    if (vectors.reference.length !== vectors.candidate.length) throw new Error("drift needs the same sentences from both files");
+    if (vectors.reference.length === 0) throw new Error("drift needs at least one sentence");
+    const cosines = vectors.reference.map((reference, i) => cosine(reference, vectors.candidate[i]!));
+    return {
+        sentences: cosines.length,
+        meanCosine: cosines.reduce((sum, c) => sum + c, 0) / cosines.length,
+        minCosine: Math.min(...cosines),
+        p05Cosine: percentile(cosines, 5)
+    };
+}
+
+function configOf(document: ResultDocument): StsConfig {
+    return stsConfigSchema.parse(document.task.config);
+}
+
+/**
+ * Pure: how a quantized file's STS results differ from its ladder's reference file on the same
+ * task instance. Spearman change with a paired bootstrap over pairs (each resample scores both
+ * files on the same pairs; seed and count from the task config, recorded), and, given the
+ * sentence vectors of both files, embedding drift.
+ */
+export function compare(reference: ResultDocument, candidate: ResultDocument, vectors?: SentenceVectors): StsComparison {
+    if (reference.task.id !== candidate.task.id || reference.task.configHash !== candidate.task.configHash)
+        throw new Error(`cannot compare different task instances (${reference.task.id} vs ${candidate.task.id})`);
+    const config = configOf(candidate);
+    const settings = bootstrapSettings(config);
+    const base: Omit<StsComparison, "pairs" | "referenceSpearman" | "candidateSpearman" | "deltaSpearman" | "deltaCi" | "drift"> = {
+        reference: {id: reference.model.id, fileName: reference.model.fileName, sha256: reference.model.sha256, quantLabel: reference.model.quantLabel},
+        bootstrap: {method: "paired percentile bootstrap over pairs", ...settings}
+    };
+    const ref = pairRecordsOf(reference.trials);
+    const cand = pairRecordsOf(candidate.trials);
+    let drift: StsComparison["drift"] = null;
+    let driftNote: string | undefined;
+    if (vectors) drift = embeddingDrift(vectors);
+    else driftNote = "no sentence vectors of both files (embedding cache missing)";
+    if (!ref || !cand || reference.scores.main == null || candidate.scores.main == null)
+        return {...base, pairs: 0, referenceSpearman: null, candidateSpearman: null, deltaSpearman: null, deltaCi: null, drift,
+            ...(driftNote ? {driftNote} : {})};
+
+    // Pairs both files scored, matched by id, in the candidate's order.
+    const refIndex = new Map(ref.pairIds.map((id, i) => [id, i]));
+    const gold: number[] = [], refSim: number[] = [], candSim: number[] = [];
+    cand.pairIds.forEach((id, i) => {
+        const j = refIndex.get(id);
+        if (j === undefined) return;
+        gold.push(cand.gold[i]!);
+        refSim.push(ref.similarity[j]!);
+        candSim.push(cand.similarity[i]!);
+    });
+    const referenceSpearman = times100(spearman(gold, refSim));
+    const candidateSpearman = times100(spearman(gold, candSim));
+    const resampled = new ResampledSpearman(gold, refSim, candSim);
+    const deltaCi = gold.length < 2 ? null : bootstrapCi(gold.length, settings, (weights) => {
+        const [r, c] = resampled.all(weights);
+        return r == null || c == null ? null : (c - r) * 100;
+    });
+    return {
+        ...base,
+        pairs: gold.length,
+        referenceSpearman,
+        candidateSpearman,
+        deltaSpearman: referenceSpearman == null || candidateSpearman == null ? null : candidateSpearman - referenceSpearman,
+        deltaCi,
+        drift,
+        ...(driftNote ? {driftNote} : {})
+    };
+}
+
+/** The vectors of every distinct sentence of the dataset from both files' embedding caches, or why not. */
+function cachedVectors(reference: ResultDocument, candidate: ResultDocument, assetRoots: AssetRoots,
+    caches: (sha256: string) => EmbeddingCache): SentenceVectors | string {
+    const config = configOf(candidate);
+    const similarity = candidate.scores.similarity;
+    if (typeof similarity === "string" && similarity !== "cosine") return `the model scores pairs by ${similarity}, it has no embeddings`;
+    let sentences: string[];
+    try {
+        sentences = distinctSentences(loadDataset(config.dataset, assetRoots));
+    } catch (error) {
+        return `dataset unreadable: ${(error as Error).message}`;
+    }
+    const referenceCache = caches(reference.model.sha256);
+    const candidateCache = caches(candidate.model.sha256);
+    const vectors: SentenceVectors = {reference: [], candidate: []};
+    let missing = 0;
+    for (const sentence of sentences) {
+        const key = embeddingKey(config.prefix, sentence);
+        const r = referenceCache.get(key), c = candidateCache.get(key);
+        if (!r || !c) {
+            missing++;
+            continue;
+        }
+        if (r.length !== c.length) return `the files' embeddings differ in size (${r.length} vs ${c.length})`;
+        vectors.reference.push(r);
+        vectors.candidate.push(c);
+    }
+    if (missing > 0) return `${missing} of ${sentences.length} sentences are missing from the embedding cache (${assetRoots.cacheDir}/embeddings)`;
+    return vectors;
+}
+
+export interface CompareOptions {
+    /** Where datasets and the embedding cache (cacheDir/embeddings) are. */
+    assetRoots: AssetRoots;
+    /** The documents' files, same order: the compared ones are rewritten with the comparison in place. */
+    files?: string[];
+}
+
+/**
+ * Post-run step: for every STS document of a non-reference file whose ladder reference ran the
+ * same task instance in the same set of documents, adds `scores.vsReference` (compare() plus
+ * drift from the embedding cache), or a warning saying why not; never throws for one document.
+ * Returns the documents it changed; with `files` (same order as documents), rewrites them.
+ */
+export async function compareWithReferences(documents: ResultDocument[], options: CompareOptions): Promise<ResultDocument[]> {
+    const changed: ResultDocument[] = [];
+    const opened = new Map<string, EmbeddingCache>();
+    const caches = (sha256: string) => {
+        let cache = opened.get(sha256);
+        if (!cache) opened.set(sha256, cache = EmbeddingCache.open(options.assetRoots.cacheDir, sha256));
+        return cache;
+    };
+    for (const [index, candidate] of documents.entries()) {
+        if (candidate.task.type !== "sts" || candidate.model.ladder.isReference) continue;
+        const reference = documents.find((doc) =>
+            doc.task.type === "sts" && doc.task.id === candidate.task.id && doc.task.configHash === candidate.task.configHash &&
+            doc.model.sha256 === candidate.model.ladder.referenceSha256 && doc.model.provider === candidate.model.provider);
+        if (!reference) continue;
+        try {
+            const vectors = cachedVectors(reference, candidate, options.assetRoots, caches);
+            const comparison = typeof vectors === "string" ? {...compare(reference, candidate), driftNote: vectors} : compare(reference, candidate, vectors);
+            candidate.scores = {...candidate.scores, vsReference: comparison};
+        } catch (error) {
+            // Never fails the run: the document says why it has no comparison.
+            candidate.warnings = [...candidate.warnings, `no comparison with the reference ${reference.model.fileName}: ${(error as Error).message}`];
+        }
+        changed.push(candidate);
+        const file = options.files?.[index];
+        if (file) await writeResultDocument(file, candidate);
+    }
+    return changed;
+}

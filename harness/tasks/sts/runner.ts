@@ -1,0 +1,142 @@
+import type {Session} from "../../providers/types.js";
+import type {PlannedTrial, TaskContext, TaskRunner} from "../types.js";
+import {EmbeddingCache, embeddingKey} from "./cache.js";
+import type {StsConfig} from "./config.js";
+import {loadDataset, StsDataset} from "./datasets.js";
+import {pairScorerOf} from "./similarity.js";
+import {cosine, pearson, spearman} from "./stats.js";
+
+/** What plan() hands the runner: the model's identity, for the embedding cache. */
+export interface StsTrialSpec {
+    modelSha256: string;
+}
+
+/** Texts sent to the model per embed() call; the cache is flushed after each, so a killed run resumes from there. */
+export const EMBED_BATCH = 256;
+
+/** The per-pair records a trial writes (parallel arrays, in dataset order). */
+export interface StsPairRecords {
+    pairIds: string[];
+    gold: number[];
+    similarity: number[];
+    /** Breakdown key -> value per pair (STS-B: genre, source). */
+    groups: Record<string, string[]>;
+    /** [sentence1, sentence2] per pair, only with includeText. */
+    texts?: [string, string][];
+}
+
+export function datasetSummary(dataset: StsDataset) {
+    return {
+        name: dataset.name,
+        description: dataset.description,
+        pairs: dataset.pairs.length,
+        scoreRange: dataset.scoreRange,
+        groupKeys: dataset.groupKeys,
+        files: dataset.files
+    };
+}
+
+/** The distinct sentences of a dataset, in first-seen order (each is embedded once, with the prefix before it). */
+export function distinctSentences(dataset: StsDataset): string[] {
+    const sentences = new Set<string>();
+    for (const pair of dataset.pairs) {
+        sentences.add(pair.sentence1);
+        sentences.add(pair.sentence2);
+    }
+    return [...sentences];
+}
+
+/**
+ * Runs the one trial of an STS task instance: every pair of the dataset. Each distinct sentence
+ * is embedded once per model file and cached on disk (cache.ts), so a rerun, another task
+ * instance on the same sentences, or the post-run comparison with the ladder's reference reads
+ * the vectors back instead of embedding again.
+ */
+export async function createStsRunner(config: StsConfig, session: Session, context: TaskContext): Promise<TaskRunner<StsTrialSpec>> {
+    const scorer = pairScorerOf(session);
+    if (!scorer && (!session.embed || !session.capabilities.has("embed")))
+        throw new Error("STS needs a model that embeds sentences (capability \"embed\"); this model's provider offers " +
+            `${[...session.capabilities].join(", ") || "no capabilities"}`);
+
+    return {
+        async run(trial: PlannedTrial<StsTrialSpec>) {
+            const started = performance.now();
+            const dataset = loadDataset(config.dataset, context.assetRoots);
+            const loadMs = performance.now() - started;
+            const {pairs} = dataset;
+            let similarity: number[];
+            let embedding: {distinct: number; embedded: number; cached: number; embedMs: number; dimensions: number | null};
+
+            if (scorer) {
+                // The prefix is an instruction for embedding models; a lexical baseline scores the sentences as they are.
+                const scoreStarted = performance.now();
+                similarity = await scorer.scorePairs(pairs.map((pair) => [pair.sentence1, pair.sentence2]));
+                if (similarity.length !== pairs.length) throw new Error(`the model scored ${similarity.length} of ${pairs.length} pairs`);
+                embedding = {distinct: 0, embedded: 0, cached: 0, embedMs: performance.now() - scoreStarted, dimensions: null};
+            } else {
+                const {prefix} = config;
+                const sentences = distinctSentences(dataset);
+                const cache = EmbeddingCache.open(context.assetRoots.cacheDir, trial.spec.modelSha256);
+                const vectors = new Map<string, ArrayLike<number>>();
+                const missing: string[] = [];
+                for (const sentence of sentences) {
+                    const cached = cache.get(embeddingKey(prefix, sentence));
+                    if (cached) vectors.set(sentence, cached);
+                    else missing.push(sentence);
+                }
+                let embedMs = 0;
+                for (let i = 0; i < missing.length; i += EMBED_BATCH) {
+                    const batch = missing.slice(i, i + EMBED_BATCH);
+                    const batchStarted = performance.now();
+                    const batchVectors = await session.embed!(batch.map((sentence) => prefix + sentence));
+                    embedMs += performance.now() - batchStarted;
+                    if (batchVectors.length !== batch.length) throw new Error(`the model returned ${batchVectors.length} embeddings for ${batch.length} texts`);
+                    batch.forEach((sentence, k) => {
+                        const key = embeddingKey(prefix, sentence);
+                        cache.set(key, batchVectors[k]!);
+                        vectors.set(sentence, cache.get(key)!);
+                    });
+                    cache.flush();
+                }
+                similarity = pairs.map((pair) => cosine(vectors.get(pair.sentence1)!, vectors.get(pair.sentence2)!));
+                embedding = {
+                    distinct: sentences.length,
+                    embedded: missing.length,
+                    cached: sentences.length - missing.length,
+                    embedMs,
+                    dimensions: sentences.length > 0 ? vectors.get(sentences[0]!)!.length : null
+                };
+            }
+
+            const gold = pairs.map((pair) => pair.score);
+            const records: StsPairRecords = {
+                pairIds: pairs.map((pair) => pair.id),
+                gold,
+                similarity,
+                groups: Object.fromEntries(dataset.groupKeys.map((key) => [key, pairs.map((pair) => pair.groups[key] ?? "")]))
+            };
+            if (config.includeText) records.texts = pairs.map((pair) => [pair.sentence1, pair.sentence2]);
+            const rho = spearman(gold, similarity);
+            const r = pearson(gold, similarity);
+            return {
+                input: {
+                    dataset: datasetSummary(dataset),
+                    prefix: config.prefix,
+                    prefixApplied: !scorer,
+                    similarity: scorer ? scorer.pairSimilarity : "cosine"
+                },
+                output: {...records},
+                scores: {
+                    spearman: rho == null ? null : rho * 100,
+                    pearson: r == null ? null : r * 100,
+                    pairs: pairs.length,
+                    distinctSentences: embedding.distinct,
+                    embeddedSentences: embedding.embedded,
+                    cachedSentences: embedding.cached,
+                    dimensions: embedding.dimensions
+                },
+                timings: {totalMs: performance.now() - started, loadMs, embedMs: embedding.embedMs}
+            };
+        }
+    };
+}

@@ -1,0 +1,83 @@
+import {z} from "zod";
+
+/** Score names an STS trial records (in TrialRecord.scores). */
+export const STS_TRIAL_SCORES = {
+    spearman: "Spearman rank correlation x100 between the model's similarity and the gold scores (ties: average ranks, as scipy)",
+    pearson: "Pearson correlation x100 between the model's similarity and the gold scores",
+    pairs: "Pairs scored",
+    distinctSentences: "Distinct sentences in the dataset",
+    embeddedSentences: "Sentences the model embedded in this trial (the rest came from the embedding cache)",
+    cachedSentences: "Sentences whose vectors came from the on-disk embedding cache",
+    dimensions: "Embedding size"
+} as const;
+
+const correlation = z.number().min(-100).max(100).nullable();
+const interval = z.tuple([z.number(), z.number()]).nullable();
+const bootstrap = z.object({
+    method: z.string(),
+    samples: z.number().int().positive(),
+    seed: z.number().int(),
+    level: z.number().gt(0).lt(1)
+});
+
+/** Change against the ladder's reference file (added after the run by compare.ts). */
+export const stsComparisonSchema = z.object({
+    reference: z.object({id: z.string(), fileName: z.string(), sha256: z.string(), quantLabel: z.string()}),
+    pairs: z.number().int().nonnegative().describe("Pairs both files scored (matched by id)"),
+    referenceSpearman: correlation,
+    candidateSpearman: correlation,
+    deltaSpearman: z.number().nullable().describe("candidate - reference, Spearman x100"),
+    deltaCi: interval.describe("Paired bootstrap over pairs: both files scored on the same resamples"),
+    bootstrap,
+    drift: z.object({
+        sentences: z.number().int().nonnegative(),
+        meanCosine: z.number().describe("Mean cosine between each sentence's vector and the reference file's vector"),
+        minCosine: z.number(),
+        p05Cosine: z.number().describe("5th percentile")
+    }).nullable(),
+    driftNote: z.string().optional().describe("Why drift is missing")
+});
+export type StsComparison = z.infer<typeof stsComparisonSchema>;
+
+const groupScores = z.object({
+    value: z.string(),
+    pairs: z.number().int().nonnegative(),
+    spearman: correlation,
+    pearson: correlation
+});
+
+/** The `scores` block of an STS result document. */
+export const stsScoresSchema = z.object({
+    main: correlation.describe("Spearman x100 of similarity vs gold over every pair (null unless every trial ran)"),
+    mainScore: z.literal("spearman"),
+    mainCi: interval.describe("Percentile bootstrap over pairs, see `bootstrap`"),
+    bootstrap,
+    spearman: correlation,
+    pearson: correlation,
+    pairs: z.number().int().nonnegative(),
+    trials: z.number().int().nonnegative(),
+    errors: z.number().int().nonnegative(),
+    skipped: z.number().int().nonnegative(),
+    dataset: z.object({
+        name: z.string(),
+        description: z.string(),
+        pairs: z.number().int().nonnegative(),
+        scoreRange: z.tuple([z.number(), z.number()]),
+        groupKeys: z.array(z.string()),
+        files: z.array(z.object({path: z.string(), sha256: z.string(), rows: z.number().int().nonnegative()}))
+    }).nullable(),
+    similarity: z.string().nullable().describe("cosine of embeddings, or the pair similarity of a lexical baseline (jaccard)"),
+    prefix: z.string(),
+    prefixApplied: z.boolean().describe("Whether the model saw the prefix (lexical baselines score the bare sentences)"),
+    breakdown: z.record(z.string(), z.array(groupScores)).describe("Per group key (STS-B: genre, source) and value"),
+    embedding: z.object({
+        distinctSentences: z.number().int().nonnegative(),
+        embeddedSentences: z.number().int().nonnegative(),
+        cachedSentences: z.number().int().nonnegative(),
+        embedMs: z.number().nonnegative(),
+        sentencesPerSecond: z.number().nullable().describe("Embedded sentences / embedding wall time (null when all came from the cache)"),
+        dimensions: z.number().int().positive().nullable()
+    }),
+    vsReference: stsComparisonSchema.optional()
+});
+export type StsScores = z.infer<typeof stsScoresSchema>;
