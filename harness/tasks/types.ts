@@ -1,7 +1,7 @@
 import type {z} from "zod";
 import type {AssetRoots} from "../assets/roots.js";
 import type {Capability, Session} from "../providers/types.js";
-import type {ModelInfo, TrialRecord} from "../results/schema.js";
+import type {ModelInfo, ResultDocument, TrialRecord} from "../results/schema.js";
 
 /** One unit of work of a task on one model: planned in the parent, run where the model lives. */
 export interface PlannedTrial<Spec = unknown> {
@@ -34,7 +34,8 @@ export interface Task<Config = any, Spec = any> {
     type: string;
     description: string;
     configSchema: z.ZodType<Config>;
-    requires: Capability[];
+    /** Capabilities a session must offer; an inner list is satisfied by any one of its members. */
+    requires: (Capability | Capability[])[];
     /** Describes the main score for a config (its name may depend on the config). */
     mainScore(config: Config): {name: string; higherIsBetter: boolean; description: string};
     /** Pure and deterministic: the same config and model give the same trials. */
@@ -44,6 +45,11 @@ export interface Task<Config = any, Spec = any> {
     /** Context size (tokens) the model needs for these trials; default: the model's training context. */
     contextSize?(config: Config, trials: PlannedTrial<Spec>[]): number;
     createRunner(config: Config, session: Session, context: TaskContext): Promise<TaskRunner<Spec>>;
+    /**
+     * After every model of a run is done: comparisons that need other documents (e.g. the ladder's
+     * reference). May update documents and rewrite their files (`files[i]` holds `documents[i]`).
+     */
+    afterRun?(documents: ResultDocument[], context: TaskContext & {files: string[]}): Promise<unknown>;
     /** Aggregates trial records into the document's scores block (must include `main`). */
     aggregate(config: Config, trials: TrialRecord[]): {main: number | null} & Record<string, unknown>;
 }

@@ -3,6 +3,16 @@ import {bootstrapMeanCi, meanOrNull} from "../../util/stats.js";
 import type {NiahConfig} from "./config.js";
 import type {NiahScores} from "./scores-schema.js";
 
+/**
+ * RULER calls the longest length scoring above 85.6 (Llama-2-7B-chat at 4K) a model's effective
+ * context. For lift (tiny and base models) the default threshold is 1 nat: the needle makes the
+ * answer e times more likely.
+ */
+export function effectiveContextSettings(config: NiahConfig): {score: "stringMatch" | "lift"; threshold: number} {
+    const score = config.effectiveContext?.score ?? config.mainScore;
+    return {score, threshold: config.effectiveContext?.threshold ?? (score === "stringMatch" ? 85.6 : 1)};
+}
+
 function summarize(records: TrialRecord[]) {
     const ok = records.filter((r) => r.status === "ok");
     return {
@@ -36,6 +46,14 @@ export function aggregateNiah(config: NiahConfig, records: TrialRecord[]): NiahS
     const byDepth = [...groupBy(records, depth)].map(([d, group]) => ({depth: d, ...summarize(group)})).sort((a, b) => a.depth - b.depth);
     const mainValues = records.filter((r) => r.status === "ok").map((r) => r.scores[config.mainScore])
         .filter((v): v is number => typeof v === "number" && Number.isFinite(v));
+    const effective = effectiveContextSettings(config);
+    let effectiveLength: number | null = null;
+    for (const entry of byLength) {
+        const value = entry[effective.score];
+        if (entry.trials === 0) break; // skipped lengths (beyond the model's context) end the run of passing lengths
+        if (value == null || value <= effective.threshold) break;
+        effectiveLength = entry.length;
+    }
     return {
         main: overall[config.mainScore],
         mainScore: config.mainScore,
@@ -43,6 +61,7 @@ export function aggregateNiah(config: NiahConfig, records: TrialRecord[]): NiahS
         ...overall,
         cells,
         byLength,
-        byDepth
+        byDepth,
+        effectiveContext: {length: effectiveLength, ...effective}
     };
 }

@@ -4,13 +4,15 @@ import {NiahConfig, niahConfigSchema} from "./config.js";
 import {NiahTrialSpec, planNiah} from "./grid.js";
 import {loadHaystackSentences} from "./haystack.js";
 import {createNiahRunner} from "./runner.js";
+import {compareNiahWithReferences} from "./compare.js";
 import {NIAH_TRIAL_SCORES} from "./scores-schema.js";
 
 const niah: Task<NiahConfig, NiahTrialSpec> = {
     type: "niah",
     description: "Needle in a haystack: retrieve a fact hidden at a depth of a long context (gkamradt NIAH / NVIDIA RULER)",
     configSchema: niahConfigSchema,
-    requires: ["tokenize", "generate", "logprobs"],
+    // tokenize and logprobs are used when the session has them (see runner.ts); hosted models size lengths approximately.
+    requires: ["generate"],
     mainScore: (config) => ({
         name: config.mainScore,
         higherIsBetter: true,
@@ -22,7 +24,9 @@ const niah: Task<NiahConfig, NiahTrialSpec> = {
     },
     contextSize: (_config, trials) => Math.max(...trials.map((trial) => trial.spec.length)),
     createRunner: createNiahRunner,
-    aggregate: aggregateNiah
+    aggregate: aggregateNiah,
+    // Flips with McNemar's test and the change in lift against the ladder's reference file.
+    afterRun: compareNiahWithReferences
 };
 
 export default niah;

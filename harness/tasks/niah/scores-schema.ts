@@ -19,6 +19,25 @@ const aggregate = z.object({
     answerLogprob: mean
 });
 
+const flipsSchema = z.object({
+    pairs: z.number().int().nonnegative(),
+    rightToWrong: z.number().int().nonnegative().describe("Right at the reference, wrong at this file"),
+    wrongToRight: z.number().int().nonnegative(),
+    mcnemarP: z.number().min(0).max(1).describe("McNemar's exact two-sided p-value")
+});
+
+/** A quantized file against its ladder's reference on the same trials. */
+export const niahComparisonSchema = z.object({
+    reference: z.object({id: z.string(), fileName: z.string(), sha256: z.string(), quantLabel: z.string()}),
+    pairedTrials: z.number().int().nonnegative(),
+    flips: flipsSchema.describe("Right = string match 100 (every expected string found)"),
+    liftFlips: flipsSchema.describe("Right = lift > 0 (the needle helps): judge-free, for tiny and base models"),
+    deltaLift: mean.describe("Mean over paired trials of this file's lift minus the reference's (nats)"),
+    deltaLiftCi: z.tuple([z.number(), z.number()]).nullable(),
+    bootstrap: z.object({method: z.string(), resamples: z.number().int(), seed: z.number().int(), level: z.number()})
+});
+export type NiahComparison = z.infer<typeof niahComparisonSchema>;
+
 /** The `scores` block of a NIAH result document. */
 export const niahScoresSchema = aggregate.extend({
     main: mean,
@@ -31,6 +50,12 @@ export const niahScoresSchema = aggregate.extend({
         skipReason: z.string().optional()
     })),
     byLength: z.array(aggregate.extend({length: z.number().int().positive()})),
-    byDepth: z.array(aggregate.extend({depth: z.number().min(0).max(100)}))
+    byDepth: z.array(aggregate.extend({depth: z.number().min(0).max(100)})),
+    effectiveContext: z.object({
+        length: z.number().int().positive().nullable().describe("Longest length such that it and every shorter length score above the threshold (RULER's rule); null when the shortest does not"),
+        score: z.enum(["stringMatch", "lift"]),
+        threshold: z.number()
+    }).optional(),
+    vsReference: niahComparisonSchema.optional()
 });
 export type NiahScores = z.infer<typeof niahScoresSchema>;
