@@ -4,6 +4,7 @@ import path from "node:path";
 import {fileURLToPath} from "node:url";
 import {resolveAssetRoots} from "./assets/roots.js";
 import {loadSuiteFile, parseSuite, Suite, SuiteError} from "./config/suite.js";
+import {mergeRuns, parseShard} from "./run/merge.js";
 import {runSuite} from "./run/run-suite.js";
 import {summaryTable} from "./run/summary.js";
 import {SLMBENCH_VERSION} from "./run/env.js";
@@ -21,6 +22,8 @@ const program = new Command()
     .name("slmbench")
     .description("Benchmark small and quantized language models (local GGUF ladders) and write versioned JSON results.")
     .version(SLMBENCH_VERSION)
+    // So `merge ... --out <dir>` reads its own --out (the run's options go before a subcommand).
+    .enablePositionalOptions()
     .option("-s, --suite <file>", "suite file (.ts with defineSuite, or .json)", DEFAULT_SUITE)
     .option("-o, --out <dir>", "output directory for result documents", "results/runs")
     .option("-m, --models <refs>", "comma-separated models replacing the suite's: .gguf files, folders of ladders, asset names or hf: URIs", list)
@@ -29,6 +32,13 @@ const program = new Command()
     .option("--assets <dirs>", "extra asset roots (colon-separated), searched after ./assets and before SLMBENCH_ASSETS")
     .option("--fresh", "ignore the resume journal and run every trial again", false)
     .option("-q, --quiet", "no progress output", false)
+    .option("--shard <i/n>", "run only the i-th of n deterministic slices of the trials (combine with `merge`)", (value: string) => {
+        try {
+            return parseShard(value);
+        } catch (error) {
+            throw new InvalidArgumentError((error as Error).message);
+        }
+    })
     .action(async (options) => {
         let suite: Suite;
         try {
@@ -50,7 +60,8 @@ const program = new Command()
             threads: options.threads,
             fresh: options.fresh,
             taskFilter: options.tasks,
-            quiet: options.quiet
+            quiet: options.quiet,
+            shard: options.shard
         });
         process.stdout.write(`\n${summaryTable(report.documents)}\n\n`);
         process.stdout.write(`${report.documentFiles.length} result documents in ${path.relative(process.cwd(), report.runDir) || report.runDir}\n`);
@@ -59,6 +70,18 @@ const program = new Command()
             process.stderr.write("not every trial ran: see the errors above and in the result documents\n");
             process.exitCode = 1;
         }
+    });
+
+// `merge <dir>... --out <dir>`: shard outputs into the documents of a single run.
+program.command("merge")
+    .description("combine the result documents of shards (--shard i/n runs) into those of a single run")
+    .argument("<dirs...>", "output folders of the shards (searched recursively for result documents)")
+    .requiredOption("-o, --out <dir>", "where the merged documents go (<out>/<runId>/...)")
+    .action(async (dirs: string[], options: {out: string}) => {
+        const report = await mergeRuns(dirs, options.out);
+        process.stdout.write(`\n${summaryTable(report.documents)}\n\n${report.documentFiles.length} merged result documents in ${options.out}\n`);
+        for (const problem of report.incomplete) process.stderr.write(`warning: ${problem}\n`);
+        if (report.incomplete.length > 0) process.exitCode = 1;
     });
 
 program.parseAsync().catch((error) => {

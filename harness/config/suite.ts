@@ -2,6 +2,7 @@ import {readFile} from "node:fs/promises";
 import path from "node:path";
 import {pathToFileURL} from "node:url";
 import {z} from "zod";
+import {hostedModelRefSchema, refIdentity} from "../models/hosted.js";
 import type {ModelRef} from "../models/resolve.js";
 import {loadTasks} from "../tasks/registry.js";
 import {shortHash} from "../util/hash.js";
@@ -12,7 +13,8 @@ const modelRefSchema = z.union([
         asset: z.string().min(1).describe("Folder or file under an asset root's models/"),
         download: z.string().regex(/^hf:/, "download must be an hf: URI").optional()
             .describe("Where to get it when no asset root has it")
-    }).strict()
+    }).strict(),
+    hostedModelRefSchema // {hosted: "<uri>", endpoints?, concurrency?, ...}: see harness/models/hosted.ts
 ]);
 
 const taskEntrySchema = z.object({
@@ -106,7 +108,7 @@ export async function parseSuite(raw: unknown, source: string): Promise<Suite> {
         models,
         tasks: instances,
         threads: parsed.data.threads ?? 1,
-        hash: shortHash({models, tasks: instances.map(({id, configHash}) => ({id, configHash}))}),
+        hash: shortHash({models: models.map(refIdentity), tasks: instances.map(({id, configHash}) => ({id, configHash}))}),
         source
     };
 }

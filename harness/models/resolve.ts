@@ -3,7 +3,9 @@ import path from "node:path";
 import type {AssetRoots} from "../assets/roots.js";
 import {findAsset} from "../assets/roots.js";
 import type {ModelInfo} from "../results/schema.js";
+import {resolveBuiltinModels} from "./builtin.js";
 import {downloadHfModel, findDownloaded} from "./download.js";
+import {applyHostedReferences, HostedModelRef, resolveHostedModels} from "./hosted.js";
 import {GgufFacts, readGgufFacts} from "./gguf-info.js";
 import {groupLadders, ladderDisplayId} from "./ladder.js";
 import {Sha256Cache} from "./sha256-cache.js";
@@ -13,9 +15,10 @@ import {Sha256Cache} from "./sha256-cache.js";
  *  - a path to a `.gguf` file, or to a folder of them (one or more ladders),
  *  - a name relative to the asset roots' `models/` folder ("stories260K"),
  *  - an `hf:` URI (node-llama-cpp syntax), downloaded into the cache when no asset root has it,
- *  - `{asset, download}`: the asset when present, else the download.
+ *  - `{asset, download}`: the asset when present, else the download,
+ *  - a hosted model: `hf-inference:`, `hf-endpoint:` or `openai:` URI, or `{hosted, ...}` (hosted.ts).
  */
-export type ModelRef = string | {asset: string; download?: string};
+export type ModelRef = string | {asset: string; download?: string} | HostedModelRef;
 
 export interface ResolvedModel {
     source: string;
@@ -40,6 +43,7 @@ export interface ResolveOptions {
 }
 
 function refLabel(ref: ModelRef): string {
+    if (typeof ref !== "string" && "hosted" in ref) return ref.hosted;
     return typeof ref === "string" ? ref : `${ref.asset}${ref.download ? ` (or ${ref.download})` : ""}`;
 }
 
@@ -54,6 +58,7 @@ function ggufFilesIn(dir: string): string[] {
 async function pathsOf(ref: ModelRef, options: ResolveOptions): Promise<string[]> {
     const {assetRoots} = options;
     if (typeof ref !== "string") {
+        if ("hosted" in ref) throw new Error(`${ref.hosted}: hosted models are resolved by hosted.ts`);
         const asset = findAsset(assetRoots, "models", ref.asset);
         if (asset) return pathsOf(asset, options);
         if (ref.download) return pathsOf(ref.download, options);
@@ -94,7 +99,9 @@ export async function resolveModels(refs: ModelRef[], options: ResolveOptions): 
     const resolved: ResolvedModel[] = [];
     const unresolved: UnresolvedModel[] = [];
     const seen = new Set<string>();
-    for (const ref of refs) {
+    const builtin = resolveBuiltinModels(refs); // builtin:* models (no files), see builtin.ts
+    const hosted = resolveHostedModels(builtin.rest); // hf-inference:/hf-endpoint:/openai: models, see hosted.ts
+    for (const ref of hosted.rest) {
         let files: string[];
         try {
             files = await pathsOf(ref, options);
@@ -121,7 +128,8 @@ export async function resolveModels(refs: ModelRef[], options: ResolveOptions): 
             }
         }
     }
-    return {...toModelInfos(resolved), unresolved};
+    const files = toModelInfos(resolved);
+    return {models: [...applyHostedReferences(files.models, hosted.models), ...builtin.models], paths: files.paths, unresolved: [...builtin.unresolved, ...hosted.unresolved, ...unresolved]};
 }
 
 function toModelInfos(resolved: ResolvedModel[]): {models: ModelInfo[]; paths: Map<string, string>} {

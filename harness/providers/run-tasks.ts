@@ -18,7 +18,9 @@ export async function runTasksOnSession(session: Session, job: Pick<ModelJob, "t
     for (const taskJob of job.tasks) {
         const task = tasks.get(taskJob.type);
         if (!task) throw new Error(`unknown task type ${taskJob.type}`);
-        const missing = task.requires.filter((capability) => !session.capabilities.has(capability));
+        const missing = task.requires
+            .filter((need) => ![need].flat().some((capability) => session.capabilities.has(capability)))
+            .map((need) => [need].flat().join(" or "));
         const config = task.configSchema.parse(taskJob.config);
         const before = session.counters();
         const started = performance.now();

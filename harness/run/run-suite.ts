@@ -11,6 +11,7 @@ import {safeName, writeResultDocument} from "../results/write.js";
 import {loadTasks} from "../tasks/registry.js";
 import type {PlannedTrial, Task} from "../tasks/types.js";
 import {describeEnv} from "./env.js";
+import {inShard, Shard, shardSuffix} from "./merge.js";
 import {Progress} from "./progress.js";
 
 export interface RunOptions {
@@ -23,6 +24,8 @@ export interface RunOptions {
     /** Run only these task ids or types. */
     taskFilter?: string[];
     quiet?: boolean;
+    /** Run only this deterministic slice of the trials (--shard i/n); merge.ts combines the shards' documents. */
+    shard?: Shard;
 }
 
 export interface RunReport {
@@ -86,10 +89,11 @@ export async function runSuite(suite: Suite, options: RunOptions): Promise<RunRe
         progress.log(`error: ${missing.message}`);
     }
 
-    const journal = new Journal(path.join(runDir, "journal.jsonl"), {fresh: options.fresh});
+    // Shards: one journal per shard (journal.shard-1-of-4.jsonl), so each resumes on its own.
+    const journal = new Journal(path.join(runDir, `journal${shardSuffix(options.shard)}.jsonl`), {fresh: options.fresh});
     try {
         for (const model of models) {
-            const plans = instances.map((instance) => planInstance(instance, tasks.get(instance.type)!, model, journal));
+            const plans = instances.map((instance) => planInstance(instance, tasks.get(instance.type)!, model, journal, options.shard));
             const pending = plans.filter((plan) => plan.pending.length > 0);
             let outcome: ModelJobOutcome | undefined;
             if (pending.length > 0) outcome = await runModel(model, paths.get(model.id), pending, {threads, options, journal, progress});
@@ -103,12 +107,15 @@ export async function runSuite(suite: Suite, options: RunOptions): Promise<RunRe
                 const key = {instanceId: plan.instance.id, configHash: plan.instance.configHash, modelSha256: model.sha256};
                 if (measurements) journal.appendMeasurements(key, measurements);
                 const document = buildDocument(suite, runId, model, plan, threads, outcome, measurements ?? journal.lastMeasurements(key));
-                const file = path.join(runDir, safeName(plan.instance.id), safeName(model.ladder.id), `${safeName(model.fileName.replace(/\.gguf$/i, ""))}.json`);
+                const file = documentFile(runDir, plan.instance.id, model, options.shard);
                 await writeResultDocument(file, document);
                 documents.push(document);
                 documentFiles.push(file);
             }
         }
+        // Comparisons that need other documents, such as the ladder reference's (STS: change in Spearman, drift).
+        for (const type of new Set(instances.map((instance) => instance.type)))
+            await tasks.get(type)!.afterRun?.(documents, {assetRoots: options.assetRoots, files: documentFiles});
     } finally {
         journal.close();
         progress.stop();
@@ -117,8 +124,14 @@ export async function runSuite(suite: Suite, options: RunOptions): Promise<RunRe
     return {runId, runDir, documents, documentFiles, failures, complete: failures.length === 0 && !trialErrors};
 }
 
-function planInstance(instance: TaskInstance, task: Task, model: ModelInfo, journal: Journal): InstancePlan {
-    const planned = task.plan(instance.config, model);
+/** Where a result document goes; a shard's carries the shard in its name (<file>.shard-1-of-4.json). */
+export function documentFile(runDir: string, instanceId: string, model: ModelInfo, shard?: Shard): string {
+    return path.join(runDir, safeName(instanceId), safeName(model.ladder.id), `${safeName(model.fileName.replace(/\.gguf$/i, ""))}${shardSuffix(shard)}.json`);
+}
+
+function planInstance(instance: TaskInstance, task: Task, model: ModelInfo, journal: Journal, shard?: Shard): InstancePlan {
+    // --shard i/n: keep this shard's slice of the plan (by hash of the trial key).
+    const planned = task.plan(instance.config, model).filter((trial) => !shard || inShard(shard, instance.id, model.sha256, trial.id));
     const records = new Map<string, TrialRecord>();
     const pending: PlannedTrial[] = [];
     for (const trial of planned) {
@@ -129,6 +142,7 @@ function planInstance(instance: TaskInstance, task: Task, model: ModelInfo, jour
         else pending.push(trial);
     }
     const warnings: string[] = [];
+    if (shard) warnings.push(`shard ${shard.index}/${shard.count}: this document holds only the shard's trials (merge the shards with \`slmbench merge\`)`);
     if (planned.length > 0 && planned.every((trial) => trial.skipReason))
         warnings.push(`every cell of ${instance.id} was skipped for ${model.id}: ${planned[0]!.skipReason}`);
     return {instance, task, planned, records, pending, warnings};

@@ -20,6 +20,19 @@ const MAX_SIZING_ROUNDS = 24;
 /** Tokens can merge where a needle meets its neighbours, so a depth's prompt may differ by a token or two from the one measured. */
 const SIZING_MARGIN = 2;
 
+/** Characters per token when the model's tokenizer is not at hand (hosted models): a common English average. */
+export const APPROX_CHARS_PER_TOKEN = 4;
+/** Tokens a chat template adds around the messages, in the approximation. */
+const APPROX_TEMPLATE_TOKENS = 8;
+const APPROXIMATE_SIZING = `approximate: ${APPROX_CHARS_PER_TOKEN} characters per token + ${APPROX_TEMPLATE_TOKENS} for the chat template (no local tokenizer); promptTokens is the server's count`;
+const approxTokens = (text: string) => Math.ceil(text.length / APPROX_CHARS_PER_TOKEN);
+async function approximateTextTokens(texts: string[]): Promise<number[]> {
+    return texts.map(approxTokens);
+}
+async function approximatePromptTokens(prompt: ChatPrompt): Promise<number> {
+    return approxTokens(`${prompt.system ?? ""}${prompt.user}${prompt.answerPrefix ?? ""}`) + APPROX_TEMPLATE_TOKENS;
+}
+
 /**
  * Runs NIAH trials on a session. Trials are ordered so consecutive prompts share the longest
  * possible prefix (node-llama-cpp keeps a sequence's evaluated state up to the first differing
@@ -27,9 +40,17 @@ const SIZING_MARGIN = 2;
  * to shallowest, each sharing the haystack up to its needle with the one before.
  */
 export async function createNiahRunner(config: NiahConfig, session: Session, context: TaskContext): Promise<TaskRunner<NiahTrialSpec>> {
-    const {countPromptTokens, countTextTokens, generate, continuationLogprob} = session;
-    if (!countPromptTokens || !countTextTokens || !generate || !continuationLogprob)
-        throw new Error("NIAH needs a session that tokenizes, generates and scores log-probabilities");
+    const {generate} = session;
+    if (!generate) throw new Error("NIAH needs a session that generates");
+    // Sessions without a tokenizer (hosted models) size haystacks approximately; without
+    // log-probabilities the logprob scores are null (lift unavailable) and string match stays.
+    const exact = session.capabilities.has("tokenize") && session.countPromptTokens && session.countTextTokens;
+    const countPromptTokens = exact ? session.countPromptTokens! : approximatePromptTokens;
+    const countTextTokens = exact ? session.countTextTokens! : approximateTextTokens;
+    const continuationLogprob = session.capabilities.has("logprobs") ? session.continuationLogprob : undefined;
+    const lengthSizing = exact ? "model tokenizer" : APPROXIMATE_SIZING;
+    // Optional LLM judge (hosted chat model), loaded only when configured.
+    const judge = config.judge ? (await import("../../providers/hosted/judge.js")).createJudge(config.judge.model as never, config.judge.maxTokens) : undefined;
     const sentences = loadHaystackSentences(config.haystack, context.assetRoots);
     const sentenceTokens = new Map<string, number>();
     const groups = new Map<string, Promise<Group>>();
@@ -37,7 +58,7 @@ export async function createNiahRunner(config: NiahConfig, session: Session, con
     async function tokensOf(list: string[]): Promise<number[]> {
         const missing = [...new Set(list.filter((s) => !sentenceTokens.has(s)))];
         if (missing.length > 0) {
-            const counts = await countTextTokens!.call(session, missing.map((s) => ` ${s}`));
+            const counts = await countTextTokens.call(session, missing.map((s) => ` ${s}`));
             missing.forEach((s, i) => sentenceTokens.set(s, counts[i]!));
         }
         return list.map((s) => sentenceTokens.get(s)!);
@@ -50,13 +71,13 @@ export async function createNiahRunner(config: NiahConfig, session: Session, con
     async function sizeGroup(spec: NiahTrialSpec): Promise<Group> {
         const needles = buildNeedleSet(config.needle, spec.groupSeed);
         const offset = spec.trial === 0 ? 0 : new SeededRandom(deriveSeed(spec.groupSeed, "offset")).int(0, sentences.length - 1);
-        const answerTokens = (await countTextTokens!.call(session, [needles.answer]))[0]!;
+        const answerTokens = (await countTextTokens.call(session, [needles.answer]))[0]!;
         const targetTokens = spec.length - Math.max(config.maxNewTokens, answerTokens + 1);
         const fitTokens = targetTokens - SIZING_MARGIN;
         const measure = async (count: number) => {
             const picked = takeSentences(sentences, offset, count);
             const haystack = {sentences: picked, tokens: await tokensOf(picked)};
-            return {haystack, promptTokens: await countPromptTokens!.call(session, promptFor({haystack, needles}, 50))};
+            return {haystack, promptTokens: await countPromptTokens.call(session, promptFor({haystack, needles}, 50))};
         };
         const empty = await measure(0);
         if (empty.promptTokens > fitTokens)
@@ -108,28 +129,40 @@ export async function createNiahRunner(config: NiahConfig, session: Session, con
             const started = performance.now();
             const group = await groupOf(trial.spec);
             const baselineStarted = performance.now();
-            group.baselineLogprob ??= (await continuationLogprob!.call(session, promptFor(group, trial.spec.depth, true), group.needles.answer)).logprob;
+            if (continuationLogprob)
+                group.baselineLogprob ??= (await continuationLogprob.call(session, promptFor(group, trial.spec.depth, true), group.needles.answer)).logprob;
             const baselineMs = performance.now() - baselineStarted;
 
             const prompt = promptFor(group, trial.spec.depth);
-            const generated = await generate!.call(session, prompt, {maxTokens: config.maxNewTokens});
-            const scored = await continuationLogprob!.call(session, prompt, group.needles.answer);
+            const generated = await generate.call(session, prompt, {maxTokens: config.maxNewTokens});
+            const scored = continuationLogprob ? await continuationLogprob.call(session, prompt, group.needles.answer) : undefined;
+            // What a hosted server reported (model name, usage, latency, attempts), when the session has it.
+            const server = (generated as {server?: Record<string, unknown>}).server;
+            const judged = judge ? await judge.score({
+                question: prompt.user.trim().split("\n").at(-1)!,
+                reference: group.needles.needles.filter((n) => n.queried).map((n) => n.text.trim()).join(" "),
+                prediction: generated.text
+            }) : undefined;
             return {
                 input: {
                     needles: group.needles.needles.map((n) => n.text),
                     expected: group.needles.expected,
                     answer: group.needles.answer,
                     haystackSentences: group.haystack.sentences.length,
-                    targetPromptTokens: group.targetTokens
+                    targetPromptTokens: group.targetTokens,
+                    lengthSizing
                 },
-                output: {text: generated.text, generatedTokens: generated.generatedTokens},
+                output: {text: generated.text, generatedTokens: Number.isFinite(generated.generatedTokens) ? generated.generatedTokens : null, ...(server ? {server} : {}),
+                    ...(judged ? {judge: {model: judge!.model, servedModel: judged.servedModel, prompt: judged.prompt, reply: judged.reply}} : {})},
                 scores: {
                     stringMatch: stringMatchAll(generated.text, group.needles.expected),
-                    answerLogprob: scored.logprob,
-                    baselineLogprob: group.baselineLogprob,
-                    lift: scored.logprob - group.baselineLogprob
+                    answerLogprob: scored ? scored.logprob : null,
+                    baselineLogprob: group.baselineLogprob ?? null,
+                    lift: scored && group.baselineLogprob != null ? scored.logprob - group.baselineLogprob : null,
+                    ...(judged ? {judge: judged.score} : {})
                 },
-                promptTokens: generated.promptTokens,
+                // The real prompt length (the server's usage for hosted models); left out when unknown.
+                promptTokens: Number.isFinite(generated.promptTokens) ? generated.promptTokens : undefined,
                 timings: {
                     totalMs: performance.now() - started,
                     promptMs: generated.promptMs,

@@ -1,0 +1,132 @@
+/**
+ * One HTTP attempt with a timeout that covers the body, and the harness's retry policy around it.
+ * The InferenceClient gets `attemptFetch` as its `fetch` (with retry_on_error: false), so its
+ * requests and the plain-fetch ones (OpenAI /v1/embeddings) share one policy: retries with
+ * exponential backoff and full jitter on 429, 408, 5xx, timeouts and connection resets, waiting at
+ * least what Retry-After says.
+ */
+
+/** An attempt that failed; `retryable` says whether the policy may try again. */
+export class HostedRequestError extends Error {
+    constructor(message: string, readonly retryable: boolean, readonly status?: number, readonly retryAfterMs?: number) {
+        super(message);
+        this.name = "HostedRequestError";
+    }
+}
+
+const RETRY_STATUSES = (status: number) => status === 408 || status === 429 || status >= 500;
+/** A Retry-After longer than this is not waited for: the attempt fails at once. */
+const MAX_RETRY_AFTER_MS = 120_000;
+const MAX_BACKOFF_MS = 60_000;
+const SNIPPET = 200;
+
+/** Retry-After as milliseconds: delta-seconds or an HTTP date. */
+export function parseRetryAfter(value: string | null, now = Date.now()): number | undefined {
+    if (!value) return undefined;
+    if (/^\s*\d+(\.\d+)?\s*$/.test(value)) return Math.round(Number(value) * 1000);
+    const date = Date.parse(value);
+    return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+function describeCause(error: unknown): string {
+    const cause = (error as {cause?: {code?: string; message?: string}}).cause;
+    return cause?.code ?? cause?.message ?? (error as Error).message;
+}
+
+/** Removes a secret from text that may echo it (server error bodies). */
+export function scrub(text: string, secret: string | undefined): string {
+    return secret ? text.split(secret).join("[redacted]") : text;
+}
+
+/**
+ * A fetch doing one attempt: the response body is read inside the timeout and handed back as a
+ * fresh Response, so a reset mid-body or a hang after the headers is this attempt's failure
+ * (retryable), not the caller's. Non-2xx answers throw HostedRequestError.
+ */
+export function attemptFetch(timeoutMs: number, secret?: string): typeof fetch {
+    return async (input, init) => {
+        const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
+        const where = url.replace(/^https?:\/\//, "");
+        const controller = new AbortController();
+        const timer = setTimeout(() => controller.abort(), timeoutMs);
+        const outer = init?.signal;
+        const onAbort = () => controller.abort();
+        outer?.addEventListener("abort", onAbort, {once: true});
+        try {
+            let response: Response;
+            let body: ArrayBuffer;
+            try {
+                response = await fetch(input, {...init, signal: controller.signal});
+                body = await response.arrayBuffer();
+            } catch (error) {
+                if (outer?.aborted) throw error;
+                if (controller.signal.aborted) throw new HostedRequestError(`${where}: timed out after ${timeoutMs} ms`, true);
+                throw new HostedRequestError(`${where}: connection failed (${describeCause(error)})`, true);
+            }
+            if (!response.ok) {
+                const text = scrub(new TextDecoder().decode(body).slice(0, SNIPPET), secret).replace(/\s+/g, " ").trim();
+                throw new HostedRequestError(`${where}: HTTP ${response.status}${text ? `: ${text}` : ""}`,
+                    RETRY_STATUSES(response.status), response.status, parseRetryAfter(response.headers.get("retry-after")));
+            }
+            const type = response.headers.get("content-type") ?? "";
+            if (type.includes("json")) {
+                try {
+                    JSON.parse(new TextDecoder().decode(body));
+                } catch {
+                    const text = scrub(new TextDecoder().decode(body).slice(0, SNIPPET), secret);
+                    throw new HostedRequestError(`${where}: malformed JSON in the response (HTTP ${response.status}): ${JSON.stringify(text)}`, false, response.status);
+                }
+            }
+            return new Response(body, {status: response.status, statusText: response.statusText, headers: response.headers});
+        } finally {
+            clearTimeout(timer);
+            outer?.removeEventListener("abort", onAbort);
+        }
+    };
+}
+
+export interface RetryPolicy {
+    retries: number;
+    backoffMs: number;
+    /** For tests: the sleep function. */
+    sleep?: (ms: number) => Promise<void>;
+}
+
+const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Delay before retry number `retry` (0-based): full jitter over backoff * 2^retry, at least Retry-After. */
+export function retryDelay(retry: number, backoffMs: number, retryAfterMs?: number, random = Math.random): number {
+    const ceiling = Math.min(MAX_BACKOFF_MS, backoffMs * 2 ** retry);
+    const jittered = ceiling / 2 + random() * (ceiling / 2);
+    return Math.max(jittered, retryAfterMs ?? 0);
+}
+
+/** The error as the client or fetch threw it, as a HostedRequestError (unknown errors are not retried). */
+export function asRequestError(error: unknown, secret?: string): HostedRequestError {
+    if (error instanceof HostedRequestError) return error;
+    const message = scrub((error as Error)?.message ?? String(error), secret);
+    return new HostedRequestError(message, false);
+}
+
+/**
+ * Runs `attempt` until it succeeds, a non-retryable error, or the retries are spent; the final
+ * error's message says how many attempts were made. `attempt` gets the attempt number (0-based).
+ */
+export async function withRetries<T>(policy: RetryPolicy, attempt: (n: number) => Promise<T>, secret?: string): Promise<{value: T; attempts: number}> {
+    const sleep = policy.sleep ?? defaultSleep;
+    for (let n = 0; ; n++) {
+        try {
+            return {value: await attempt(n), attempts: n + 1};
+        } catch (thrown) {
+            const error = asRequestError(thrown, secret);
+            const tooLong = error.retryAfterMs != null && error.retryAfterMs > MAX_RETRY_AFTER_MS;
+            if (!error.retryable || n >= policy.retries || tooLong) {
+                const tries = n + 1;
+                const why = tooLong ? ` (Retry-After ${Math.round(error.retryAfterMs! / 1000)} s is too long to wait)` : "";
+                throw new HostedRequestError(`${error.message}${error.retryable ? ` (gave up after ${tries} attempt${tries > 1 ? "s" : ""})` : ""}${why}`,
+                    false, error.status);
+            }
+            await sleep(retryDelay(n, policy.backoffMs, error.retryAfterMs));
+        }
+    }
+}

@@ -1,0 +1,225 @@
+import {InferenceClient, setLogger} from "@huggingface/inference";
+import pLimit, {LimitFunction} from "p-limit";
+import type {HostedRuntime} from "../../models/hosted.js";
+import type {ChatPrompt, GenerateResult, Session, SessionCounters} from "../types.js";
+import {attemptFetch, HostedRequestError, scrub, withRetries} from "./http.js";
+
+/** Texts per embedding request; a session's embed() sends its batches concurrently through the pool. */
+export const EMBED_REQUEST_BATCH = 32;
+
+// The client logs provider auto-selection to the console; the harness reports what it needs itself.
+setLogger({debug() {}, info() {}, warn() {}, error() {}, log() {}});
+
+export interface ChatMessage {
+    role: "system" | "user" | "assistant";
+    content: string;
+}
+
+/** What the server reported for one request. */
+export interface ServerReport {
+    /** The model name the server answered with. */
+    model: string | null;
+    usage: {promptTokens: number | null; completionTokens: number | null} | null;
+    /** Time of the successful attempt, request to last body byte. */
+    latencyMs: number;
+    attempts: number;
+    endpoint: string;
+    finishReason?: string | null;
+}
+
+export interface HostedGenerateResult extends GenerateResult {
+    server: ServerReport;
+}
+
+interface Endpoint {
+    /** Base URL (hf-endpoint, openai), or "router.huggingface.co@<provider>". */
+    label: string;
+    url?: string;
+    limit: LimitFunction;
+    client: InferenceClient;
+}
+
+/** Test hook: send huggingface.co / router.huggingface.co requests to another base URL (a fake server). */
+function hubRewrite(): ((url: string) => string) | undefined {
+    const router = process.env.SLMBENCH_HF_ROUTER_URL;
+    const hub = process.env.SLMBENCH_HF_HUB_URL;
+    if (!router && !hub) return undefined;
+    return (url) => {
+        if (router && url.startsWith("https://router.huggingface.co")) return router.replace(/\/+$/, "") + url.slice("https://router.huggingface.co".length);
+        if (hub && url.startsWith("https://huggingface.co")) return hub.replace(/\/+$/, "") + url.slice("https://huggingface.co".length);
+        return url;
+    };
+}
+
+/**
+ * A hosted model as a session: chat completion (NIAH, judges) and embeddings (STS) through
+ * @huggingface/inference's InferenceClient, spread over a pool of endpoints, each with its own
+ * concurrency limit. No tokenizer and no log-probabilities: tasks adapt (NIAH sizes lengths
+ * approximately and scores string match only).
+ */
+export class HostedSession implements Session {
+    readonly capabilities = new Set(["generate", "embed"] as const);
+    readonly promptStyle = "chat-template" as const;
+    private readonly endpoints: Endpoint[];
+    private readonly token: string | undefined;
+    private next = 0;
+    private readonly totals: SessionCounters = {promptTokens: 0, evaluatedTokens: 0, generatedTokens: 0, promptMs: 0, generateMs: 0};
+    readonly servedModels = new Set<string>();
+
+    constructor(private readonly runtime: HostedRuntime, env: NodeJS.ProcessEnv = process.env) {
+        this.token = runtime.tokenEnv ? env[runtime.tokenEnv] || undefined : undefined;
+        const rewrite = hubRewrite();
+        const once = attemptFetch(runtime.timeoutMs, this.token);
+        const fetchFn: typeof fetch = rewrite
+            ? (input, init) => once(rewrite(typeof input === "string" ? input : input instanceof URL ? input.href : input.url), init)
+            : once;
+        const options = {fetch: fetchFn, retry_on_error: false};
+        const {uri} = runtime;
+        this.endpoints = uri.kind === "hf-inference"
+            ? [{label: `router.huggingface.co@${uri.inferenceProvider}`, limit: pLimit(runtime.concurrency), client: new InferenceClient(this.token ?? "", options)}]
+            : runtime.endpoints.map((url) => ({
+                label: url, url, limit: pLimit(runtime.concurrency),
+                client: new InferenceClient(this.token ?? "", {...options, endpointUrl: url})
+            }));
+        this.fetchOnce = fetchFn;
+    }
+    private readonly fetchOnce: typeof fetch;
+
+    /** Requests in flight at most: the trial loop's concurrency. */
+    get concurrency(): number {
+        return this.runtime.concurrency * this.endpoints.length;
+    }
+
+    /** The least busy endpoint (round-robin among equals). */
+    private pick(): Endpoint {
+        let best: Endpoint | undefined;
+        let bestLoad = Infinity;
+        for (let i = 0; i < this.endpoints.length; i++) {
+            const endpoint = this.endpoints[(this.next + i) % this.endpoints.length]!;
+            const load = endpoint.limit.activeCount + endpoint.limit.pendingCount;
+            if (load < bestLoad) [best, bestLoad] = [endpoint, load];
+        }
+        this.next = (this.next + 1) % this.endpoints.length;
+        return best!;
+    }
+
+    /** One request with the retry policy; each attempt takes a slot on the least busy endpoint (sleeping between attempts holds none). */
+    private async request<T>(call: (endpoint: Endpoint) => Promise<T>): Promise<{value: T; latencyMs: number; attempts: number; endpoint: string}> {
+        let latencyMs = 0;
+        let endpointLabel = "";
+        const {value, attempts} = await withRetries({retries: this.runtime.retries, backoffMs: this.runtime.backoffMs}, () => {
+            const endpoint = this.pick();
+            return endpoint.limit(async () => {
+                const started = performance.now();
+                const value = await call(endpoint);
+                latencyMs = performance.now() - started;
+                endpointLabel = endpoint.label;
+                return value;
+            });
+        }, this.token);
+        return {value, latencyMs, attempts, endpoint: endpointLabel};
+    }
+
+    /** Chat completion of messages (greedy: temperature 0). */
+    async chat(messages: ChatMessage[], maxTokens: number): Promise<{text: string; server: ServerReport}> {
+        const {uri} = this.runtime;
+        const {value, latencyMs, attempts, endpoint} = await this.request((ep) => ep.client.chatCompletion({
+            ...(uri.kind === "hf-inference" ? {model: uri.model, provider: uri.inferenceProvider as never} : uri.model ? {model: uri.model} : {}),
+            messages: messages.map((m) => ({role: m.role, content: m.content} as Record<string, string>)) as never,
+            max_tokens: maxTokens,
+            temperature: 0
+        }));
+        const response = value as unknown as {model?: unknown; choices?: {message?: {content?: unknown}; finish_reason?: unknown}[]; usage?: {prompt_tokens?: unknown; completion_tokens?: unknown}};
+        const content = response?.choices?.[0]?.message?.content;
+        if (typeof content !== "string")
+            throw new HostedRequestError(`${endpoint}: the response is not a chat completion (no choices[0].message.content)`, false);
+        const count = (n: unknown) => (typeof n === "number" && Number.isInteger(n) && n >= 0 ? n : null);
+        const usage = response.usage && typeof response.usage === "object"
+            ? {promptTokens: count(response.usage.prompt_tokens), completionTokens: count(response.usage.completion_tokens)} : null;
+        const model = typeof response.model === "string" ? response.model : null;
+        if (model) this.servedModels.add(model);
+        this.totals.promptTokens += usage?.promptTokens ?? 0;
+        this.totals.generatedTokens += usage?.completionTokens ?? 0;
+        this.totals.evaluatedTokens += (usage?.promptTokens ?? 0) + (usage?.completionTokens ?? 0);
+        this.totals.generateMs += latencyMs;
+        const finishReason = response.choices?.[0]?.finish_reason;
+        return {text: content, server: {model, usage, latencyMs, attempts, endpoint, finishReason: typeof finishReason === "string" ? finishReason : null}};
+    }
+
+    /** A task prompt as chat messages; the answer prefix is a trailing assistant message only with `prefill`. */
+    messagesOf(prompt: ChatPrompt): ChatMessage[] {
+        const messages: ChatMessage[] = [];
+        if (prompt.system) messages.push({role: "system", content: prompt.system});
+        messages.push({role: "user", content: prompt.user});
+        if (this.runtime.prefill && prompt.answerPrefix) messages.push({role: "assistant", content: prompt.answerPrefix});
+        return messages;
+    }
+
+    async generate(prompt: ChatPrompt, options: {maxTokens: number}): Promise<HostedGenerateResult> {
+        const {text, server} = await this.chat(this.messagesOf(prompt), options.maxTokens);
+        return {
+            text,
+            // NaN when the server reports no usage: the task leaves the count out rather than guess.
+            promptTokens: server.usage?.promptTokens ?? Number.NaN,
+            generatedTokens: server.usage?.completionTokens ?? Number.NaN,
+            promptMs: 0,
+            generateMs: server.latencyMs,
+            server
+        };
+    }
+
+    async embed(texts: string[]): Promise<number[][]> {
+        const batches: string[][] = [];
+        for (let i = 0; i < texts.length; i += EMBED_REQUEST_BATCH) batches.push(texts.slice(i, i + EMBED_REQUEST_BATCH));
+        const results = await Promise.all(batches.map((batch) => this.embedBatch(batch)));
+        return results.flat();
+    }
+
+    private async embedBatch(texts: string[]): Promise<number[][]> {
+        const {uri} = this.runtime;
+        const {value, latencyMs} = await this.request(async (ep): Promise<number[][]> => {
+            if (uri.kind === "openai") return this.openAiEmbeddings(ep.url!, texts);
+            const output = await ep.client.featureExtraction(uri.kind === "hf-inference"
+                ? {model: uri.model!, provider: uri.inferenceProvider as never, inputs: texts}
+                : {inputs: texts});
+            return asVectors(output, texts.length, ep.label);
+        });
+        this.totals.generateMs += latencyMs;
+        return value;
+    }
+
+    /** OpenAI-style servers embed at <base>/v1/embeddings (the client's {inputs} to the bare URL is TEI's shape, not theirs). */
+    private async openAiEmbeddings(base: string, texts: string[]): Promise<number[][]> {
+        const url = base.endsWith("/v1") ? `${base}/embeddings` : `${base}/v1/embeddings`;
+        const headers: Record<string, string> = {"Content-Type": "application/json"};
+        if (this.token) headers.Authorization = `Bearer ${this.token}`;
+        const response = await this.fetchOnce(url, {
+            method: "POST", headers,
+            body: JSON.stringify({...(this.runtime.uri.model ? {model: this.runtime.uri.model} : {}), input: texts})
+        });
+        const body = await response.json() as {data?: {embedding?: unknown; index?: number}[]; model?: unknown};
+        if (!Array.isArray(body?.data)) throw new HostedRequestError(`${base}: the response is not an embeddings list (no data[])`, false);
+        if (typeof body.model === "string") this.servedModels.add(body.model);
+        const ordered = [...body.data].sort((a, b) => (a.index ?? 0) - (b.index ?? 0)).map((item) => item.embedding);
+        return asVectors(ordered, texts.length, base);
+    }
+
+    counters(): SessionCounters {
+        return {...this.totals};
+    }
+}
+
+function asVectors(output: unknown, expected: number, where: string): number[][] {
+    const isVector = (v: unknown): v is number[] => Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === "number" && Number.isFinite(x));
+    let vectors = output;
+    if (expected === 1 && isVector(output)) vectors = [output];
+    if (!Array.isArray(vectors) || vectors.length !== expected || !vectors.every(isVector))
+        throw new HostedRequestError(`${where}: expected ${expected} sentence embeddings (number[][]), got ${describeShape(output)}` +
+            " (token-level outputs are not pooled: serve a sentence-embedding model)", false);
+    return vectors;
+}
+
+function describeShape(value: unknown): string {
+    if (!Array.isArray(value)) return typeof value;
+    return `an array of ${value.length}${value.length ? ` × ${describeShape(value[0])}` : ""}`;
+}

@@ -1,0 +1,202 @@
+import {afterAll, beforeAll, describe, expect, it} from "vitest";
+import {hostedModelInfo, hostedRuntimeFor} from "../../harness/models/hosted.js";
+import {parseRetryAfter, retryDelay} from "../../harness/providers/hosted/http.js";
+import {HostedSession} from "../../harness/providers/hosted/session.js";
+import {parseHostedUri} from "../../harness/providers/hosted/uri.js";
+import {FakeServer, startFakeServer} from "../helpers/fake-server.js";
+
+const TOKEN = "hf_FAKEsecretTOKENnotReal1234567890";
+const prompt = {system: "Be brief.", user: "One of the special magic numbers for bold-river is: 4412345.\nWhat is the special magic number for bold-river mentioned in the provided text?"};
+
+let server: FakeServer;
+beforeAll(async () => {
+    server = await startFakeServer({modelName: "served-model"});
+});
+afterAll(async () => {
+    await server.close();
+});
+
+function session(uri: string, extra: Record<string, unknown> = {}, env: NodeJS.ProcessEnv = {HF_TOKEN: TOKEN}) {
+    const model = hostedModelInfo({hosted: uri, backoffMs: 5, timeoutMs: 2000, ...extra});
+    return new HostedSession(hostedRuntimeFor(model), env);
+}
+
+describe("hosted model URIs", () => {
+    it("parses the three prefixes and rejects credentials in URLs", () => {
+        expect(parseHostedUri("hf-inference:meta-llama/Llama-3.2-1B-Instruct@together"))
+            .toEqual({kind: "hf-inference", model: "meta-llama/Llama-3.2-1B-Instruct", inferenceProvider: "together"});
+        expect(parseHostedUri("hf-inference:meta-llama/Llama-3.2-1B-Instruct").inferenceProvider).toBe("auto");
+        expect(parseHostedUri("openai:http://127.0.0.1:8000/v1/#qwen")).toEqual({kind: "openai", url: "http://127.0.0.1:8000/v1", model: "qwen"});
+        expect(parseHostedUri("hf-endpoint:https://x.endpoints.huggingface.cloud")).toEqual({kind: "hf-endpoint", url: "https://x.endpoints.huggingface.cloud", model: undefined});
+        expect(() => parseHostedUri("openai:http://user:pw@host#m")).toThrow(/credentials/);
+        expect(() => parseHostedUri("hf-inference:not-a-model-id")).toThrow(/hf-inference:<org>\/<model>/);
+    });
+
+    it("gives hosted models an identity hash, no weights, and the suite's quant label", () => {
+        const a = hostedModelInfo({hosted: "openai:http://127.0.0.1:1/#m", concurrency: 9});
+        const b = hostedModelInfo({hosted: "openai:http://127.0.0.1:1#m", quantLabel: "BF16"});
+        expect(a.sha256).toBe(b.sha256);
+        expect(a.sha256).toMatch(/^[0-9a-f]{64}$/);
+        expect([a.bytes, a.bitsPerWeight, a.parameters, a.quantLabel, b.quantLabel]).toEqual([0, 0, 0, "hosted", "BF16"]);
+    });
+
+    it("computes backoff with jitter and honours Retry-After", () => {
+        expect(parseRetryAfter("3")).toBe(3000);
+        expect(parseRetryAfter(new Date(Date.now() + 5000).toUTCString())).toBeGreaterThan(3500);
+        for (let retry = 0; retry < 5; retry++) {
+            const ceiling = 100 * 2 ** retry;
+            expect(retryDelay(retry, 100, undefined, () => 0)).toBe(ceiling / 2);
+            expect(retryDelay(retry, 100, undefined, () => 0.999)).toBeLessThanOrEqual(ceiling);
+        }
+        expect(retryDelay(0, 100, 2000)).toBe(2000);
+    });
+});
+
+describe("hosted sessions against a fake server on 127.0.0.1", () => {
+    it("openai: chat completion, usage and the served model name", async () => {
+        server.reset();
+        const s = session(`openai:${server.url}#my-model`);
+        const result = await s.generate(prompt, {maxTokens: 16});
+        expect(result.text).toContain("4412345");
+        expect(result.server).toMatchObject({model: "my-model", attempts: 1, endpoint: server.url});
+        expect(result.promptTokens).toBe(result.server.usage!.promptTokens);
+        expect(server.requests[0]!.path).toBe("/v1/chat/completions");
+        expect(server.requests[0]!.body).toMatchObject({model: "my-model", max_tokens: 16, temperature: 0});
+        // openai: sends no token unless the suite names a tokenEnv.
+        expect(server.requests[0]!.authorization).toBeUndefined();
+    });
+
+    it("hf-endpoint: the token from HF_TOKEN as bearer, feature extraction as {inputs} at the bare URL", async () => {
+        server.reset();
+        const s = session(`hf-endpoint:${server.url}`);
+        await s.generate(prompt, {maxTokens: 8});
+        const vectors = await s.embed(["a cat sits", "a dog runs"]);
+        expect(vectors).toHaveLength(2);
+        expect(server.requests.map((r) => r.path)).toEqual(["/v1/chat/completions", "/"]);
+        expect(server.requests[1]!.body).toEqual({inputs: ["a cat sits", "a dog runs"]});
+        expect(server.requests.every((r) => r.authorization === `Bearer ${TOKEN}`)).toBe(true);
+    });
+
+    it("openai: embeddings at /v1/embeddings in batches, in order", async () => {
+        server.reset();
+        const s = session(`openai:${server.url}/v1#emb`);
+        const texts = Array.from({length: 70}, (_, i) => `sentence number ${i}`);
+        const vectors = await s.embed(texts);
+        expect(vectors).toHaveLength(70);
+        expect(server.requests.map((r) => r.path)).toEqual(["/v1/embeddings", "/v1/embeddings", "/v1/embeddings"]);
+        const {fakeEmbedding} = await import("../helpers/fake-server.js");
+        expect(vectors[69]).toEqual(fakeEmbedding("sentence number 69"));
+    });
+
+    it("hf-inference: provider mapping from the Hub and the router's provider route (redirected to the fake server)", async () => {
+        server.reset();
+        process.env.SLMBENCH_HF_ROUTER_URL = server.url;
+        process.env.SLMBENCH_HF_HUB_URL = server.url;
+        try {
+            const s = session("hf-inference:meta-llama/Llama-3.2-1B-Instruct@together");
+            const result = await s.generate(prompt, {maxTokens: 8});
+            expect(result.text).toContain("4412345");
+            const paths = server.requests.map((r) => r.path);
+            expect(paths).toContain("/together/v1/chat/completions");
+            expect(server.requests.find((r) => r.path.endsWith("/chat/completions"))!.body).toMatchObject({model: "together/meta-llama/Llama-3.2-1B-Instruct"});
+        } finally {
+            delete process.env.SLMBENCH_HF_ROUTER_URL;
+            delete process.env.SLMBENCH_HF_HUB_URL;
+        }
+    });
+
+    it("429 with Retry-After: waits at least that long, then succeeds", async () => {
+        server.reset();
+        server.faults.push({status: 429, retryAfter: "1"});
+        const started = performance.now();
+        const result = await session(`openai:${server.url}#m`).generate(prompt, {maxTokens: 8});
+        expect(performance.now() - started).toBeGreaterThanOrEqual(950);
+        expect(result.server.attempts).toBe(2);
+        expect(server.requests).toHaveLength(2);
+    });
+
+    it("500 then success: retried with backoff", async () => {
+        server.reset();
+        server.faults.push({status: 500}, {status: 503});
+        const result = await session(`openai:${server.url}#m`).generate(prompt, {maxTokens: 8});
+        expect(result.server.attempts).toBe(3);
+    });
+
+    it("a hanging request hits the timeout, is retried, and the final failure says so", async () => {
+        server.reset();
+        server.faults.push({hang: true});
+        const ok = await session(`openai:${server.url}#m`, {timeoutMs: 200}).generate(prompt, {maxTokens: 8});
+        expect(ok.server.attempts).toBe(2);
+        server.reset();
+        server.faults.push({hang: true}, {hang: true});
+        await expect(session(`openai:${server.url}#m`, {timeoutMs: 200, retries: 1}).generate(prompt, {maxTokens: 8}))
+            .rejects.toThrow(/timed out after 200 ms \(gave up after 2 attempts\)/);
+    });
+
+    it("malformed JSON: an error naming it, not retried", async () => {
+        server.reset();
+        server.faults.push({malformed: true});
+        await expect(session(`openai:${server.url}#m`).generate(prompt, {maxTokens: 8})).rejects.toThrow(/malformed JSON/);
+        expect(server.requests).toHaveLength(1);
+    });
+
+    it("a connection reset mid-response is retried", async () => {
+        server.reset();
+        server.faults.push({reset: true});
+        const result = await session(`hf-endpoint:${server.url}`).generate(prompt, {maxTokens: 8});
+        expect(result.server.attempts).toBe(2);
+        expect(result.text).toContain("4412345");
+    });
+
+    it("a 4xx is not retried, and a server echoing the token does not get it into the message", async () => {
+        server.reset();
+        server.faults.push({status: 401, body: JSON.stringify({error: `bad token ${TOKEN}`})});
+        const error = await session(`hf-endpoint:${server.url}`).generate(prompt, {maxTokens: 8}).catch((e: Error) => e);
+        expect((error as Error).message).toMatch(/HTTP 401/);
+        expect((error as Error).message).not.toContain(TOKEN);
+        expect(server.requests).toHaveLength(1);
+    });
+
+    it("keeps requests in flight at or under the concurrency limit (measured at the server), spread over an endpoint pool", async () => {
+        const slow = await startFakeServer({delayMs: 20});
+        const other = await startFakeServer({delayMs: 20});
+        try {
+            const single = session(`openai:${slow.url}#m`, {concurrency: 3});
+            await Promise.all(Array.from({length: 30}, () => single.generate(prompt, {maxTokens: 4})));
+            expect(slow.maxInFlight).toBe(3);
+            slow.reset();
+            const pooled = session(`openai:${slow.url}#m`, {concurrency: 2, endpoints: [other.url]});
+            expect(pooled.concurrency).toBe(4);
+            await Promise.all(Array.from({length: 40}, () => pooled.generate(prompt, {maxTokens: 4})));
+            expect(slow.maxInFlight).toBeLessThanOrEqual(2);
+            expect(other.maxInFlight).toBeLessThanOrEqual(2);
+            expect(slow.requests.length).toBeGreaterThan(10);
+            expect(other.requests.length).toBeGreaterThan(10);
+            expect(slow.requests.length + other.requests.length).toBe(40);
+        } finally {
+            await slow.close();
+            await other.close();
+        }
+    });
+
+    it("NIAH on a hosted session: approximate sizing, null log-probabilities, optional LLM judge with its model and prompt recorded", async () => {
+        server.reset();
+        const {default: niah} = await import("../../harness/tasks/niah/index.js");
+        const {testAssetRoots} = await import("../helpers/assets.js");
+        const {tempDir} = await import("../helpers/cli.js");
+        const judgeUri = `openai:${server.url}#judge-model`;
+        const config = niah.configSchema.parse({lengths: [300], depths: [0, 100], maxNewTokens: 16, judge: {model: judgeUri}});
+        const s = session(`openai:${server.url}#m`);
+        const runner = await niah.createRunner(config, s, {assetRoots: testAssetRoots(tempDir("cache"))});
+        for (const trial of niah.plan(config, hostedModelInfo(`openai:${server.url}#m`))) {
+            const record = await runner.run(trial);
+            expect(record.scores).toMatchObject({stringMatch: 100, judge: 10, lift: null, answerLogprob: null, baselineLogprob: null});
+            expect(record.input!.lengthSizing).toMatch(/^approximate/);
+            const judge = record.output!.judge as {model: string; servedModel: string; prompt: string; reply: string};
+            expect(judge).toMatchObject({model: judgeUri, servedModel: "judge-model", reply: "Rating: [[10]]"});
+            expect(judge.prompt).toContain("Score 7: The answer aligns with the reference but has minor omissions.");
+        }
+        const {parseJudgeScore} = await import("../../harness/providers/hosted/judge.js");
+        expect([parseJudgeScore("Rating: [[7]]"), parseJudgeScore("8"), parseJudgeScore("no idea")]).toEqual([7, 8, null]);
+    });
+});

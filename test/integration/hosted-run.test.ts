@@ -1,0 +1,190 @@
+import {existsSync, readdirSync, readFileSync, statSync, writeFileSync} from "node:fs";
+import path from "node:path";
+import {afterAll, beforeAll, describe, expect, it} from "vitest";
+import type {ResultDocument} from "../../harness/results/schema.js";
+import {readResultDocument} from "../../harness/results/write.js";
+import {niahScoresSchema} from "../../harness/tasks/niah/scores-schema.js";
+import {MODELS} from "../helpers/assets.js";
+import {cliEnv, runCli, startCli, tempDir, writeSuite} from "../helpers/cli.js";
+import {FakeServer, startFakeServer} from "../helpers/fake-server.js";
+
+const TOKEN = "hf_FAKEsecretTOKENnotReal0987654321";
+
+let server: FakeServer;
+beforeAll(async () => {
+    server = await startFakeServer({modelName: "served-model"});
+});
+afterAll(async () => {
+    await server.close();
+});
+
+function filesUnder(dir: string): string[] {
+    if (!existsSync(dir)) return [];
+    return readdirSync(dir, {recursive: true, encoding: "utf8"}).map((f) => path.join(dir, f)).filter((f) => statSync(f).isFile());
+}
+async function documentsIn(dir: string, filter = (file: string) => true): Promise<ResultDocument[]> {
+    return Promise.all(filesUnder(dir).filter((f) => f.endsWith(".json") && filter(f)).map(readResultDocument));
+}
+const chatRequests = () => server.requests.filter((r) => r.path.endsWith("/chat/completions")).length;
+const niah = (extra: object = {}) => ({type: "niah", lengths: [256, 512], depths: [0, 50, 100], trialsPerCell: 2, maxNewTokens: 16, ...extra});
+
+describe("hosted models through the CLI", () => {
+    it("runs NIAH and STS end to end on hosted models: schema-valid documents, server usage recorded, token in no file", async () => {
+        server.reset();
+        const out = tempDir("out");
+        const cache = tempDir("cache");
+        const pairs = path.join(tempDir("sts"), "pairs.tsv");
+        writeFileSync(pairs, "sentence1\tsentence2\tscore\n" + [
+            ["a man is playing a guitar", "a man plays the guitar", 4.8],
+            ["a woman is slicing onions", "a woman cuts an onion", 4.2],
+            ["a dog runs in the park", "a cat sleeps on the sofa", 0.4],
+            ["the sky is blue today", "the stock market fell", 0.1],
+            ["kids play football outside", "children are playing soccer outside", 3.9],
+            ["a plane is taking off", "an airplane takes off", 4.9]
+        ].map((row) => row.join("\t")).join("\n") + "\n");
+        const suite = writeSuite({
+            name: "hosted-e2e",
+            models: [
+                {hosted: `openai:${server.url}#chat-model`, concurrency: 4, backoffMs: 5},
+                {hosted: `hf-endpoint:${server.url}`, concurrency: 2, backoffMs: 5, quantLabel: "BF16"}
+            ],
+            tasks: [niah(), {type: "sts", dataset: {type: "file", file: pairs, scoreRange: [0, 5]}}]
+        });
+        const env = cliEnv({HF_TOKEN: TOKEN, SLMBENCH_CACHE: cache});
+        const result = await runCli(["--suite", suite, "--out", out], env);
+        expect(result.stderr).not.toMatch(/error/i);
+        expect(result.code).toBe(0);
+        const documents = await documentsIn(out);
+        expect(documents).toHaveLength(4);
+        for (const doc of documents.filter((d) => d.task.type === "niah")) {
+            niahScoresSchema.parse(doc.scores);
+            expect(doc.counts).toEqual({planned: 12, ok: 12, error: 0, skipped: 0});
+            expect(doc.scores.main).toBe(100);
+            expect(doc.scores.lift).toBeNull();
+            expect(doc.model).toMatchObject({bytes: 0, bitsPerWeight: 0, architecture: "hosted"});
+            for (const trial of doc.trials) {
+                expect(trial.input!.lengthSizing).toMatch(/^approximate: 4 characters per token/);
+                expect(trial.scores.answerLogprob).toBeNull();
+                expect(trial.promptTokens).toBeGreaterThan(0);
+                // Approximate sizing: the server's count lands near the requested length.
+                expect(trial.promptTokens!).toBeLessThanOrEqual(Number(trial.cell.length));
+                expect(trial.promptTokens!).toBeGreaterThan(0.7 * Number(trial.cell.length));
+                expect(trial.output!.server).toMatchObject({attempts: 1, usage: {promptTokens: trial.promptTokens}});
+            }
+            expect(doc.performance!.promptTokens).toBeGreaterThan(0);
+        }
+        expect(documents.find((d) => d.model.provider === "openai" && d.task.type === "niah")!.trials[0]!.output!.server)
+            .toMatchObject({model: "chat-model"});
+        const sts = documents.filter((d) => d.task.type === "sts");
+        expect(sts).toHaveLength(2);
+        for (const doc of sts) {
+            expect(doc.counts.ok).toBe(1);
+            // Six pairs and a bag-of-words fake embedding: the score only has to be computed.
+            expect(Number.isFinite(doc.scores.main)).toBe(true);
+        }
+        expect(server.requests.some((r) => r.path === "/v1/embeddings")).toBe(true);
+        expect(server.requests.some((r) => r.path === "/" && r.body && typeof r.body === "object" && "inputs" in r.body)).toBe(true);
+        // The token went to the hf-endpoint server only, and into no file: results, journals, caches.
+        expect(server.requests.filter((r) => r.authorization === `Bearer ${TOKEN}`).length).toBeGreaterThan(0);
+        expect(server.requests.filter((r) => r.authorization && r.authorization !== `Bearer ${TOKEN}`)).toHaveLength(0);
+        const written = [...filesUnder(out), ...filesUnder(cache)];
+        expect(written.some((f) => f.endsWith("journal.jsonl"))).toBe(true);
+        for (const file of written) expect(readFileSync(file, "latin1").includes(TOKEN), file).toBe(false);
+        expect(result.stdout + result.stderr).not.toContain(TOKEN);
+    });
+
+    it("records a request's final failure as that trial's error and goes on", async () => {
+        server.reset();
+        server.options.fault = (n) => (n % 5 === 2 ? {status: 500} : undefined);
+        try {
+            const out = tempDir("out");
+            const suite = writeSuite({name: "hosted-faults", models: [{hosted: `openai:${server.url}#m`, retries: 0, concurrency: 1}], tasks: [niah()]});
+            const result = await runCli(["--suite", suite, "--out", out], cliEnv({HF_TOKEN: TOKEN}));
+            expect(result.code).toBe(1);
+            const [doc] = await documentsIn(out);
+            expect(doc!.counts).toEqual({planned: 12, ok: 10, error: 2, skipped: 0});
+            expect(doc!.trials.find((t) => t.status === "error")!.error!.message).toMatch(/HTTP 500/);
+        } finally {
+            server.options.fault = undefined;
+        }
+    });
+
+    it("hosted reference of a local ladder: the ladder's files name it as reference", async () => {
+        const {resolveModels} = await import("../../harness/models/resolve.js");
+        const {testAssetRoots} = await import("../helpers/assets.js");
+        const {models} = await resolveModels([{hosted: `openai:${server.url}#tiny-ref`, referenceOf: "stories260K", quantLabel: "F32"}, path.join(MODELS, "stories260K")],
+            {assetRoots: testAssetRoots(tempDir("cache")), allowDownload: false});
+        const reference = models[0]!;
+        expect(reference.ladder).toMatchObject({id: "stories260K", isReference: true});
+        const rungs = models.filter((m) => m.provider === "local-gguf");
+        expect(rungs.length).toBeGreaterThan(1);
+        for (const rung of rungs)
+            expect(rung.ladder).toEqual({id: "stories260K", referenceFile: "tiny-ref", referenceSha256: reference.sha256, isReference: false, size: rungs.length + 1});
+        expect(reference.ladder.size).toBe(rungs.length + 1);
+    });
+
+    it("resumes a run killed with kill -9: every trial exactly once, finished trials not requested again", async () => {
+        const slow = await startFakeServer({delayMs: 150});
+        try {
+            const out = tempDir("out");
+            const suite = writeSuite({name: "hosted-kill", models: [{hosted: `openai:${slow.url}#m`, concurrency: 2}],
+                tasks: [niah({lengths: [256, 384, 512], depths: [0, 25, 50, 75, 100]})]});
+            const env = cliEnv({HF_TOKEN: TOKEN});
+            const child = startCli(["--suite", suite, "--out", out], env);
+            const journal = () => filesUnder(out).find((f) => f.endsWith("journal.jsonl"));
+            const lines = () => (journal() ? readFileSync(journal()!, "utf8").split("\n").filter(Boolean).length : 0);
+            const deadline = Date.now() + 60_000;
+            while (lines() < 8 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+            child.kill("SIGKILL");
+            await new Promise((resolve) => child.on("close", resolve));
+            const done = lines();
+            expect(done).toBeGreaterThanOrEqual(8);
+            expect(done).toBeLessThan(30);
+            slow.reset();
+            const result = await runCli(["--suite", suite, "--out", out], env);
+            expect(result.code).toBe(0);
+            const [doc] = await documentsIn(out);
+            expect(doc!.counts).toEqual({planned: 30, ok: 30, error: 0, skipped: 0});
+            expect(new Set(doc!.trials.map((t) => t.id)).size).toBe(30);
+            expect(slow.requests.filter((r) => r.path.endsWith("/chat/completions"))).toHaveLength(30 - done);
+        } finally {
+            await slow.close();
+        }
+    });
+
+    it("--shard i/n runs disjoint slices with their own journals; merge gives a single run's documents", async () => {
+        server.reset();
+        const models = [{hosted: `openai:${server.url}#m`}, {hosted: `hf-endpoint:${server.url}`}];
+        const suite = writeSuite({name: "hosted-shards", models, tasks: [niah({lengths: [256, 384, 512]})]});
+        const env = cliEnv({HF_TOKEN: TOKEN});
+        const single = tempDir("single");
+        expect((await runCli(["--suite", suite, "--out", single], env)).code).toBe(0);
+        const shards = tempDir("shards");
+        const before = chatRequests();
+        for (const shard of ["1/3", "2/3", "3/3"]) expect((await runCli(["--suite", suite, "--out", shards, "--shard", shard], env)).code).toBe(0);
+        // Every trial ran once over the three shards.
+        expect(chatRequests() - before).toBe(2 * 18);
+        expect(filesUnder(shards).filter((f) => /journal\.shard-\d-of-3\.jsonl$/.test(f))).toHaveLength(3);
+        const shardDocs = await documentsIn(shards);
+        expect(shardDocs).toHaveLength(6);
+        expect(shardDocs.reduce((n, d) => n + d.trials.length, 0)).toBe(36);
+        const merged = tempDir("merged");
+        const result = await runCli(["merge", shards, "--out", merged], env);
+        expect(result.stderr).toBe("");
+        expect(result.code).toBe(0);
+        const mergedDocs = await documentsIn(merged);
+        const singleDocs = await documentsIn(single);
+        expect(mergedDocs).toHaveLength(2);
+        const rel = (dir: string) => (f: string) => path.relative(dir, f);
+        expect(filesUnder(merged).map(rel(merged)).sort()).toEqual(filesUnder(single).filter((f) => f.endsWith(".json")).map(rel(single)).sort());
+        for (const doc of singleDocs) {
+            const twin = mergedDocs.find((d) => d.model.id === doc.model.id && d.task.id === doc.task.id)!;
+            expect(twin.runId).toBe(doc.runId);
+            expect(twin.counts).toEqual(doc.counts);
+            expect(twin.warnings).toEqual(doc.warnings);
+            const strip = (d: ResultDocument) => d.trials.map((t) => ({id: t.id, status: t.status, text: t.output?.text, scores: t.scores, input: t.input}));
+            expect(strip(twin)).toEqual(strip(doc));
+            expect(twin.scores).toEqual(doc.scores);
+        }
+    });
+});
