@@ -1,6 +1,6 @@
 import type {ChatHistoryItem, ChatWrapper, LlamaContext, LlamaContextSequence, LlamaModel, Token} from "node-llama-cpp";
 import {LlamaText, resolveChatWrapper} from "node-llama-cpp";
-import type {Capability, ChatPrompt, GenerateResult, LogprobResult, Session, SessionCounters} from "../types.js";
+import type {Capability, ChatPrompt, GenerateResult, LogprobResult, NextTokenLogprobs, Session, SessionCounters} from "../types.js";
 import {LocalEmbedder} from "./embedding.js";
 
 function commonPrefixLength(a: readonly Token[], b: readonly Token[]): number {
@@ -29,7 +29,7 @@ export interface LocalSessionOptions {
  * text ending in the answer prefix (RULER's "base" style).
  */
 export class LocalGgufSession implements Session {
-    readonly capabilities: ReadonlySet<Capability> = new Set(["tokenize", "generate", "logprobs", "embed"]);
+    readonly capabilities: ReadonlySet<Capability> = new Set(["tokenize", "generate", "logprobs", "embed", "distributions"]);
     readonly promptStyle: "chat-template" | "base";
     private context?: Promise<{context: LlamaContext; sequence: LlamaContextSequence}>;
     private openedSequence?: LlamaContextSequence;
@@ -159,6 +159,51 @@ export class LocalGgufSession implements Session {
         return {logprob, tokens: full.length - split};
     }
 
+    async tokenizeText(text: string): Promise<{tokens: number[]; bos: number | null}> {
+        const bos = this.model.tokens.bos;
+        return {tokens: this.model.tokenize(text, false), bos: bos != null && this.model.tokens.shouldPrependBosToken ? bos : null};
+    }
+
+    /**
+     * Full next-token distributions through controlledEvaluate's `probabilities` (every vocabulary
+     * entry, sorted by probability, as a Map), read at the scored positions only and reduced at
+     * once to top-k / requested ids / rest mass. Scored positions go in slices of about
+     * DISTRIBUTION_ENTRIES_PER_CALL vocabulary entries, so memory stays bounded for large vocabularies.
+     * Cost: node-llama-cpp sorts the vocabulary and builds a JS array and a Map of it per position,
+     * then reduced here: about 0.7-0.8 µs per vocabulary entry on one core (harness/tasks/fidelity/README.md).
+     */
+    async nextTokenLogprobs(tokens: number[], fromIndex: number, options: {topK?: number; ids?(position: number): ArrayLike<number>} = {}): Promise<NextTokenLogprobs[]> {
+        const topK = options.topK ?? 1;
+        if (!Number.isInteger(fromIndex) || fromIndex < 0 || fromIndex > tokens.length - 2)
+            throw new Error(`nextTokenLogprobs: fromIndex ${fromIndex} leaves no position to score in ${tokens.length} tokens`);
+        // From scratch, as llama-perplexity clears the KV cache per chunk: the numbers never depend on what ran before.
+        await this.syncSequence([], 0);
+        let at = 0;
+        const sequence = await this.sequence();
+        const vocabulary = this.model.fileInfo.metadata.tokenizer?.ggml?.tokens?.length || 32_000;
+        const perCall = Math.max(1, Math.floor(DISTRIBUTION_ENTRIES_PER_CALL / vocabulary));
+        const results: NextTokenLogprobs[] = [];
+        let marks: Uint8Array | undefined;
+        const started = performance.now();
+        while (at < tokens.length - 1) {
+            const end = Math.min(tokens.length - 1, Math.max(at, fromIndex) + perCall);
+            const slice = tokens.slice(at, end) as Token[];
+            const outputs = await sequence.controlledEvaluate(slice.map((token, i) =>
+                at + i >= fromIndex ? [token, {generateNext: {probabilities: true}}] : token));
+            for (let i = Math.max(0, fromIndex - at); i < slice.length; i++) {
+                const probabilities = outputs[i]?.next?.probabilities;
+                if (!probabilities) throw new Error("llama.cpp returned no probabilities");
+                const position = at + i;
+                marks ??= new Uint8Array(probabilities.size);
+                results.push(readDistribution(probabilities, position, tokens[position + 1] as Token, topK, options.ids?.(position), marks));
+            }
+            at = end;
+        }
+        this.stats.promptTokens += tokens.length - 1;
+        this.stats.promptMs += performance.now() - started;
+        return results;
+    }
+
     /** Sentence embeddings from embedding contexts of their own (embedding.ts), created on first use. */
     async embed(texts: string[]): Promise<number[][]> {
         this.embedder ??= new LocalEmbedder(this.model, this.contextOptions);
@@ -169,4 +214,61 @@ export class LocalGgufSession implements Session {
         // Counted by node-llama-cpp: tokens really fed to llama.cpp, after prefix reuse.
         return {...this.stats, evaluatedTokens: this.openedSequence?.tokenMeter.usedInputTokens ?? 0};
     }
+}
+
+/** Vocabulary entries (positions x vocabulary size) one controlledEvaluate call may return as Maps. */
+const DISTRIBUTION_ENTRIES_PER_CALL = 1 << 22;
+/** log of float32's smallest positive value: the floor for a probability that underflowed to 0. */
+const MIN_LOGPROB = Math.log(1.401298464324817e-45);
+
+/**
+ * Reduces one full distribution (node-llama-cpp's Map, most likely first) to what nextTokenLogprobs
+ * returns, in one pass over the Map. The addon normalizes with a float32 sum (off from 1 by up to
+ * ~1e-5 at 2,048 tokens): everything is renormalized here with the float64 sum of the entries.
+ * `marks` is scratch space indexed by token id (all 0 on entry and on return).
+ */
+function readDistribution(probabilities: Map<Token, number>, position: number, next: Token, topK: number, ids: ArrayLike<number> | undefined, marks: Uint8Array): NextTokenLogprobs {
+    const k = Math.min(topK, probabilities.size);
+    const topIds = new Uint32Array(k);
+    const topP = new Float64Array(k);
+    if (ids) {
+        for (let j = 0; j < ids.length; j++) {
+            if (!(ids[j]! < marks.length)) throw new Error(`token id ${ids[j]} is outside the vocabulary (${marks.length} tokens)`);
+            marks[ids[j]!] = 1;
+        }
+    }
+    let total = 0;
+    let restMass = 0;
+    let idsRestMass = 0;
+    let argmax = -1;
+    let maxP = -1;
+    let i = 0;
+    probabilities.forEach((p, id) => {
+        total += p;
+        if (i < k) {
+            topIds[i] = id;
+            topP[i] = p;
+        } else restMass += p;
+        if (marks[id] !== 1) idsRestMass += p;
+        if (p > maxP || (p === maxP && id < argmax)) {
+            argmax = id;
+            maxP = p;
+        }
+        i++;
+    });
+    const logTotal = Math.log(total);
+    const logOf = (p: number | undefined) => (p != null && p > 0 ? Math.log(p) - logTotal : MIN_LOGPROB);
+    const topLogprobs = new Float32Array(k);
+    for (let j = 0; j < k; j++) topLogprobs[j] = logOf(topP[j]);
+    const result: NextTokenLogprobs = {position, tokenLogprob: Math.fround(logOf(probabilities.get(next))), argmax, topIds, topLogprobs, restMass: restMass / total};
+    if (ids) {
+        const idLogprobs = new Float32Array(ids.length);
+        for (let j = 0; j < ids.length; j++) {
+            idLogprobs[j] = logOf(probabilities.get(ids[j] as Token));
+            marks[ids[j]!] = 0;
+        }
+        result.idLogprobs = idLogprobs;
+        result.idsRestMass = idsRestMass / total;
+    }
+    return result;
 }

@@ -1,0 +1,34 @@
+import {defineSuite} from "../../harness/config/suite.js";
+
+/**
+ * Quantization fidelity of both tiny llama ladders: every file against its ladder's reference (F32),
+ * as llama-perplexity --kl-divergence measures it (mean / p99 / max KLD, top-1 agreement, RMS Δp,
+ * perplexity), over the first 8,192 tokens of Pride and Prejudice, in chunks of each model's
+ * training context (stories260K: 2,048 tokens, 4 chunks; TinyStories-656K: 512, 16 chunks), the
+ * second half of each chunk scored. The reference files run first and cache their top-256
+ * distributions (under the cache dir's fidelity/); each other file is one more pass.
+ *
+ * TinyStories-656K's tokenizer aborts the process on characters outside its vocabulary (curly
+ * quotes, brackets ...: models/MANIFEST.md), so the text keeps only the characters it accepts
+ * (ascii-safe: the others become spaces). A suite runs every task on every model, so stories260K
+ * reads the same ascii-safe text, which keeps the two ladders' numbers comparable.
+ * Expected order: F16 ~0, then Q8_0 / Q6_K, Q5_x, Q4_x and Q3_K_M, Q2_K; files with the same real
+ * tensor types (Q6_K = Q8_0 and Q2_K = Q4_0 on these widths) give identical numbers.
+ */
+export default defineSuite({
+    name: "fidelity",
+    description: "KL divergence, top-1 agreement and RMS Δp of the stories260K and TinyStories-656K quantization ladders against F32",
+    models: [
+        {asset: "stories260K", download: "hf:ggml-org/models/tinyllamas/stories260K.gguf"},
+        {asset: "tinystories-656k"}
+    ],
+    tasks: [
+        {
+            type: "fidelity",
+            id: "fidelity-pride",
+            corpus: {files: ["haystacks/pg1342-pride-and-prejudice.txt"], maxTokens: 8192, charset: "ascii-safe", whitespace: "collapse"},
+            topK: 256,
+            scoredPositions: "second-half"
+        }
+    ]
+});

@@ -1,0 +1,29 @@
+import type {Task} from "../types.js";
+import {aggregateFidelity} from "./aggregate.js";
+import {FidelityConfig, fidelityConfigSchema} from "./config.js";
+import {loadCorpusText} from "./corpus.js";
+import {FidelityTrialSpec, planFidelity} from "./plan.js";
+import {createFidelityRunner} from "./runner.js";
+
+/** Quantization fidelity: each file of a ladder against its reference file, as llama-perplexity --kl-divergence measures it. See README.md. */
+const fidelity: Task<FidelityConfig, FidelityTrialSpec> = {
+    type: "fidelity",
+    description: "Quantization fidelity: KL divergence, top-1 agreement, RMS Δp and perplexity of each file of a ladder against its reference file (llama.cpp's llama-perplexity --kl-divergence)",
+    configSchema: fidelityConfigSchema,
+    requires: ["distributions"],
+    mainScore: (config) => ({
+        name: "meanKld",
+        higherIsBetter: false,
+        description: `Mean KL divergence (nats) of the next-token distribution from the ladder's reference file, over ${config.scoredPositions === "all" ? "every position of each chunk" : "the second half of each chunk"} ` +
+            `(reference's top ${config.topK} tokens plus the rest mass)`
+    }),
+    plan: planFidelity,
+    async validate(config, context) {
+        loadCorpusText(config.corpus, context.assetRoots);
+    },
+    contextSize: (_config, trials) => (trials.length ? Math.max(...trials.map((trial) => trial.spec.chunkSize)) : 512),
+    createRunner: createFidelityRunner,
+    aggregate: aggregateFidelity
+};
+
+export default fidelity;
