@@ -151,6 +151,13 @@ function loadStsb(split: "test" | "dev" | "train", assetRoots: AssetRoots): StsD
 
 const SICK_FILES = {train: "SICK_train.txt", trial: "SICK_trial.txt", test: "SICK_test_annotated.txt"} as const;
 
+/** The asset-root relative files a built-in dataset reads (to download them first when no root has them). */
+export function builtinDatasetFiles(config: StsDatasetConfig): string[] {
+    if (config.type === "stsb") return [`stsb/sts-${config.split}.csv`];
+    if (config.type === "sick") return (config.pairs === "all" ? (["train", "trial", "test"] as const) : (["test"] as const)).map((split) => `sick/${SICK_FILES[split]}`);
+    return [];
+}
+
 /** SICK, SemEval-2014 files: TAB-separated, no header, 5 fields (pair_ID, sentence_A, sentence_B, relatedness, entailment). */
 function loadSick(selection: "all" | "test", assetRoots: AssetRoots): StsDataset {
     const splits = selection === "all" ? (["train", "trial", "test"] as const) : (["test"] as const);

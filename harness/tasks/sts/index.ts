@@ -1,9 +1,10 @@
+import {ensureDatasetFiles} from "../../assets/datasets.js";
 import type {ModelInfo} from "../../results/schema.js";
 import type {PlannedTrial, Task} from "../types.js";
 import {aggregateSts} from "./aggregate.js";
-import {StsConfig, stsConfigSchema} from "./config.js";
-import {loadDataset} from "./datasets.js";
 import {compareWithReferences} from "./compare.js";
+import {StsConfig, stsConfigSchema} from "./config.js";
+import {builtinDatasetFiles, loadDataset} from "./datasets.js";
 import {createStsRunner, StsTrialSpec} from "./runner.js";
 
 /** A short, stable name of the configured dataset, used as the trial id and cell. */
@@ -43,6 +44,8 @@ const sts: Task<StsConfig, StsTrialSpec> = {
         return [{id: key, cell: {dataset: key}, seed: config.seed, spec: {modelSha256: model.sha256}}];
     },
     async validate(config, context) {
+        // Runs in the parent before any model: fetch built-in files no asset root has (sha256-checked, into the cache root).
+        await ensureDatasetFiles(context.assetRoots, builtinDatasetFiles(config.dataset));
         loadDataset(config.dataset, context.assetRoots);
     },
     // Embedding contexts hold one sentence at a time; 512 tokens is what sentence-transformers models truncate to.
