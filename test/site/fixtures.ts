@@ -4,7 +4,13 @@ import {createHash} from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import {resultDocumentSchema, type ResultDocument} from "../../harness/results/schema.ts";
+import {fidelityScoresSchema} from "../../harness/tasks/fidelity/scores-schema.ts";
 import {niahScoresSchema, type NiahScores} from "../../harness/tasks/niah/scores-schema.ts";
+import {aggregateSts} from "../../harness/tasks/sts/aggregate.ts";
+import {compare} from "../../harness/tasks/sts/compare.ts";
+import {stsConfigSchema} from "../../harness/tasks/sts/config.ts";
+import {stsScoresSchema} from "../../harness/tasks/sts/scores-schema.ts";
+import {pearson, spearman} from "../../harness/tasks/sts/stats.ts";
 import {bootstrapMeanCi} from "../../harness/util/stats.ts";
 
 export const XSS_TEXT = "<script>alert(1)</script>";
@@ -21,6 +27,7 @@ export interface ModelSpec {
     referenceFile: string;
     ladderSize: number;
     contextLength?: number;
+    /** Default local-gguf; "lexical" is a built-in baseline (builtin:<fileName>), anything else hosted. Neither has weights. */
     provider?: string;
 }
 
@@ -34,6 +41,8 @@ export interface DocSpec {
     modelError?: boolean;
     /** Omit performance.peakRssBytes (file size is then used as memory). */
     noRss?: boolean;
+    /** STS: write the sentence texts into the per-pair records (the task's includeText). Default true. */
+    includeText?: boolean;
 }
 
 /** Deterministic PRNG (mulberry32) so fixtures are the same on every machine. */
@@ -52,21 +61,25 @@ const round = (v: number, places = 3) => Math.round(v * 10 ** places) / 10 ** pl
 const avg = (xs: number[]) => (xs.length ? round(xs.reduce((a, b) => a + b, 0) / xs.length) : null);
 
 function modelInfo(m: ModelSpec): ResultDocument["model"] {
-    const hosted = Boolean(m.provider && !m.provider.startsWith("local"));
+    const provider = m.provider ?? "local-gguf";
+    const local = provider.startsWith("local");
+    const builtin = provider === "lexical";
+    const id = builtin ? `builtin:${m.fileName}` : local ? `${m.family}/${m.fileName}` : `https://synthetic.invalid/models/${m.fileName}`;
+    // As the harness records them: models without local weights have bytes and bits per weight 0.
     return {
-        id: hosted ? `https://synthetic.invalid/models/${m.fileName}` : `${m.family}/${m.fileName}`,
-        provider: m.provider ?? "local-gguf",
-        source: m.fileName,
+        id,
+        provider,
+        source: builtin ? id : m.fileName,
         fileName: m.fileName,
         sha256: sha(`${m.family}/${m.fileName}`),
-        bytes: Math.round((m.parameters * m.bitsPerWeight) / 8) + 4096,
-        architecture: "synthetic",
-        name: `${m.family} (synthetic)`,
-        parameters: m.parameters,
-        contextLength: m.contextLength ?? 1024,
+        bytes: local ? Math.round((m.parameters * m.bitsPerWeight) / 8) + 4096 : 0,
+        architecture: builtin ? "lexical" : "synthetic",
+        name: builtin ? `${m.fileName} (built-in lexical baseline, synthetic scores)` : `${m.family} (synthetic)`,
+        parameters: builtin ? 0 : m.parameters,
+        ...(builtin ? {} : {contextLength: m.contextLength ?? 1024}),
         quantLabel: m.quant,
-        tensorTypes: {[m.quant.split("_")[0]!]: {tensors: 20, weights: m.parameters}},
-        bitsPerWeight: m.bitsPerWeight,
+        tensorTypes: local ? {[m.quant.split("_")[0]!]: {tensors: 20, weights: m.parameters}} : {},
+        bitsPerWeight: local ? m.bitsPerWeight : 0,
         hasChatTemplate: false,
         ladder: {id: m.family, referenceFile: m.referenceFile, referenceSha256: sha(`${m.family}/${m.referenceFile}`), isReference: m.isReference, size: m.ladderSize}
     };
@@ -134,7 +147,7 @@ function niahParts(spec: DocSpec, lengths: number[], depths: number[], perCell: 
     return {scores: niahScoresSchema.parse(scores), trials};
 }
 
-/** A generic task type the site has no special view for (STS-like, with a CI on its main score). */
+/** A task type the site has no special view for, with a CI on its main score. */
 function genericParts(spec: DocSpec): {scores: ResultDocument["scores"]; trials: Trial[]} {
     const random = rng(`${spec.runId}/${spec.model.fileName}/${spec.taskId}`);
     const trials: Trial[] = Array.from({length: 8}, (_, i) => {
@@ -145,35 +158,212 @@ function genericParts(spec: DocSpec): {scores: ResultDocument["scores"]; trials:
     return {scores: {main, mainCi: [round(main - 0.08), round(main + 0.08)], pearson: main}, trials};
 }
 
-export function makeDoc(spec: DocSpec): ResultDocument {
-    const niah = spec.taskId.startsWith("niah");
-    const parts = niah ? niahParts(spec, [256, 512, 1024, 2048], [0, 25, 50, 75, 100], 2) : genericParts(spec);
-    const planned = parts.trials.length;
-    const count = (status: string) => parts.trials.filter((t) => t.status === status).length;
+/** Standard normal deviate (Box-Muller) from a uniform generator. */
+function gaussian(random: () => number): number {
+    return Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+}
+
+export const STS_PAIR_COUNT = 40;
+/** The pair whose first sentence is hostile markup; every synthetic model gets it badly wrong (gold 5, low similarity). */
+export const STS_XSS_PAIR = "synthetic-0007";
+const NOUNS = ["cat", "train", "violin", "teacher", "river", "robot", "garden", "kettle"];
+const VERBS = ["sleeps", "arrives late", "is tuned", "explains", "floods", "beeps", "grows", "whistles"];
+
+interface SyntheticPair {
+    id: string;
+    sentence1: string;
+    sentence2: string;
+    score: number;
+    genre: string;
+    source: string;
+}
+
+let pairCache: SyntheticPair[] | undefined;
+
+/** Made-up sentence pairs with gold scores 0..5 (the same for every model). */
+export function syntheticStsPairs(): SyntheticPair[] {
+    if (pairCache) return pairCache;
+    const random = rng("synthetic-sts-pairs");
+    pairCache = Array.from({length: STS_PAIR_COUNT}, (_, i) => {
+        const id = `synthetic-${String(i).padStart(4, "0")}`;
+        const noun = NOUNS[i % NOUNS.length]!;
+        const verb = VERBS[(i * 3) % VERBS.length]!;
+        const xss = id === STS_XSS_PAIR;
+        return {
+            id,
+            sentence1: xss ? `${XSS_TEXT} said the synthetic ${noun}.` : `Synthetic sentence ${i}: the ${noun} ${verb}.`,
+            sentence2: xss ? `The synthetic ${noun} said a script tag.` : `Synthetic sentence ${i}b: a ${NOUNS[(i + 1) % NOUNS.length]} ${verb}.`,
+            score: xss ? 5 : round(5 * random(), 2),
+            genre: ["synthetic-news", "synthetic-captions", "synthetic-forums"][i % 3]!,
+            source: `synthetic-source-${i % 2}`
+        };
+    });
+    return pairCache;
+}
+
+function stsConfig(spec: DocSpec) {
+    return stsConfigSchema.parse({
+        dataset: {type: "file", file: "synthetic-sts-pairs.tsv", name: "synthetic STS pairs", scoreRange: [0, 5]},
+        includeText: spec.includeText ?? true, bootstrapSamples: 200
+    });
+}
+
+/**
+ * A model's similarity per pair: the family's shared view of the pairs (its errors are the same
+ * in every file of the ladder) plus noise that grows as quality drops (quantization).
+ */
+function stsSimilarity(spec: DocSpec, pairs: SyntheticPair[]): number[] {
+    const lexical = spec.model.provider === "lexical";
+    const family = rng(`${spec.model.family}/${spec.taskId}/family`);
+    const file = rng(`${spec.model.family}/${spec.model.fileName}/${spec.taskId}`);
+    return pairs.map((pair) => {
+        const latent = pair.id === STS_XSS_PAIR ? 0.02 : pair.score / 5 + (lexical ? 0.35 : 0.22) * gaussian(family);
+        const noisy = latent + 0.8 * (1 - spec.model.quality) * gaussian(file);
+        // Jaccard lies in [0, 1], cosine in [-1, 1].
+        return round(Math.min(1, Math.max(lexical ? 0 : -1, lexical ? noisy : 0.2 + 0.75 * noisy)), 5);
+    });
+}
+
+/** Sentence vectors of the reference file and of this file (the reference's plus quantization noise), for embedding drift. */
+function driftVectors(spec: DocSpec, sentences: number): {reference: number[][]; candidate: number[][]} {
+    const base = rng(`${spec.model.family}/vectors`);
+    const noise = rng(`${spec.model.family}/${spec.model.fileName}/vectors`);
+    const scale = 0.4 * (1 - spec.model.quality);
+    const reference = Array.from({length: sentences}, () => Array.from({length: 8}, () => gaussian(base)));
+    return {reference, candidate: reference.map((v) => v.map((x) => x + scale * gaussian(noise)))};
+}
+
+function stsParts(spec: DocSpec): {config: ReturnType<typeof stsConfig>; trials: Trial[]} {
+    const config = stsConfig(spec);
+    const pairs = syntheticStsPairs();
+    const lexical = spec.model.provider === "lexical";
+    const similarity = stsSimilarity(spec, pairs);
+    const gold = pairs.map((p) => p.score);
+    const rho = spearman(gold, similarity);
+    const r = pearson(gold, similarity);
+    const distinct = pairs.length * 2;
+    const trial: Trial = {
+        id: "synthetic-sts", cell: {dataset: "synthetic"}, seed: config.seed, status: "ok",
+        input: {
+            dataset: {
+                name: "synthetic STS pairs", description: `${pairs.length} made-up sentence pairs (site test fixture)`, pairs: pairs.length,
+                scoreRange: [0, 5], groupKeys: ["genre", "source"], files: [{path: "synthetic-sts-pairs.tsv", sha256: sha("synthetic-sts-pairs"), rows: pairs.length}]
+            },
+            prefix: config.prefix, prefixApplied: !lexical, similarity: lexical ? "jaccard" : "cosine"
+        },
+        output: {
+            pairIds: pairs.map((p) => p.id), gold, similarity,
+            groups: {genre: pairs.map((p) => p.genre), source: pairs.map((p) => p.source)},
+            ...(config.includeText ? {texts: pairs.map((p) => [p.sentence1, p.sentence2])} : {})
+        },
+        scores: {
+            spearman: rho === null ? null : rho * 100, pearson: r === null ? null : r * 100, pairs: pairs.length,
+            distinctSentences: lexical ? 0 : distinct, embeddedSentences: lexical ? 0 : distinct, cachedSentences: 0, dimensions: lexical ? null : 8
+        },
+        timings: {totalMs: 900, loadMs: 5, embedMs: lexical ? 3 : 800}
+    };
+    return {config, trials: [trial]};
+}
+
+function fidelityParts(spec: DocSpec): {scores: ResultDocument["scores"]; trials: Trial[]} {
+    const random = rng(`${spec.runId}/${spec.model.fileName}/${spec.taskId}`);
+    const ref = spec.model.isReference;
+    // Roughly llama.cpp's picture: KLD grows fast below ~5 bits per weight.
+    const base = ref ? 0 : 0.5 * 2 ** (-spec.model.bitsPerWeight / 1.3);
+    const tokens = 64;
+    const chunks = Array.from({length: 4}, (_, chunk) => {
+        const meanKld = ref ? 0 : round(base * (0.7 + 0.6 * random()), 6);
+        const pplReference = round(12 + 4 * random(), 4);
+        return {chunk, tokens, meanKld, maxKld: ref ? 0 : round(meanKld * 25, 5), top1Agreement: ref ? 1 : round(1 - 2.5 * meanKld, 5),
+            rmsDeltaP: ref ? 0 : round(Math.sqrt(meanKld) / 3, 5), ppl: round(pplReference * Math.exp(meanKld / 2), 4), pplReference};
+    });
+    const mean = (key: "meanKld" | "top1Agreement" | "rmsDeltaP" | "ppl" | "pplReference") => round(chunks.reduce((s, c) => s + c[key], 0) / chunks.length, 6);
+    const meanKld = mean("meanKld");
+    const scores = fidelityScoresSchema.parse({
+        main: meanKld, mainScore: "meanKld", reference: spec.model.referenceFile, isReference: ref, topK: 32, chunkSize: 2 * tokens,
+        chunks: {planned: chunks.length, ok: chunks.length, error: 0, skipped: 0}, scoredTokens: tokens * chunks.length,
+        meanKld, meanKldError: round(meanKld / 20, 7), medianKld: round(meanKld * 0.6, 6), kldP90: round(meanKld * 2.5, 6), kldP95: round(meanKld * 4, 6),
+        kldP99: round(meanKld * 9, 6), kldP999: round(meanKld * 20, 6), maxKld: Math.max(...chunks.map((c) => c.maxKld)),
+        top1Agreement: mean("top1Agreement"), rmsDeltaP: mean("rmsDeltaP"), meanDeltaP: ref ? 0 : round(-meanKld / 10, 6), maxAbsDeltaP: ref ? 0 : round(Math.min(1, meanKld * 8), 5),
+        ppl: mean("ppl"), pplReference: mean("pplReference"), lnPplRatio: round(Math.log(mean("ppl") / mean("pplReference")), 6),
+        tokensPerSecond: round(3000 / spec.model.bitsPerWeight, 1),
+        byChunk: chunks.map(({chunk, tokens: t, meanKld: k, maxKld, top1Agreement, rmsDeltaP, ppl}) => ({chunk, tokens: t, meanKld: k, maxKld, top1Agreement, rmsDeltaP, ppl}))
+    });
+    const trials: Trial[] = chunks.map((c) => ({
+        id: `chunk-${c.chunk}`, cell: {chunk: c.chunk}, seed: 0, status: "ok" as const,
+        input: {chunk: c.chunk, chunkSize: 2 * tokens, scoredTokens: tokens, reference: spec.model.referenceFile, isReference: ref},
+        output: {encoding: "base64 float32 little-endian, one value per scored position", kld: Buffer.from(new Float32Array(tokens).fill(c.meanKld).buffer).toString("base64")},
+        scores: {tokens, meanKld: c.meanKld, maxKld: c.maxKld, top1Agreement: c.top1Agreement, rmsDeltaP: c.rmsDeltaP, ppl: c.ppl, pplReference: c.pplReference},
+        promptTokens: 2 * tokens, timings: {totalMs: 50}
+    }));
+    return {scores, trials};
+}
+
+type TaskKind = "niah" | "sts" | "fidelity" | "generic";
+const taskKind = (taskId: string): TaskKind =>
+    taskId.startsWith("niah") ? "niah" : taskId.startsWith("sts") ? "sts" : taskId.startsWith("fidelity") ? "fidelity" : "generic";
+
+const MAIN_SCORES: Record<TaskKind, ResultDocument["task"]["mainScore"]> = {
+    niah: {name: "stringMatch", higherIsBetter: true, description: "Share of expected strings found in the output, x100"},
+    sts: {name: "spearman", higherIsBetter: true, description: "Spearman rank correlation x100 between the model's similarity and the gold scores (synthetic)"},
+    fidelity: {name: "meanKld", higherIsBetter: false, description: "Mean KL divergence (nats) from the ladder's reference file (synthetic)"},
+    generic: {name: "pearson", higherIsBetter: true, description: "Pearson correlation with gold similarity"}
+};
+
+/**
+ * One synthetic result document. STS documents of non-reference files get the harness's own
+ * comparison with `reference` (the ladder's reference file's document on the same task).
+ */
+export function makeDoc(spec: DocSpec, reference?: ResultDocument): ResultDocument {
+    const kind = taskKind(spec.taskId);
+    const local = !spec.model.provider || spec.model.provider.startsWith("local");
+    let config: Record<string, unknown>;
+    let scores: ResultDocument["scores"];
+    let trials: Trial[];
+    if (kind === "sts") {
+        const sts = stsParts(spec);
+        config = sts.config;
+        trials = sts.trials;
+        scores = aggregateSts(sts.config, trials);
+    } else {
+        const parts = kind === "niah" ? niahParts(spec, [256, 512, 1024, 2048], [0, 25, 50, 75, 100], 2)
+            : kind === "fidelity" ? fidelityParts(spec) : genericParts(spec);
+        config = kind === "niah" ? {lengths: [256, 512, 1024, 2048], depths: [0, 25, 50, 75, 100], trialsPerCell: 2}
+            : kind === "fidelity" ? {corpus: {files: ["synthetic.txt"]}, chunkSize: 128, topK: 32} : {pairs: 8};
+        scores = parts.scores;
+        trials = parts.trials;
+    }
+    const planned = trials.length;
+    const count = (status: string) => trials.filter((t) => t.status === status).length;
     const bytes = Math.round((spec.model.parameters * spec.model.bitsPerWeight) / 8) + 4096;
-    const doc = {
+    const generates = kind === "niah";
+    const doc = resultDocumentSchema.parse({
         schemaVersion: 1, kind: "slmbench.result", runId: spec.runId, createdAt: spec.createdAt,
         suite: {name: "synthetic-site-fixtures", hash: sha(spec.runId).slice(0, 16)},
         task: {
-            type: niah ? "niah" : "sts", id: spec.taskId,
-            config: niah ? {lengths: [256, 512, 1024, 2048], depths: [0, 25, 50, 75, 100], trialsPerCell: 2} : {pairs: 8},
-            configHash: sha(spec.taskId).slice(0, 16),
-            mainScore: niah
-                ? {name: "stringMatch", higherIsBetter: true, description: "Share of expected strings found in the output, x100"}
-                : {name: "pearson", higherIsBetter: true, description: "Pearson correlation with gold similarity"}
+            type: kind === "generic" ? "synthetic-generic" : kind, id: spec.taskId, config,
+            configHash: sha(`${spec.taskId}/${JSON.stringify(config)}`).slice(0, 16), mainScore: MAIN_SCORES[kind]
         },
-        model: modelInfo(spec.model), env, scores: parts.scores,
+        model: modelInfo(spec.model), env, scores,
         counts: {planned, ok: count("ok"), error: count("error"), skipped: count("skipped")},
         ...(spec.modelError ? {modelError: {message: "synthetic model process aborted (signal SIGKILL)", trialId: "L256-D100-0", exitCode: null, signal: "SIGKILL"}} : {}),
         warnings: [],
         performance: {
-            loadMs: 120, wallMs: 5000, promptTokens: 9000, evaluatedTokens: 8000, generatedTokens: 300,
-            promptTokensPerSecond: round(2000 / spec.model.bitsPerWeight, 1), generationTokensPerSecond: round(400 / spec.model.bitsPerWeight, 1),
-            peakRssBytes: spec.noRss ? null : bytes + 50_000_000
+            loadMs: 120, wallMs: 5000, promptTokens: generates ? 9000 : 0, evaluatedTokens: generates ? 8000 : 0, generatedTokens: generates ? 300 : 0,
+            promptTokensPerSecond: generates ? round(2000 / spec.model.bitsPerWeight, 1) : null,
+            generationTokensPerSecond: generates ? round(400 / spec.model.bitsPerWeight, 1) : null,
+            peakRssBytes: spec.noRss || !local ? null : bytes + 50_000_000
         },
-        trials: parts.trials
-    };
-    return resultDocumentSchema.parse(doc);
+        trials
+    });
+    if (kind === "sts") {
+        if (reference && !spec.model.isReference) {
+            const sentences = 2 * STS_PAIR_COUNT;
+            doc.scores = {...doc.scores, vsReference: compare(reference, doc, driftVectors(spec, sentences))};
+        }
+        stsScoresSchema.parse(doc.scores);
+    }
+    return doc;
 }
 
 export function writeDoc(dir: string, doc: ResultDocument): string {
@@ -191,7 +381,27 @@ function ladder(family: string, levels: [string, number, number][], parameters: 
     }));
 }
 
-/** The fixture set the site tests build: two ladders, one hosted model, two tasks, one hostile output. */
+/** Writes docs in order; each non-reference doc gets its ladder reference's doc on the same task (written earlier). */
+function writeAll(dir: string, specs: DocSpec[]): string[] {
+    const references = new Map<string, ResultDocument>();
+    return specs.map((spec) => {
+        const key = `${spec.runId}/${spec.model.family}/${spec.taskId}`;
+        const doc = makeDoc(spec, references.get(key));
+        if (spec.model.isReference) references.set(key, doc);
+        return writeDoc(dir, doc);
+    });
+}
+
+/** The built-in lexical baseline (builtin:jaccard): no weights, its own ladder of one. */
+export const JACCARD: ModelSpec = {
+    family: "builtin-jaccard", fileName: "jaccard", quant: "none", bitsPerWeight: 1, parameters: 0, quality: 0.6,
+    isReference: true, referenceFile: "jaccard", ladderSize: 1, provider: "lexical"
+};
+
+/**
+ * The fixture set the site tests build: two ladders, one hosted model, the built-in baseline;
+ * NIAH, STS (with texts on one ladder, one hostile sentence), fidelity and a generic task; one hostile output.
+ */
 export function writeSiteFixtures(dir: string): {xssFile: string; files: string[]} {
     const llama = ladder("synthetic-llama-2m", [["F16", 16, 0.95], ["Q8_0", 8.5, 0.93], ["Q4_K_M", 4.85, 0.8]], 2_000_000, {contextLength: 1024});
     const qwen = ladder("synthetic-qwen-1m", [["F32", 32, 0.9], ["Q4_0", 4.5, 0.6]], 1_100_000, {contextLength: 2048});
@@ -202,13 +412,18 @@ export function writeSiteFixtures(dir: string): {xssFile: string; files: string[
     for (const model of [...llama, ...qwen, ...hosted]) {
         // F32 has no RSS record: the trade-off page must fall back to its file size.
         specs.push({model, taskId: "niah-short", runId: run, createdAt: at, noRss: model.quant === "F32"});
-        if (!model.provider) specs.push({model, taskId: "sts-mini", runId: run, createdAt: at, noRss: model.quant === "F32"});
     }
+    for (const model of [...llama, ...qwen, JACCARD]) {
+        // The qwen ladder ran without includeText: its STS pages show pair ids only.
+        specs.push({model, taskId: "sts-mini", runId: run, createdAt: at, noRss: model.quant === "F32", includeText: !model.family.includes("qwen")});
+    }
+    for (const model of llama) specs.push({model, taskId: "fidelity-mini", runId: run, createdAt: at});
+    for (const model of qwen) specs.push({model, taskId: "gen-mini", runId: run, createdAt: at, noRss: model.quant === "F32"});
     // An older run of the same model and task: the leaderboard must show the newer one.
     specs.push({model: {...llama[0]!, quality: 0.1}, taskId: "niah-short", runId: "synthetic-run-a", createdAt: "2025-01-01T00:00:00.000Z"});
     const xss: DocSpec = {model: llama[2]!, taskId: "niah-xss", runId: run, createdAt: at, outputText: XSS_TEXT};
     const failing: DocSpec = {model: qwen[1]!, taskId: "niah-xss", runId: run, createdAt: at, modelError: true};
-    const files = [...specs, failing].map((spec) => writeDoc(dir, makeDoc(spec)));
+    const files = writeAll(dir, [...specs, failing]);
     const xssFile = writeDoc(dir, makeDoc(xss));
     return {xssFile, files: [...files, xssFile]};
 }
@@ -220,17 +435,16 @@ export function writeSyntheticDocs(dir: string, count: number): number {
         ["Q4_K_M", 4.85, 0.85], ["Q4_0", 4.5, 0.8], ["Q3_K_M", 3.9, 0.7], ["Q2_K", 3.35, 0.5], ["IQ2_XS", 2.4, 0.35]
     ];
     const tasks = ["niah-synthetic", "sts-synthetic"];
-    let written = 0;
-    for (let run = 0; written < count; run++) {
-        for (let f = 0; written < count && f < 25; f++) {
+    const specs: DocSpec[] = [];
+    for (let run = 0; specs.length < count; run++) {
+        for (let f = 0; specs.length < count && f < 25; f++) {
             for (const model of ladder(`synthetic-family-${f}`, levels, 1_000_000 * (f + 1))) {
                 for (const taskId of tasks) {
-                    if (written >= count) break;
-                    writeDoc(dir, makeDoc({model, taskId, runId: `synthetic-perf-${run}`, createdAt: new Date(Date.UTC(2025, 0, 1 + run)).toISOString()}));
-                    written++;
+                    if (specs.length >= count) break;
+                    specs.push({model, taskId, runId: `synthetic-perf-${run}`, createdAt: new Date(Date.UTC(2025, 0, 1 + run)).toISOString(), includeText: false});
                 }
             }
         }
     }
-    return written;
+    return writeAll(dir, specs).length;
 }

@@ -1,9 +1,13 @@
 // Pure helpers behind the pages: Pareto front, CI lookup, slugs, and the fixtures' validity.
 import {describe, expect, it} from "vitest";
 import {resultDocumentSchema} from "../../harness/results/schema.ts";
-import {ciOf, slugify} from "../../site/src/lib/data.ts";
+import {fidelityScoresSchema} from "../../harness/tasks/fidelity/scores-schema.ts";
+import {stsScoresSchema} from "../../harness/tasks/sts/scores-schema.ts";
+import {ciOf, hasWeights, modelKind, slugify} from "../../site/src/lib/data.ts";
+import {fmtDeltaScore, fmtScore, fmtSig} from "../../site/src/lib/format.ts";
+import {averageRanks, changedPairs, deltaVerdict, parsePairRecords, rankPercentiles, worstPairs, type PairRecords} from "../../site/src/lib/sts.ts";
 import {paretoFront} from "../../site/src/lib/pareto.ts";
-import {makeDoc} from "./fixtures.ts";
+import {JACCARD, makeDoc} from "./fixtures.ts";
 
 describe("site helpers", () => {
     it("keeps only non-dominated points on the Pareto front", () => {
@@ -28,9 +32,73 @@ describe("site helpers", () => {
     it("generates schema-valid fixtures", () => {
         const model = {family: "synthetic-x", fileName: "synthetic-x-F16.gguf", quant: "F16", bitsPerWeight: 16, parameters: 1000, quality: 0.9,
             isReference: true, referenceFile: "synthetic-x-F16.gguf", ladderSize: 1};
-        for (const taskId of ["niah-a", "sts-a"]) {
+        for (const taskId of ["niah-a", "sts-a", "fidelity-a", "other-a"]) {
             const doc = makeDoc({model, taskId, runId: "synthetic", createdAt: "2025-01-01T00:00:00.000Z"});
             expect(resultDocumentSchema.safeParse(doc).success).toBe(true);
         }
+        const at = "2025-01-01T00:00:00.000Z";
+        const reference = makeDoc({model, taskId: "sts-a", runId: "synthetic", createdAt: at});
+        const quant = {...model, fileName: "synthetic-x-Q4_0.gguf", quant: "Q4_0", bitsPerWeight: 4.5, quality: 0.7, isReference: false, ladderSize: 2};
+        const sts = stsScoresSchema.parse(makeDoc({model: quant, taskId: "sts-a", runId: "synthetic", createdAt: at}, reference).scores);
+        expect(sts.vsReference?.drift?.meanCosine).toBeLessThan(1);
+        expect(sts.vsReference?.deltaCi).toHaveLength(2);
+        expect(fidelityScoresSchema.safeParse(makeDoc({model: quant, taskId: "fidelity-a", runId: "synthetic", createdAt: at}).scores).success).toBe(true);
+        const jaccard = makeDoc({model: JACCARD, taskId: "sts-a", runId: "synthetic", createdAt: at});
+        expect(jaccard.model).toMatchObject({id: "builtin:jaccard", provider: "lexical", bytes: 0, bitsPerWeight: 0});
+        expect(modelKind(jaccard.model)).toBe("builtin");
+        expect(hasWeights(jaccard.model)).toBe(false);
+        expect(hasWeights(reference.model)).toBe(true);
+    });
+
+    it("ranks ties by their average rank, as percentiles 0..100", () => {
+        expect(averageRanks([10, 20, 20, 5])).toEqual([2, 3.5, 3.5, 1]);
+        expect(rankPercentiles([10, 20, 20, 5])).toEqual([100 / 3, 250 / 3, 250 / 3, 0]);
+        expect(rankPercentiles([7])).toEqual([50]);
+    });
+
+    it("finds the pairs ranked furthest from gold, and those quantization made worse", () => {
+        const records: PairRecords = {
+            pairIds: ["a", "b", "c", "d", "e"], gold: [0, 1, 2, 3, 4], similarity: [0.1, 0.2, 0.9, 0.4, 0.3],
+            groups: {genre: ["x", "x", "y", "y", "y"]}, texts: [["a1", "a2"], ["b1", "b2"], ["c1", "c2"], ["d1", "d2"], ["e1", "e2"]]
+        };
+        // Percentiles 0,25,50,75,100 for gold; c has the top similarity (100), e the third (50).
+        const worst = worstPairs(records, 2);
+        expect(worst.map((p) => [p.id, p.error])).toEqual([["c", 50], ["e", -50]]);
+        expect(worst[0]).toMatchObject({groups: {genre: "y"}, texts: ["c1", "c2"], goldPct: 50, similarityPct: 100});
+        const reference: PairRecords = {...records, similarity: [0.1, 0.2, 0.3, 0.4, 0.5], texts: undefined};
+        const changed = changedPairs(records, reference, 10);
+        expect(changed.map((c) => [c.mine.id, c.change])).toEqual([["c", 50], ["e", 50]]);
+        expect(changed[0]!.mine.texts).toEqual(["c1", "c2"]);
+        // Pairs the reference lacks are left out; ranks are over the shared pairs (a, b, c).
+        const partial = changedPairs({...records, similarity: [0.1, 0.95, 0.9, 0.4, 0.3]}, {...reference, pairIds: ["a", "b", "c", "zz", "yy"]}, 10);
+        expect(partial.map((c) => [c.mine.id, c.change])).toEqual([["b", 50], ["c", 50]]);
+        expect(partial[1]!.mine.similarityPct).toBe(50);
+    });
+
+    it("validates per-pair records, naming the trial and field", () => {
+        const output = {pairIds: ["a", "b"], gold: [1, 2], similarity: [0.5, "x"], groups: {}};
+        const trial = {id: "t", cell: {}, seed: 0, status: "ok" as const, scores: {}, timings: {}};
+        const bad = parsePairRecords([{...trial, status: "error"}, {...trial, output}]);
+        expect(bad.ok).toBe(false);
+        expect(!bad.ok && bad.error).toMatch(/at trials\.1\.output\.similarity\.1:/);
+        const short = parsePairRecords([{...trial, output: {...output, similarity: [0.5]}}]);
+        expect(!short.ok && short.error).toMatch(/at trials\.0\.output\.similarity: 1 entries, but pairIds has 2/);
+        expect(parsePairRecords([{...trial, status: "skipped"}])).toEqual({ok: true, records: null});
+    });
+
+    it("words a paired change by whether its interval excludes zero", () => {
+        const vs = (deltaCi: [number, number]) => ({deltaSpearman: 0, deltaCi}) as Parameters<typeof deltaVerdict>[0];
+        expect(deltaVerdict(vs([-1, 1]))).toMatch(/within noise/);
+        expect(deltaVerdict(vs([-2, -0.1]))).toMatch(/^lower/);
+        expect(deltaVerdict(vs([0.1, 2]))).toMatch(/^higher/);
+        expect(deltaVerdict(undefined)).toBe("not compared");
+    });
+
+    it("formats small scores (KL divergences) with significant figures", () => {
+        expect(fmtScore(0.001234)).toBe("0.00123");
+        expect(fmtScore(62.297)).toBe("62.3");
+        expect(fmtScore(0)).toBe("0.00");
+        expect(fmtSig(0.0000123)).toBe("1.23e−5");
+        expect(fmtDeltaScore(-0.0042)).toBe("−0.0042");
     });
 });

@@ -5,7 +5,9 @@ import fs from "node:fs";
 import path from "node:path";
 import type {Page} from "playwright-core";
 import {afterAll, beforeAll, describe, expect, it} from "vitest";
-import {writeSiteFixtures, XSS_TEXT} from "./fixtures.ts";
+import {pairErrors, worstPairs} from "../../site/src/lib/sts.ts";
+import {fmtDelta, fmtNum} from "../../site/src/lib/format.ts";
+import {STS_XSS_PAIR, writeSiteFixtures, XSS_TEXT} from "./fixtures.ts";
 import {buildSite, chromiumPath, launchBrowser, paintedShare, serve, tempDir, watch, type BuildResult, type PageWatch} from "./helpers.ts";
 
 let build: BuildResult;
@@ -54,7 +56,7 @@ const visibleModels = (page: Page) =>
 describe("site build from synthetic fixtures", () => {
     it("builds every kind of page", () => {
         const pages = htmlPages();
-        for (const section of ["/", "/tradeoff/", "/ladders/", "/models/", "/niah/", "/runs/"]) {
+        for (const section of ["/", "/tradeoff/", "/ladders/", "/models/", "/niah/", "/runs/", "/sts/"]) {
             expect(pages.some((p) => p.startsWith(section)), section).toBe(true);
         }
         expect(pages.filter((p) => p.startsWith("/runs/"))).toHaveLength(fixtures.files.length);
@@ -74,7 +76,7 @@ describe("site build from synthetic fixtures", () => {
 
     it("renders the tables server-side (no JS needed)", () => {
         const home = fs.readFileSync(path.join(build.outDir, "index.html"), "utf8");
-        expect(home.match(/<tr data-family=/g)).toHaveLength(6);
+        expect(home.match(/<tr data-family=/g)).toHaveLength(7);
         expect(home).toContain("tiny test models");
         expect(home).toContain("Synthetic data.");
         const tradeoff = fs.readFileSync(path.join(build.outDir, "tradeoff/index.html"), "utf8");
@@ -95,7 +97,8 @@ describe("site build from synthetic fixtures", () => {
         const targets = [
             "/tradeoff/",
             `/ladders/${pageDir("ladders", "synthetic-llama-2m")}/`,
-            `/niah/${pageDir("niah", "llama-2m-q8-0")}/`
+            `/niah/${pageDir("niah", "llama-2m-q8-0")}/`,
+            `/sts/${pageDir("sts", "llama-2m-q4-k-m")}/`
         ];
         for (const urlPath of targets) {
             const {page, w} = await open(urlPath);
@@ -121,13 +124,18 @@ describe("site build from synthetic fixtures", () => {
     it("sorts by any column", async () => {
         const {page} = await open("/");
         const before = await visibleModels(page);
+        // Models without local weights (hosted, built-in) have no size: last in either direction.
+        const sizes = () => page.$$eval("#leaderboard tbody tr td:nth-child(6)", (cells) => cells.map((c) => (c as HTMLElement).dataset.v!));
         await page.click("#leaderboard th[data-key='size'] button");
         const bySizeDesc = await visibleModels(page);
-        const sizes = await page.$$eval("#leaderboard tbody tr td:nth-child(6)", (cells) => cells.map((c) => Number((c as HTMLElement).dataset.v)));
-        expect(sizes).toEqual([...sizes].sort((a, b) => b - a));
+        const desc = await sizes();
+        expect(desc.slice(-2)).toEqual(["", ""]);
+        const known = desc.filter(Boolean).map(Number);
+        expect(known).toEqual([...known].sort((a, b) => b - a));
         await page.click("#leaderboard th[data-key='size'] button");
         const bySizeAsc = await visibleModels(page);
-        expect(bySizeAsc).toEqual([...bySizeDesc].reverse());
+        expect(bySizeAsc.slice(0, 5)).toEqual(bySizeDesc.slice(0, 5).reverse());
+        expect((await sizes()).slice(-2)).toEqual(["", ""]);
         expect(bySizeAsc).not.toEqual(before);
         expect(await page.getAttribute("#leaderboard th[data-key='size']", "aria-sort")).toBe("ascending");
         expect(page.url()).toContain("sort=size");
@@ -138,20 +146,22 @@ describe("site build from synthetic fixtures", () => {
 
     it("filters by family, provider, task and size, writing the filter into the URL", async () => {
         const {page, w} = await open("/");
-        expect(await visibleModels(page)).toHaveLength(6);
+        expect(await visibleModels(page)).toHaveLength(7);
         await page.selectOption("select[name=family]", "synthetic-qwen-1m");
         expect((await visibleModels(page)).sort()).toEqual(["synthetic-qwen-1m-F32.gguf", "synthetic-qwen-1m-Q4_0.gguf"]);
         expect(page.url()).toContain("family=synthetic-qwen-1m");
         await page.selectOption("select[name=family]", "");
         await page.selectOption("select[name=provider]", "hosted");
         expect(await visibleModels(page)).toEqual(["synthetic-hosted"]);
+        await page.selectOption("select[name=provider]", "builtin");
+        expect(await visibleModels(page)).toEqual(["jaccard"]);
         await page.selectOption("select[name=provider]", "");
         await page.selectOption("select[name=task]", "niah-xss");
         expect(await visibleModels(page)).toHaveLength(2);
         expect(await page.locator("#leaderboard th[data-task='sts-mini']").isHidden()).toBe(true);
         await page.selectOption("select[name=task]", "");
         await page.fill("input[name=maxMB]", "2");
-        expect(await visibleModels(page)).toHaveLength(2); // the two Q4 files, 0.6 and 1.2 MB
+        expect(await visibleModels(page)).toHaveLength(2); // the two Q4 files, 0.6 and 1.2 MB; models without weights have no size
         expect(page.url()).toContain("maxMB=2");
         expect(w.problems).toEqual([]);
         await page.close();
@@ -161,7 +171,7 @@ describe("site build from synthetic fixtures", () => {
         const {page} = await open("/?family=synthetic-llama-2m&sort=bpw&dir=asc&quant=");
         expect(await page.inputValue("select[name=family]")).toBe("synthetic-llama-2m");
         expect(await visibleModels(page)).toEqual(["synthetic-llama-2m-Q4_K_M.gguf", "synthetic-llama-2m-Q8_0.gguf", "synthetic-llama-2m-F16.gguf"]);
-        expect(await page.textContent("#row-count")).toBe("3 of 6 models shown");
+        expect(await page.textContent("#row-count")).toBe("3 of 7 models shown");
         await page.close();
     });
 
@@ -197,5 +207,128 @@ describe("site build from synthetic fixtures", () => {
         expect(await paintedShare(page, "canvas")).toBeGreaterThan(0.02);
         expect(w.problems).toEqual([]);
         await page.close();
+    });
+});
+
+describe("STS, fidelity and models without weights", () => {
+    const stsDoc = (fileName: string) =>
+        JSON.parse(fs.readFileSync(fixtures.files.find((f) => f.endsWith(`${fileName}.sts-mini.json`))!, "utf8"));
+    const html = (...parts: string[]) => fs.readFileSync(path.join(build.outDir, ...parts, "index.html"), "utf8");
+    const q4Page = () => `/sts/${pageDir("sts", "llama-2m-q4-k-m")}/`;
+
+    it("shows Spearman with its interval, the change from the reference with its CI, and embedding drift (no JS needed)", () => {
+        const doc = stsDoc("synthetic-llama-2m-Q4_K_M.gguf");
+        const vs = doc.scores.vsReference;
+        const page = html("sts", pageDir("sts", "llama-2m-q4-k-m"));
+        // Every figure is in the server-rendered HTML.
+        expect(page).toContain(`<strong>${fmtNum(doc.scores.main, 2)}</strong>`);
+        expect(page).toContain(`95% CI [${fmtNum(doc.scores.mainCi[0], 2)}, ${fmtNum(doc.scores.mainCi[1], 2)}]`);
+        expect(page).toContain(`<strong>${fmtDelta(vs.deltaSpearman, 3)}</strong>`);
+        expect(page).toContain(`[${fmtDelta(vs.deltaCi[0], 3)}, ${fmtDelta(vs.deltaCi[1], 3)}]`);
+        expect(page).toContain(fmtNum(vs.drift.meanCosine, 6));
+        expect(page).toContain(fmtNum(vs.drift.minCosine, 6));
+        expect(page).toContain("rank percentiles"); // the worst-pairs definition is on the page
+        // One table row per ladder file plus the built-in baseline.
+        const ladderTable = page.slice(page.indexOf('<table class="sts-ladder"'), page.indexOf("</table>", page.indexOf('<table class="sts-ladder"')));
+        expect(ladderTable.match(/<tr\b/g)).toHaveLength(1 + 3 + 1); // header, F16 Q8_0 Q4_K_M, jaccard
+        expect(ladderTable).toContain("jaccard");
+        expect(ladderTable).toContain("synthetic-llama-2m-F16.gguf");
+    });
+
+    it("draws the Spearman intervals, the paired change and the drift, with their numbers in tables", async () => {
+        const {page, w} = await open(q4Page());
+        const specs = await page.$$eval("canvas[data-intervals]", (cs) => cs.map((c) => JSON.parse((c as HTMLElement).dataset.chart!)));
+        expect(specs).toHaveLength(3);
+        const doc = stsDoc("synthetic-llama-2m-Q4_K_M.gguf");
+        const point = specs[0].series[0].points.find((p: {x: string}) => p.x === "Q4_K_M");
+        expect(point).toMatchObject({y: doc.scores.main, lo: doc.scores.mainCi[0], hi: doc.scores.mainCi[1]});
+        expect(specs[0].series.some((s: {label: string; line?: string}) => s.label.includes("jaccard") && s.line === "dashed")).toBe(true);
+        expect(specs[1].series[0].points.find((p: {x: string}) => p.x === "Q4_K_M")).toMatchObject({lo: doc.scores.vsReference.deltaCi[0], hi: doc.scores.vsReference.deltaCi[1]});
+        expect(specs[2].yLog).toBe(true);
+        for (let i = 0; i < 3; i++) {
+            expect(await paintedShare(page, `:nth-match(canvas[data-intervals], ${i + 1})`), `canvas ${i}`).toBeGreaterThan(0.02);
+        }
+        expect(await page.locator("table.sts-delta tbody tr").count()).toBe(2);
+        expect(await page.locator("table.sts-drift tbody tr").count()).toBe(2);
+        expect(w.problems).toEqual([]);
+        await page.close();
+    });
+
+    it("lists the pairs a file gets most wrong, hostile sentence text rendered as text", async () => {
+        const {page, w} = await open(q4Page());
+        await page.waitForTimeout(200);
+        expect(w.dialogs).toEqual([]);
+        const doc = stsDoc("synthetic-llama-2m-Q4_K_M.gguf");
+        const expected = worstPairs(doc.trials[0].output, 15).map((p) => p.id);
+        const ids = await page.$$eval("table.sts-worst tbody tr td:nth-child(2)", (cells) => cells.map((c) => c.textContent!.trim()));
+        expect(ids).toEqual(expected);
+        expect(ids[0]).toBe(STS_XSS_PAIR); // gold 5, and the model finds it dissimilar
+        // Its error: similarity percentile minus gold percentile, by an independent count.
+        const out = doc.trials[0].output;
+        const i = out.pairIds.indexOf(STS_XSS_PAIR);
+        const below = (xs: number[], v: number) => xs.filter((x) => x < v).length + (xs.filter((x) => x === v).length - 1) / 2;
+        const pct = (xs: number[], v: number) => (100 * below(xs, v)) / (xs.length - 1);
+        const error = pct(out.similarity, out.similarity[i]) - pct(out.gold, out.gold[i]);
+        expect(error).toBeCloseTo(pairErrors(out).find((p) => p.id === STS_XSS_PAIR)!.error, 9);
+        const row = page.locator("table.sts-worst tbody tr").first();
+        expect((await row.locator("td:nth-child(8)").textContent())!.trim()).toBe(fmtDelta(error, 1));
+        const text = row.locator("td.pair-text").first();
+        expect(await text.isVisible()).toBe(true);
+        expect(await text.textContent()).toContain(XSS_TEXT);
+        const source = html("sts", pageDir("sts", "llama-2m-q4-k-m"));
+        expect(source).not.toContain(XSS_TEXT);
+        expect(source).toContain("&lt;script&gt;alert(1)&lt;/script&gt;");
+        expect(await page.locator("table.sts-changed tbody tr").count()).toBeGreaterThan(0);
+        await page.close();
+    });
+
+    it("says when the results carry no sentence texts, and treats the built-in baseline as one", () => {
+        const qwen = html("sts", pageDir("sts", "qwen-1m-q4-0"));
+        expect(qwen).toContain("includeText: false");
+        expect(qwen).not.toContain('class="pair-text"');
+        const jaccard = html("sts", pageDir("sts", "jaccard"));
+        expect(jaccard).toContain("built-in lexical baseline");
+        expect(jaccard).toContain("a built-in baseline has no reference");
+    });
+
+    it("shows no size for models without local weights, and keeps them off the memory axis", async () => {
+        const {page, w} = await open("/");
+        for (const name of ["jaccard", "synthetic-hosted"]) {
+            const row = page.locator("#leaderboard tbody tr", {has: page.locator("td:first-child", {hasText: new RegExp(`^${name}$`)})});
+            for (const col of ["size", "bpw"]) {
+                const index = await page.$$eval("#leaderboard thead th", (ths, key) => ths.findIndex((th) => (th as HTMLElement).dataset.key === key), col);
+                const cell = row.locator(`td:nth-child(${index + 1})`);
+                expect((await cell.textContent())!.trim(), `${name} ${col}`).toBe("—");
+                expect(await cell.getAttribute("data-v")).toBe("");
+            }
+        }
+        expect(await page.locator("#leaderboard tbody tr", {hasText: "jaccard"}).locator("td:nth-child(4)").textContent()).toBe("built-in");
+        expect(html()).not.toMatch(/>\s*0 B\s*</);
+        await page.close();
+        const tradeoff = html("tradeoff");
+        expect(tradeoff).not.toMatch(/>\s*0 B\s*</);
+        const t = await open("/tradeoff/");
+        const specs = await t.page.$$eval("canvas[data-scatter]", (cs) => cs.map((c) => JSON.parse((c as HTMLElement).dataset.chart!)));
+        for (const spec of specs) {
+            const names = spec.series[0].points.map((p: {name: string}) => p.name);
+            expect(names).not.toContain("jaccard");
+            expect(names).not.toContain("synthetic-hosted");
+        }
+        const sts = specs[await t.page.$$eval("section h2", (hs) => hs.findIndex((h) => h.textContent!.startsWith("sts-mini")))];
+        expect(sts.series.some((s: {label: string; dashed?: boolean}) => s.label.startsWith("jaccard") && s.dashed)).toBe(true);
+        expect(await t.page.locator("tr.unsized", {hasText: "jaccard"}).first().textContent()).toContain("no local weights");
+        expect([...w.problems, ...t.w.problems]).toEqual([]);
+        await t.page.close();
+    });
+
+    it("adds the paired change, drift, KLD and top-1 agreement to the ladder page", () => {
+        const ladder = html("ladders", pageDir("ladders", "synthetic-llama-2m"));
+        const doc = stsDoc("synthetic-llama-2m-Q8_0.gguf");
+        expect(ladder).toContain(fmtDelta(doc.scores.vsReference.deltaSpearman, 3));
+        expect(ladder).toContain(fmtNum(doc.scores.vsReference.drift.meanCosine, 6));
+        expect(ladder).toContain('class="fidelity-table"');
+        const fidelity = JSON.parse(fs.readFileSync(fixtures.files.find((f) => f.endsWith("synthetic-llama-2m-Q4_K_M.gguf.fidelity-mini.json"))!, "utf8"));
+        expect(ladder).toContain(`${fmtNum(100 * fidelity.scores.top1Agreement, 2)} %`);
+        expect(ladder).toContain(String(Number(fidelity.scores.kldP99.toPrecision(3))));
     });
 });

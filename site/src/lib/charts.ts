@@ -3,8 +3,11 @@
 export interface ScatterSeries {
     label: string;
     color: string;
-    points: {x: number; y: number; name: string}[];
+    /** lo/hi: an interval drawn as a vertical whisker (e.g. a 95% CI). */
+    points: {x: number; y: number; name: string; lo?: number; hi?: number}[];
     line?: "straight" | "stepped";
+    /** A dashed line (reference levels such as a baseline's score). */
+    dashed?: boolean;
     pointStyle?: "circle" | "star" | "rectRot" | "triangle";
     radius?: number;
 }
@@ -15,6 +18,25 @@ export interface ScatterSpec {
     xUnit?: string;
     xLog?: boolean;
     series: ScatterSeries[];
+}
+
+/** Values per category (quantization level ...), each optionally with an interval. */
+export interface IntervalSpec {
+    xLabel: string;
+    yLabel: string;
+    categories: string[];
+    series: {
+        label: string;
+        color: string;
+        points: {x: string; y: number; lo?: number; hi?: number}[];
+        pointStyle?: "circle" | "star" | "rectRot" | "triangle";
+        radius?: number;
+        /** Join the points; dashed for reference levels (baselines, zero). */
+        line?: "solid" | "dashed";
+    }[];
+    yLog?: boolean;
+    /** Decimals in tooltips. */
+    digits?: number;
 }
 
 export interface HeatmapCell {

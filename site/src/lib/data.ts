@@ -15,11 +15,17 @@ export interface DocEntry extends LoadedDoc {
     modelKey: string;
 }
 
+/** local: a weights file run here; hosted: an API; builtin: a built-in baseline (e.g. builtin:jaccard, provider "lexical"). */
+export type ModelKind = "local" | "hosted" | "builtin";
+
 export interface ModelEntry {
     key: string;
     slug: string;
     model: ModelInfo;
+    kind: ModelKind;
     hosted: boolean;
+    /** Has local weights: a file size and bits per weight worth showing (hosted and built-in models record 0). */
+    weights: boolean;
     /** Newest document per task id: what the leaderboard shows. */
     latest: Map<string, DocEntry>;
     /** Every document of this model, newest first. */
@@ -57,6 +63,25 @@ function modelKey(model: ModelInfo): string {
     return `${model.id}@${model.sha256}`;
 }
 
+export function modelKind(model: ModelInfo): ModelKind {
+    if (model.provider.startsWith("local")) return "local";
+    if (model.provider === "lexical" || model.id.startsWith("builtin:")) return "builtin";
+    return "hosted";
+}
+
+export const KIND_LABEL: Record<ModelKind, string> = {local: "local", hosted: "hosted", builtin: "built-in"};
+
+/** Whether a model has local weights; bytes and bits per weight are 0 (or a tiny placeholder) for those without. */
+export function hasWeights(model: ModelInfo): boolean {
+    return model.bytes > 0 && model.bitsPerWeight >= 0.01;
+}
+
+/** Highest precision first; models without weights (hosted, built-in) first when they are the reference, else last. */
+function precisionOrder(m: ModelEntry): number {
+    if (m.weights) return m.model.bitsPerWeight;
+    return m.model.ladder.isReference ? Infinity : -1;
+}
+
 function mean(values: (number | null | undefined)[]): number | null {
     const ok = values.filter((v): v is number => typeof v === "number" && Number.isFinite(v));
     return ok.length ? ok.reduce((a, b) => a + b, 0) / ok.length : null;
@@ -77,9 +102,10 @@ function build(loaded: LoadedDoc[]): SiteData {
         const {model, task} = entry.doc;
         let row = models.get(entry.modelKey);
         if (!row) {
+            const kind = modelKind(model);
             row = {
                 key: entry.modelKey, slug: slugify(model.fileName, entry.modelKey), model,
-                hosted: !model.provider.startsWith("local"), latest: new Map(), docs: [],
+                kind, hosted: kind === "hosted", weights: hasWeights(model), latest: new Map(), docs: [],
                 generationTps: null, peakRssBytes: null
             };
             models.set(entry.modelKey, row);
@@ -103,7 +129,7 @@ function build(loaded: LoadedDoc[]): SiteData {
         byFamily.set(row.model.ladder.id, list);
     }
     const families = [...byFamily].map(([id, list]): Family => {
-        list.sort((a, b) => b.model.bitsPerWeight - a.model.bitsPerWeight);
+        list.sort((a, b) => precisionOrder(b) - precisionOrder(a) || a.model.fileName.localeCompare(b.model.fileName));
         const reference = list.find((m) => m.model.ladder.isReference) ?? list.find((m) => m.model.fileName === m.model.ladder.referenceFile);
         return {id, slug: slugify(id), models: list, reference};
     }).sort((a, b) => a.id.localeCompare(b.id));
@@ -132,7 +158,23 @@ export function ciOf(block: unknown, name: string): [number, number] | null {
         ? [ci[0], ci[1]] : null;
 }
 
-/** Memory a model needs: measured peak RSS when present, otherwise the file size. */
-export function memoryOf(row: ModelEntry): {bytes: number; source: "peak RSS" | "file size"} {
+/**
+ * Memory a model needs: measured peak RSS when present, otherwise the file size; null for models
+ * without local weights (hosted, built-in), whose memory says nothing comparable.
+ */
+export function memoryOf(row: ModelEntry): {bytes: number; source: "peak RSS" | "file size"} | null {
+    if (!row.weights) return null;
     return row.peakRssBytes !== null ? {bytes: row.peakRssBytes, source: "peak RSS"} : {bytes: row.model.bytes, source: "file size"};
+}
+
+/** A model's short label within its ladder: the quant label, or the name for models without weights. */
+export function shortLabel(m: ModelEntry): string {
+    return m.weights || m.kind === "hosted" ? m.model.quantLabel : m.model.fileName;
+}
+
+/** Labels for a list of models, made unique (two files with the same quant label get their file names). */
+export function uniqueLabels(models: ModelEntry[]): Map<ModelEntry, string> {
+    const counts = new Map<string, number>();
+    for (const m of models) counts.set(shortLabel(m), (counts.get(shortLabel(m)) ?? 0) + 1);
+    return new Map(models.map((m) => [m, counts.get(shortLabel(m))! > 1 ? `${shortLabel(m)} (${m.model.fileName})` : shortLabel(m)]));
 }

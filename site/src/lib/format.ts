@@ -28,7 +28,10 @@ export function fmtCount(value: number | null | undefined): string {
 
 export function fmtDelta(value: number | null | undefined, digits = 2): string {
     if (value === null || value === undefined || !Number.isFinite(value)) return "—";
-    return `${value > 0 ? "+" : value < 0 ? "−" : "±"}${fmtNum(Math.abs(value), digits)}`;
+    const magnitude = fmtNum(Math.abs(value), digits);
+    // A change that rounds to zero reads as none, not as "−0.00".
+    const zero = /^[0.,]+$/.test(magnitude);
+    return `${zero ? "±" : value > 0 ? "+" : value < 0 ? "−" : "±"}${magnitude}`;
 }
 
 export function fmtCi(ci: [number, number] | null, digits = 2): string {
@@ -42,5 +45,27 @@ export function fmtMs(ms: number | null | undefined): string {
 
 /** Scores of unknown scale: fewer decimals once the value is large (0-100 percentages vs. nats). */
 export function fmtScore(value: number | null | undefined): string {
+    // KL divergences and the like: a fixed 2 decimals would print 0.0012 as 0.00.
+    if (value !== null && value !== undefined && value !== 0 && Math.abs(value) < 0.1) return fmtSig(value, 3);
     return fmtNum(value, value !== null && value !== undefined && Math.abs(value) >= 10 ? 1 : 2);
+}
+
+/** Small quantities of any scale (KL divergences, 1 − cosine): `digits` significant figures. */
+export function fmtSig(value: number | null | undefined, digits = 3): string {
+    if (value === null || value === undefined || !Number.isFinite(value)) return "—";
+    if (value === 0) return "0";
+    if (Math.abs(value) >= 1000) return fmtNum(value, 0);
+    if (Math.abs(value) < 1e-4) return value.toExponential(digits - 1).replace("-", "−");
+    return String(Number(value.toPrecision(digits)));
+}
+
+/** A fraction (0..1) as a percentage. */
+export function fmtPct(fraction: number | null | undefined, digits = 2): string {
+    return fraction === null || fraction === undefined || !Number.isFinite(fraction) ? "—" : `${fmtNum(100 * fraction, digits)} %`;
+}
+
+/** A change in a score of unknown scale: signed, with fmtScore's precision. */
+export function fmtDeltaScore(value: number | null | undefined): string {
+    if (value === null || value === undefined || !Number.isFinite(value)) return "—";
+    return `${value > 0 ? "+" : value < 0 ? "−" : "±"}${fmtScore(Math.abs(value))}`;
 }

@@ -4,7 +4,11 @@
 import fs from "node:fs";
 import path from "node:path";
 import {resultDocumentSchema, type ResultDocument} from "../../../harness/results/schema.ts";
+import {fidelityScoresSchema, type FidelityScores} from "../../../harness/tasks/fidelity/scores-schema.ts";
 import {niahScoresSchema, type NiahScores} from "../../../harness/tasks/niah/scores-schema.ts";
+import {stsScoresSchema, type StsScores} from "../../../harness/tasks/sts/scores-schema.ts";
+import {describeIssues} from "./issues.ts";
+import {parsePairRecords, type PairRecords} from "./sts.ts";
 
 export interface LoadedDoc {
     doc: ResultDocument;
@@ -12,6 +16,10 @@ export interface LoadedDoc {
     file: string;
     /** Validated NIAH scores block when task.type is "niah". */
     niah?: NiahScores;
+    /** Validated STS scores block and the per-pair records of its ok trials (null when none ran) when task.type is "sts". */
+    sts?: {scores: StsScores; pairs: PairRecords | null};
+    /** Validated fidelity scores block when task.type is "fidelity". */
+    fidelity?: FidelityScores;
 }
 
 export function resultsDir(): string {
@@ -24,12 +32,6 @@ function listJson(dir: string): string[] {
         .filter((entry) => entry.isFile() && entry.name.endsWith(".json"))
         .map((entry) => path.join(entry.parentPath, entry.name))
         .sort();
-}
-
-function describeIssues(issues: {path: PropertyKey[]; message: string}[], prefix = ""): string {
-    return issues.slice(0, 5)
-        .map((issue) => `  at ${[prefix, ...issue.path.map(String)].filter(Boolean).join(".") || "(root)"}: ${issue.message}`)
-        .join("\n");
 }
 
 function loadFile(abs: string, dir: string): LoadedDoc {
@@ -47,6 +49,18 @@ function loadFile(abs: string, dir: string): LoadedDoc {
         const scores = niahScoresSchema.safeParse(parsed.data.scores);
         if (!scores.success) throw new Error(`${abs}: invalid NIAH scores block\n${describeIssues(scores.error.issues, "scores")}`);
         loaded.niah = scores.data;
+    }
+    if (parsed.data.task.type === "sts") {
+        const scores = stsScoresSchema.safeParse(parsed.data.scores);
+        if (!scores.success) throw new Error(`${abs}: invalid STS scores block\n${describeIssues(scores.error.issues, "scores")}`);
+        const pairs = parsePairRecords(parsed.data.trials);
+        if (!pairs.ok) throw new Error(`${abs}: invalid STS per-pair records\n${pairs.error}`);
+        loaded.sts = {scores: scores.data, pairs: pairs.records};
+    }
+    if (parsed.data.task.type === "fidelity") {
+        const scores = fidelityScoresSchema.safeParse(parsed.data.scores);
+        if (!scores.success) throw new Error(`${abs}: invalid fidelity scores block\n${describeIssues(scores.error.issues, "scores")}`);
+        loaded.fidelity = scores.data;
     }
     return loaded;
 }

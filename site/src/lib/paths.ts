@@ -12,6 +12,7 @@ export const pages = {
     ladder: (slug: string) => href(`ladders/${slug}/`),
     model: (slug: string) => href(`models/${slug}/`),
     niah: (slug: string) => href(`niah/${slug}/`),
+    sts: (slug: string) => href(`sts/${slug}/`),
     run: (slug: string) => href(`runs/${slug}/`),
     raw: (file: string) => href(`raw/${file.split("/").map(encodeURIComponent).join("/")}`)
 };

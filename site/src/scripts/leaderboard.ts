@@ -47,6 +47,8 @@ if (table && form) {
     function visible(row: HTMLTableRowElement): boolean {
         const d = row.dataset;
         const mb = Number(d.bytes) / 1e6;
+        // Models without local weights (hosted, built-in) have no size: a size filter leaves them out.
+        if ((state.minMB !== "" || state.maxMB !== "") && !d.bytes) return false;
         if (state.task && !(JSON.parse(d.tasks ?? "[]") as string[]).includes(state.task)) return false;
         if (state.family && d.family !== state.family) return false;
         if (state.quant && d.quant !== state.quant) return false;

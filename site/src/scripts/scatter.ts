@@ -1,11 +1,12 @@
 // Draws every <canvas data-scatter> from its data-chart JSON (see lib/charts.ts for the shape).
+// Points with lo/hi get a whisker (their confidence interval).
 import type {ChartDataset} from "chart.js";
 import type {ScatterSpec} from "../lib/charts.ts";
-import {Chart, chartData} from "./chart-setup.ts";
+import {Chart, chartData, compactTick, intervalRange, intervalText, whiskers} from "./chart-setup.ts";
 
 for (const canvas of document.querySelectorAll<HTMLCanvasElement>("canvas[data-scatter]")) {
     const spec = chartData<ScatterSpec>(canvas);
-    type Point = {x: number; y: number; name: string};
+    type Point = ScatterSpec["series"][number]["points"][number];
     const datasets = spec.series.map((s): ChartDataset<"scatter", Point[]> => ({
         label: s.label,
         data: s.points,
@@ -13,6 +14,7 @@ for (const canvas of document.querySelectorAll<HTMLCanvasElement>("canvas[data-s
         stepped: s.line === "stepped" ? "after" : false,
         borderColor: s.color,
         backgroundColor: s.color,
+        borderDash: s.dashed ? [6, 4] : [],
         pointStyle: s.pointStyle ?? "circle",
         pointRadius: s.radius ?? 4,
         pointHoverRadius: (s.radius ?? 4) + 2,
@@ -23,15 +25,18 @@ for (const canvas of document.querySelectorAll<HTMLCanvasElement>("canvas[data-s
         data: {datasets},
         options: {
             scales: {
-                x: {type: spec.xLog ? "logarithmic" : "linear", title: {display: true, text: spec.xLabel}},
-                y: {title: {display: true, text: spec.yLabel}}
+                // grace: room at both ends, so a point at the edge (the reference, say) is not cut in half.
+                x: {type: spec.xLog ? "logarithmic" : "linear", title: {display: true, text: spec.xLabel}, ...(spec.xLog ? {} : {grace: "4%"})},
+                y: {title: {display: true, text: spec.yLabel}, ticks: {callback: compactTick}, ...intervalRange(spec.series.flatMap((s) => s.points))}
             },
             plugins: {
                 tooltip: {callbacks: {label: (item) => {
-                    const p = item.raw as {x: number; y: number; name: string};
-                    return `${p.name}: ${p.y.toFixed(2)} at ${p.x.toFixed(2)} ${spec.xUnit ?? ""}`;
+                    const p = item.raw as Point;
+                    const y = p.y !== 0 && Math.abs(p.y) < 0.01 ? p.y.toPrecision(3) : p.y.toFixed(2);
+                    return `${p.name}: ${y}${intervalText(p, 2)} at ${p.x.toFixed(2)} ${spec.xUnit ?? ""}`;
                 }}}
             }
-        }
+        },
+        plugins: [whiskers()]
     });
 }
