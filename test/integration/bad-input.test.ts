@@ -104,7 +104,8 @@ describe("bad model files", () => {
         }
         expect(document.scores.main).toBeNull();
         expect(document.modelError).toBeUndefined();
-        expect(document.env.llamaCpp).toBe("not loaded in this run"); // nothing to run: no model process started
+        expect(document.env.llamaCpp).toBe("unknown (model not loaded)"); // nothing to run: no model process started
+        expect(document.performance).toBeUndefined();
     });
 });
 
@@ -240,8 +241,9 @@ describe("re-running after a failure", () => {
         expect(third.documentFiles).toEqual([documentFile]);
         const resumed = await readResultDocument(documentFile);
         expect(resumed.trials).toEqual(first.documents[0]!.trials);
-        expect(resumed.performance).toBeUndefined();
-        expect(resumed.env.llamaCpp).toBe("not loaded in this run");
+        // No model process this time: the measurements of the run that made the trials are kept (from the journal).
+        expect(resumed.performance).toEqual(first.documents[0]!.performance);
+        expect(resumed.env.llamaCpp).toBe(first.documents[0]!.env.llamaCpp);
     });
 });
 
