@@ -2,17 +2,8 @@ import {z} from "zod";
 import type {TrialRecord} from "../../results/schema.js";
 import type {StsConfig} from "./config.js";
 import type {StsPairRecords} from "./runner.js";
-import type {StsScores} from "./scores-schema.js";
+import {stsPairRecordsSchema, type StsScores} from "./scores-schema.js";
 import {bootstrapCi, pearson, ResampledSpearman, spearman} from "./stats.js";
-
-const pairRecordsSchema = z.object({
-    pairIds: z.array(z.string()),
-    gold: z.array(z.number()),
-    similarity: z.array(z.number()),
-    groups: z.record(z.string(), z.array(z.string())).default({}),
-    texts: z.array(z.tuple([z.string(), z.string()])).optional()
-}).refine((r) => r.gold.length === r.pairIds.length && r.similarity.length === r.pairIds.length &&
-    Object.values(r.groups).every((values) => values.length === r.pairIds.length), "per-pair arrays differ in length");
 
 const trialInputSchema = z.object({
     dataset: z.object({
@@ -34,7 +25,7 @@ export function pairRecordsOf(trials: TrialRecord[]): StsPairRecords | null {
     if (ok.length === 0) return null;
     const merged: StsPairRecords = {pairIds: [], gold: [], similarity: [], groups: {}};
     for (const trial of ok) {
-        const records = pairRecordsSchema.parse(trial.output);
+        const records = stsPairRecordsSchema.parse(trial.output);
         merged.pairIds.push(...records.pairIds);
         merged.gold.push(...records.gold);
         merged.similarity.push(...records.similarity);

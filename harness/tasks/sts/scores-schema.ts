@@ -81,3 +81,21 @@ export const stsScoresSchema = z.object({
     vsReference: stsComparisonSchema.optional()
 });
 export type StsScores = z.infer<typeof stsScoresSchema>;
+
+/** The per-pair records an STS trial writes in its output (runner.ts StsPairRecords): parallel arrays in dataset order. */
+export const stsPairRecordsSchema = z.object({
+    pairIds: z.array(z.string()),
+    gold: z.array(z.number()),
+    similarity: z.array(z.number()),
+    groups: z.record(z.string(), z.array(z.string())).default({}),
+    texts: z.array(z.tuple([z.string(), z.string()])).optional()
+}).superRefine((r, ctx) => {
+    const n = r.pairIds.length;
+    const check = (path: (string | number)[], length: number) => {
+        if (length !== n) ctx.addIssue({code: "custom", path, message: `${length} entries, but pairIds has ${n}`});
+    };
+    check(["gold"], r.gold.length);
+    check(["similarity"], r.similarity.length);
+    for (const [key, values] of Object.entries(r.groups)) check(["groups", key], values.length);
+    if (r.texts) check(["texts"], r.texts.length);
+});

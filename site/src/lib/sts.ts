@@ -8,31 +8,12 @@
 // (without ties rho = 1 - 6 sum(d^2) / (n (n^2 - 1)), d the rank difference), so the pairs with the
 // largest |error| are the ones that cost the file the most correlation. Positive: the model finds
 // the pair more similar than the annotators did, relative to the other pairs; negative: less.
-import {z} from "zod";
 import type {TrialRecord} from "../../../harness/results/schema.ts";
 import type {StsPairRecords} from "../../../harness/tasks/sts/runner.ts";
-import type {StsComparison} from "../../../harness/tasks/sts/scores-schema.ts";
+import {stsPairRecordsSchema, type StsComparison} from "../../../harness/tasks/sts/scores-schema.ts";
 import {describeIssues} from "./issues.ts";
 
 export type PairRecords = StsPairRecords;
-
-/** The harness's per-pair record (tasks/sts/runner.ts StsPairRecords): parallel arrays in dataset order. */
-const pairRecordsSchema = z.object({
-    pairIds: z.array(z.string()),
-    gold: z.array(z.number()),
-    similarity: z.array(z.number()),
-    groups: z.record(z.string(), z.array(z.string())).default({}),
-    texts: z.array(z.tuple([z.string(), z.string()])).optional()
-}).superRefine((r, ctx) => {
-    const n = r.pairIds.length;
-    const check = (path: (string | number)[], length: number) => {
-        if (length !== n) ctx.addIssue({code: "custom", path, message: `${length} entries, but pairIds has ${n}`});
-    };
-    check(["gold"], r.gold.length);
-    check(["similarity"], r.similarity.length);
-    for (const [key, values] of Object.entries(r.groups)) check(["groups", key], values.length);
-    if (r.texts) check(["texts"], r.texts.length);
-});
 
 /** The per-pair records of every ok trial, concatenated; null when no trial ran. Texts only when every trial has them. */
 export function parsePairRecords(trials: TrialRecord[]): {ok: true; records: PairRecords | null} | {ok: false; error: string} {
@@ -42,7 +23,7 @@ export function parsePairRecords(trials: TrialRecord[]): {ok: true; records: Pai
     let any = false;
     for (const [index, trial] of trials.entries()) {
         if (trial.status !== "ok") continue;
-        const parsed = pairRecordsSchema.safeParse(trial.output);
+        const parsed = stsPairRecordsSchema.safeParse(trial.output);
         if (!parsed.success) return {ok: false, error: describeIssues(parsed.error.issues, `trials.${index}.output`)};
         const r = parsed.data;
         any = true;
