@@ -30,6 +30,10 @@ export const modelInfoSchema = z.object({
     tensorTypes: tensorTypesSchema,
     bitsPerWeight: z.number().nonnegative().describe("Computed from the real tensor types; 0 for models without local weights (hosted, built-in)"),
     hasChatTemplate: z.boolean(),
+    memory: z.object({
+        kvBytesPerToken: z.number().nonnegative().describe("KV-cache bytes per token of context (F16 cache), from the GGUF's layer and head counts"),
+        overheadBytes: z.number().nonnegative().describe("Fixed working memory beyond weights and KV cache (compute buffers), as estimated for CPU inference")
+    }).optional().describe("For memory estimates at any context: weights (bytes) + kvBytesPerToken x context + overheadBytes"),
     ladder: z.object({
         id: z.string().describe("Files with the same architecture, name and parameter count form one ladder"),
         referenceFile: z.string().describe("File name of the ladder's highest-precision file"),
