@@ -51,20 +51,73 @@ export function findDownloaded(assetRoots: AssetRoots, uri: string): string | un
     return undefined;
 }
 
+/** Seconds a download may go without receiving data before it is given up (SLMBENCH_DOWNLOAD_STALL_S). */
+function stallSeconds(): number {
+    const value = Number(process.env.SLMBENCH_DOWNLOAD_STALL_S);
+    return Number.isFinite(value) && value > 0 ? value : 60;
+}
+
+/**
+ * Fails fast when the Hub cannot be reached at all (offline machine, wrong HF_ENDPOINT): the
+ * downloader itself retries connection errors for many minutes.
+ */
+async function assertReachable(endpoint: string): Promise<void> {
+    try {
+        await fetch(endpoint, {method: "HEAD", redirect: "manual", signal: AbortSignal.timeout(15_000)});
+    } catch (error) {
+        const cause = (error as {cause?: {code?: string; message?: string}}).cause;
+        throw new Error(`cannot reach ${endpoint} (${cause?.code ?? cause?.message ?? (error as Error).message}): offline? ` +
+            "Put the model under <asset root>/models/ or set HF_ENDPOINT to a reachable mirror");
+    }
+}
+
+/** The Hub node-llama-cpp's downloader will ask: MODEL_ENDPOINT, then HF_ENDPOINT, then huggingface.co (its own order). */
+function hubEndpoint(env: NodeJS.ProcessEnv = process.env): string {
+    return env.MODEL_ENDPOINT || env.HF_ENDPOINT || "https://huggingface.co/";
+}
+
 /**
  * Downloads an `hf:` URI into the cache through node-llama-cpp's downloader (which honors
  * `HF_ENDPOINT`), with a progress bar on a terminal. Returns the downloaded file's path.
+ * A download that receives nothing for SLMBENCH_DOWNLOAD_STALL_S seconds (default 60) is
+ * cancelled: the downloader would otherwise retry a failing Hub for many minutes.
  */
 export async function downloadHfModel(assetRoots: AssetRoots, uri: string, options: {progress?: boolean} = {}): Promise<string> {
     const hf = parseHfUri(uri);
-    const downloader = await createModelDownloader({
-        modelUri: uri,
-        dirPath: hfDir(assetRoots.cacheDir, hf),
-        // Save under the file's own name, where findDownloaded looks (node-llama-cpp's default name,
-        // "hf_<user>_<repo>_<folders>_<file>", would be missed, so every run would ask the Hub again).
-        fileName: hf.filePath ? path.basename(hf.filePath) : undefined,
-        showCliProgress: options.progress ?? Boolean(process.stderr.isTTY),
-        tokens: process.env.HF_TOKEN ? {huggingFace: process.env.HF_TOKEN} : undefined
-    });
-    return await downloader.download();
+    await assertReachable(hubEndpoint());
+    const stallMs = stallSeconds() * 1000;
+    const abort = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
+    let giveUp: (error: Error) => void = () => {};
+    const stalled = new Promise<never>((_resolve, reject) => (giveUp = reject));
+    /** Called whenever data arrives: restarts the stall timer. */
+    const activity = () => {
+        clearTimeout(timer);
+        timer = setTimeout(() => {
+            abort.abort();
+            giveUp(new Error(`no data for ${stallMs / 1000} s: download given up (SLMBENCH_DOWNLOAD_STALL_S sets the wait)`));
+        }, stallMs);
+        timer.unref();
+    };
+    activity();
+    const download = (async () => {
+        const downloader = await createModelDownloader({
+            modelUri: uri,
+            dirPath: hfDir(assetRoots.cacheDir, hf),
+            // Save under the file's own name, where findDownloaded looks (node-llama-cpp's default name,
+            // "hf_<user>_<repo>_<folders>_<file>", would be missed, so every run would ask the Hub again).
+            fileName: hf.filePath ? path.basename(hf.filePath) : undefined,
+            showCliProgress: options.progress ?? Boolean(process.stderr.isTTY),
+            onProgress: activity,
+            tokens: process.env.HF_TOKEN ? {huggingFace: process.env.HF_TOKEN} : undefined
+        });
+        activity();
+        return downloader.download({signal: abort.signal});
+    })();
+    try {
+        return await Promise.race([stalled, download]);
+    } finally {
+        clearTimeout(timer);
+        download.catch(() => {}); // a given-up download may still settle later
+    }
 }
