@@ -5,6 +5,7 @@ import {fileURLToPath} from "node:url";
 import {resolveAssetRoots} from "./assets/roots.js";
 import {loadSuiteFile, parseSuite, Suite, SuiteError} from "./config/suite.js";
 import {mergeRuns, parseShard} from "./run/merge.js";
+import {formatRecommendation, loadLatestDocuments, parseSize, recommend} from "./run/recommend.js";
 import {runSuite} from "./run/run-suite.js";
 import {summaryTable} from "./run/summary.js";
 import {SLMBENCH_VERSION} from "./run/env.js";
@@ -84,7 +85,41 @@ program.command("merge")
         if (report.incomplete.length > 0) process.exitCode = 1;
     });
 
-program.parseAsync().catch((error) => {
-    process.stderr.write(`${error instanceof SuiteError ? error.message : (error as Error).stack}\n`);
-    process.exitCode = 2;
-});
+// `recommend --memory 8GiB --context 8192`: what fits a memory budget, from existing results (run/recommend.ts).
+program.command("recommend")
+    .description("which model files fit a memory budget at a context length, and which of them score best, from existing result documents")
+    .requiredOption("--memory <size>", "memory budget: bytes, or 512MiB, 8GiB, 1.5GB ...", (value: string) => {
+        try {
+            return parseSize(value);
+        } catch (error) {
+            throw new InvalidArgumentError((error as Error).message);
+        }
+    })
+    .option("--context <tokens>", "context length to budget the KV cache for", positiveInt, 4096)
+    .option("-t, --tasks <ids>", "comma-separated task ids or types (default: all in the results)", list)
+    .option("-r, --results <dir>", "folder of result documents, searched recursively (newest per model file and task)", "results/runs")
+    .option("--within <delta>", "as good as the ladder's reference: main score within this absolute delta (default: 95% intervals overlap)", (value: string) => {
+        const n = Number(value);
+        if (value.trim() === "" || !Number.isFinite(n) || n < 0) throw new InvalidArgumentError("must be a number >= 0");
+        return n;
+    })
+    .action(async (options: {memory: number; context: number; tasks?: string[]; results: string; within?: number}) => {
+        try {
+            const {documents, problems} = await loadLatestDocuments(options.results);
+            for (const problem of problems) process.stderr.write(`warning: skipped ${problem}\n`);
+            if (documents.length === 0) throw new Error(`no result documents in ${options.results} (run \`npm run bench\` first, or pass --results <dir>)`);
+            const result = recommend(documents, {budgetBytes: options.memory, context: options.context, tasks: options.tasks, within: options.within});
+            process.stdout.write(`${formatRecommendation(result)}\n`);
+        } catch (error) {
+            process.stderr.write(`${(error as Error).message}\n`);
+            process.exitCode = 2;
+        }
+    });
+
+program.parseAsync().then(
+    // Exit explicitly: a download given up after a stall may leave the downloader's retries pending.
+    () => process.exit(process.exitCode ?? 0),
+    (error) => {
+        process.stderr.write(`${error instanceof SuiteError ? error.message : (error as Error).stack}\n`);
+        process.exit(2);
+    });

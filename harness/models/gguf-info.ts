@@ -2,6 +2,7 @@ import {stat} from "node:fs/promises";
 import path from "node:path";
 import {GgufFileType, readGgufFileInfo} from "node-llama-cpp";
 import {bitsPerWeightOfType, ggmlTypeName} from "./ggml-types.js";
+import {estimateModelMemory, type ModelMemory} from "./memory.js";
 
 /** What slmbench reads from a GGUF header, before any weights are loaded. */
 export interface GgufFacts {
@@ -21,6 +22,8 @@ export interface GgufFacts {
     hasChatTemplate: boolean;
     /** Embedding pooling declared by the file (`<arch>.pooling_type`), if any. */
     poolingType?: number;
+    /** KV-cache bytes per token and fixed overhead, for memory estimates at any context (memory.ts). */
+    memory?: ModelMemory;
 }
 
 export class ModelFileError extends Error {
@@ -93,6 +96,7 @@ export async function readGgufFacts(filePath: string): Promise<GgufFacts> {
         tensorTypes,
         bitsPerWeight: bits / weights,
         hasChatTemplate: typeof metadata.tokenizer?.chat_template === "string",
-        poolingType: typeof arch?.pooling_type === "number" ? arch.pooling_type : undefined
+        poolingType: typeof arch?.pooling_type === "number" ? arch.pooling_type : undefined,
+        memory: await estimateModelMemory(info)
     };
 }

@@ -157,6 +157,7 @@ function toModelInfos(resolved: ResolvedModel[]): {models: ModelInfo[]; paths: M
                 tensorTypes: file.facts.tensorTypes,
                 bitsPerWeight: file.facts.bitsPerWeight,
                 hasChatTemplate: file.facts.hasChatTemplate,
+                ...(file.facts.memory ? {memory: file.facts.memory} : {}),
                 ladder: {
                     id: ladderId,
                     referenceFile: reference.fileName,

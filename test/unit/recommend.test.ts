@@ -1,0 +1,213 @@
+import {GgufInsights, readGgufFileInfo} from "node-llama-cpp";
+import {describe, expect, it} from "vitest";
+import {readGgufFacts} from "../../harness/models/gguf-info.js";
+import {estimateMemoryBytes, kvBytesPerTokenOf, OVERHEAD_CONTEXT} from "../../harness/models/memory.js";
+import type {ResultDocument} from "../../harness/results/schema.js";
+import {resultDocumentSchema} from "../../harness/results/schema.js";
+import {asGoodAs, formatRecommendation, paretoFront, parseSize, recommend} from "../../harness/run/recommend.js";
+import {MODELS, stories260K, tinyStories} from "../helpers/assets.js";
+import {makeDoc} from "../site/fixtures.js";
+
+const MiB = 2 ** 20;
+
+interface Spec {
+    family: string;
+    quant: string;
+    /** File bytes. */
+    bytes: number;
+    score: number;
+    ci?: [number, number];
+    kv?: number;
+    overhead?: number;
+    reference?: boolean;
+    taskId?: string;
+    contextLength?: number;
+    noMemory?: boolean;
+}
+
+/** A schema-valid document (the site's fixture generator) with the file size, memory facts and score this test wants. */
+function doc(spec: Spec): ResultDocument {
+    const referenceQuant = "F16";
+    const base = makeDoc({
+        model: {
+            family: spec.family, fileName: `${spec.family}-${spec.quant}.gguf`, quant: spec.quant, bitsPerWeight: 8, parameters: 1000,
+            quality: 0.8, isReference: spec.reference ?? spec.quant === referenceQuant, referenceFile: `${spec.family}-${referenceQuant}.gguf`,
+            ladderSize: 3, contextLength: spec.contextLength ?? 32768
+        },
+        taskId: spec.taskId ?? "synthetic-generic", runId: "recommend-test", createdAt: "2026-01-01T00:00:00.000Z"
+    });
+    const model = {...base.model, bytes: spec.bytes};
+    delete model.memory;
+    if (!spec.noMemory) model.memory = {kvBytesPerToken: spec.kv ?? 1024, overheadBytes: spec.overhead ?? MiB};
+    const scores: Record<string, unknown> = {...base.scores, main: spec.score};
+    delete scores.mainCi;
+    delete scores.meanKldError;
+    if (spec.ci) scores.mainCi = spec.ci;
+    return resultDocumentSchema.parse({...base, model, scores});
+}
+
+describe("parseSize", () => {
+    it("reads binary and decimal units and raw bytes", () => {
+        expect(parseSize("512MiB")).toBe(512 * MiB);
+        expect(parseSize("8GiB")).toBe(8 * 2 ** 30);
+        expect(parseSize("1.5GB")).toBe(1.5e9);
+        expect(parseSize("123456")).toBe(123456);
+        expect(parseSize("2 kib")).toBe(2048);
+        expect(parseSize("100B")).toBe(100);
+    });
+    it("rejects anything else", () => {
+        for (const bad of ["", "8 gigs", "-1GiB", "GiB", "0", "1.2.3MB", "8XB"]) expect(() => parseSize(bad), bad).toThrow(/bad size/);
+    });
+});
+
+describe("paretoFront", () => {
+    it("keeps exactly the points no other point dominates, by increasing memory", () => {
+        const points = [
+            {memory: 10, score: 50}, // 0: front (smallest)
+            {memory: 20, score: 40}, // 1: dominated by 0
+            {memory: 30, score: 70}, // 2: front
+            {memory: 30, score: 60}, // 3: dominated by 2 (same memory, worse)
+            {memory: 40, score: 70}, // 4: dominated by 2 (more memory, same score)
+            {memory: 50, score: 90}, // 5: front
+            {memory: 15, score: 55} // 6: front
+        ];
+        expect(paretoFront(points, true)).toEqual([0, 6, 2, 5]);
+    });
+    it("with lower-is-better scores", () => {
+        const points = [{memory: 10, score: 0.5}, {memory: 20, score: 0.6}, {memory: 30, score: 0.1}, {memory: 40, score: 0}];
+        expect(paretoFront(points, false)).toEqual([0, 2, 3]);
+    });
+});
+
+describe("recommend", () => {
+    const ladder = (family: string, scale: number, scores: [number, number, number]) => [
+        doc({family, quant: "F16", bytes: 400 * MiB * scale, score: scores[0], ci: [scores[0] - 2, scores[0] + 2]}),
+        doc({family, quant: "Q8_0", bytes: 200 * MiB * scale, score: scores[1], ci: [scores[1] - 2, scores[1] + 2]}),
+        doc({family, quant: "Q4_0", bytes: 100 * MiB * scale, score: scores[2], ci: [scores[2] - 2, scores[2] + 2]})
+    ];
+    const docs = [...ladder("small", 1, [60, 59, 50]), ...ladder("big", 4, [80, 79, 75])];
+
+    it("estimates memory as bytes + KV bytes per token x context + overhead, scaling with the context", () => {
+        const model = docs[0]!.model;
+        expect(estimateMemoryBytes(model, 1000)).toBe(400 * MiB + 1024 * 1000 + MiB);
+        expect(estimateMemoryBytes(model, 8000)! - estimateMemoryBytes(model, 1000)!).toBe(1024 * 7000);
+        expect(estimateMemoryBytes({...model, memory: undefined}, 1000)).toBeUndefined();
+        // A longer context pushes a file over the budget: 8 KiB/token x 64k tokens = 512 MiB more.
+        const kvHeavy = [doc({family: "kv", quant: "F16", bytes: 300 * MiB, score: 1, kv: 8192})];
+        expect(recommend(kvHeavy, {budgetBytes: 512 * MiB, context: 4096}).tasks[0]!.best).toBeDefined();
+        expect(recommend(kvHeavy, {budgetBytes: 512 * MiB, context: 65536}).tasks[0]!.best).toBeUndefined();
+    });
+
+    it("keeps the files that fit the budget and picks the best of them", () => {
+        const context = 4096;
+        const at = (d: ResultDocument) => estimateMemoryBytes(d.model, context)!;
+        // big Q4_0 is 400 MiB + KV + overhead: over a 400 MiB budget; small F16 is just over too.
+        const task = recommend(docs, {budgetBytes: 400 * MiB, context}).tasks[0]!;
+        expect(task.candidates.filter((c) => c.fits).map((c) => c.model.quantLabel + "/" + c.model.ladder.id).sort()).toEqual(["Q4_0/small", "Q8_0/small"]);
+        expect(task.best!.model.id).toBe("small/small-Q8_0.gguf");
+        expect(task.best!.memoryBytes).toBe(at(docs[1]!));
+        // More memory: the big ladder's F16 wins.
+        const roomy = recommend(docs, {budgetBytes: 8 * 2 ** 30, context}).tasks[0]!;
+        expect(roomy.best!.model.id).toBe("big/big-F16.gguf");
+        // Nothing fits a tiny budget.
+        expect(recommend(docs, {budgetBytes: MiB, context}).tasks[0]!.best).toBeUndefined();
+    });
+
+    it("builds the Pareto front over every ranked file and marks what fits", () => {
+        const task = recommend(docs, {budgetBytes: 400 * MiB, context: 4096}).tasks[0]!;
+        // small F16 (60) and big Q4_0 (75) need the same memory (400 MiB of weights): small F16 is dominated.
+        expect(task.front.map((c) => c.model.id)).toEqual([
+            "small/small-Q4_0.gguf", "small/small-Q8_0.gguf", "big/big-Q4_0.gguf", "big/big-Q8_0.gguf", "big/big-F16.gguf"
+        ]);
+        expect(task.front.map((c) => c.fits)).toEqual([true, true, false, false, false]);
+        // A worse, bigger file leaves the front.
+        const worse = doc({family: "worse", quant: "F16", bytes: 900 * MiB, score: 70});
+        const withWorse = recommend([...docs, worse], {budgetBytes: 400 * MiB, context: 4096}).tasks[0]!;
+        expect(withWorse.front.map((c) => c.model.id)).not.toContain("worse/worse-F16.gguf");
+        expect(withWorse.candidates.map((c) => c.model.id)).toContain("worse/worse-F16.gguf");
+    });
+
+    it("finds the smallest quant of each ladder as good as its reference (intervals, or an absolute delta)", () => {
+        const task = recommend(docs, {budgetBytes: 8 * 2 ** 30, context: 4096}).tasks[0]!;
+        const pick = Object.fromEntries(task.ladders.map((l) => [l.ladder, l.smallest.model.quantLabel]));
+        // small: Q4_0 [48,52] does not reach F16's [58,62]; Q8_0 [57,61] does. big: Q4_0 [73,77] reaches [78,82]? no -> Q8_0.
+        expect(pick).toEqual({small: "Q8_0", big: "Q8_0"});
+        const loose = recommend(docs, {budgetBytes: 8 * 2 ** 30, context: 4096, within: 5}).tasks[0]!;
+        expect(Object.fromEntries(loose.ladders.map((l) => [l.ladder, l.smallest.model.quantLabel]))).toEqual({small: "Q8_0", big: "Q4_0"});
+        const strict = recommend(docs, {budgetBytes: 8 * 2 ** 30, context: 4096, within: 0}).tasks[0]!;
+        expect(strict.ladders.map((l) => l.smallest.model.quantLabel)).toEqual(["F16", "F16"]);
+    });
+
+    it("respects lower-is-better main scores (fidelity meanKld)", () => {
+        const kld = (quant: string, bytes: number, score: number, ci?: [number, number]) =>
+            doc({family: "f", quant, bytes, score, ci, taskId: "fidelity-test"});
+        const fidelity = [kld("F16", 400 * MiB, 0, [0, 0]), kld("Q8_0", 200 * MiB, 0.001, [0, 0.002]), kld("Q4_0", 100 * MiB, 0.2, [0.18, 0.22])];
+        expect(fidelity[0]!.task.mainScore.higherIsBetter).toBe(false);
+        const task = recommend(fidelity, {budgetBytes: 300 * MiB, context: 512}).tasks[0]!;
+        expect(task.best!.model.quantLabel).toBe("Q8_0"); // lowest KLD among those that fit
+        expect(task.front.map((c) => c.model.quantLabel)).toEqual(["Q4_0", "Q8_0", "F16"]);
+        expect(task.ladders[0]!.smallest.model.quantLabel).toBe("Q8_0"); // its interval reaches 0
+        expect(recommend(fidelity, {budgetBytes: 300 * MiB, context: 512, within: 0.5}).tasks[0]!.ladders[0]!.smallest.model.quantLabel).toBe("Q4_0");
+        expect(formatRecommendation(recommend(fidelity, {budgetBytes: 300 * MiB, context: 512}))).toMatch(/meanKld, lower is better/);
+    });
+
+    it("asGoodAs counts a better file as good as the reference", () => {
+        const c = (score: number, ci: [number, number]) => ({score, ci}) as Parameters<typeof asGoodAs>[0];
+        expect(asGoodAs(c(90, [89, 91]), c(50, [49, 51]), true)).toBe(true);
+        expect(asGoodAs(c(10, [9, 11]), c(50, [49, 51]), true)).toBe(false);
+        expect(asGoodAs(c(0.01, [0.01, 0.01]), c(0.5, [0.5, 0.5]), false)).toBe(true);
+    });
+
+    it("leaves out files without memory facts or local weights, and files whose trained context is too short, saying why", () => {
+        const noMemory = doc({family: "old", quant: "F16", bytes: MiB, score: 99, noMemory: true});
+        const hosted = {...doc({family: "hosted", quant: "F16", bytes: MiB, score: 99}), model: {...noMemory.model, id: "hf-inference:x", bytes: 0, sha256: "a".repeat(64)}};
+        const shortContext = doc({family: "short", quant: "F16", bytes: MiB, score: 98, contextLength: 2048});
+        const task = recommend([...docs, noMemory, hosted, shortContext], {budgetBytes: 8 * 2 ** 30, context: 4096}).tasks[0]!;
+        expect(task.excluded).toEqual([
+            {model: "old/old-F16.gguf", reason: expect.stringMatching(/no memory facts/)},
+            {model: "hf-inference:x", reason: expect.stringMatching(/no local weights/)}
+        ]);
+        const short = task.candidates.find((c) => c.model.id === "short/short-F16.gguf")!;
+        expect(short.fits).toBe(false);
+        expect(short.reason).toMatch(/trained context 2048/);
+        expect(task.best!.model.id).toBe("big/big-F16.gguf");
+        const text = formatRecommendation(recommend([...docs, noMemory, hosted], {budgetBytes: 8 * 2 ** 30, context: 4096}));
+        expect(text).toMatch(/not ranked, no memory facts.*old\/old-F16\.gguf/);
+        expect(text).toMatch(/not ranked, no local weights.*hf-inference:x/);
+    });
+
+    it("filters tasks by id or type and rejects unknown ones", () => {
+        const two = [...docs, doc({family: "small", quant: "F16", bytes: MiB, score: 1, taskId: "other-task"})];
+        expect(recommend(two, {budgetBytes: 2 ** 30, context: 512}).tasks.map((t) => t.taskId)).toEqual(["other-task", "synthetic-generic"]);
+        expect(recommend(two, {budgetBytes: 2 ** 30, context: 512, tasks: ["other-task"]}).tasks.map((t) => t.taskId)).toEqual(["other-task"]);
+        expect(() => recommend(two, {budgetBytes: 2 ** 30, context: 512, tasks: ["nope"]})).toThrow(/unknown task "nope".*other-task, synthetic-generic/);
+        expect(() => recommend([], {budgetBytes: 2 ** 30, context: 512})).toThrow(/no result documents/);
+    });
+});
+
+describe("memory facts from real GGUF files", () => {
+    it("KV bytes per token follow n_layer x (n_head_kv x head_dim_k + n_head_kv x head_dim_v) x 2 and match node-llama-cpp", async () => {
+        // stories260K: 5 layers, 8 heads, 4 KV heads, embedding 64 -> head dim 8: 5 x (4x8 + 4x8) x 2 = 640.
+        // TinyStories-656K: 2 layers, 8 heads, 4 KV heads, embedding 128 -> head dim 16: 2 x (4x16 + 4x16) x 2 = 512.
+        // wnft-sif-256 (BERT): 1 layer, 8 heads (no KV-head count: all heads), embedding 256: 1 x (8x32 + 8x32) x 2 = 1024.
+        const files = {[stories260K("F32")]: 640, [tinyStories("Q4_0")]: 512, [`${MODELS}/wnft-sif-256/wnft-sif-256-F16.gguf`]: 1024};
+        for (const [file, expected] of Object.entries(files)) {
+            const facts = await readGgufFacts(file);
+            expect(facts.memory?.kvBytesPerToken, file).toBe(expected);
+            // node-llama-cpp's own estimate without graph overhead grows by exactly the KV cache between two contexts.
+            const info = await readGgufFileInfo(file, {readTensorInfo: true, logWarnings: false});
+            expect(kvBytesPerTokenOf(info.architectureMetadata as never)).toBe(expected);
+            const insights = await GgufInsights.from(info);
+            const at = (contextSize: number) => insights.estimateContextResourceRequirements({
+                contextSize, modelGpuLayers: 0, sequences: 1, includeGraphOverhead: false, isEmbeddingContext: facts.poolingType !== undefined && facts.poolingType > 0
+            }).cpuRam;
+            expect((at(2048) - at(1024)) / 1024, file).toBe(expected);
+            // The overhead is the rest of node-llama-cpp's estimate at the overhead context.
+            const full = insights.estimateContextResourceRequirements({
+                contextSize: OVERHEAD_CONTEXT, modelGpuLayers: 0, sequences: 1, flashAttention: false, isEmbeddingContext: facts.poolingType !== undefined && facts.poolingType > 0
+            }).cpuRam;
+            expect(facts.memory!.overheadBytes).toBe(Math.round(full - expected * OVERHEAD_CONTEXT));
+            expect(facts.memory!.overheadBytes).toBeGreaterThan(0);
+        }
+    });
+});
