@@ -5,6 +5,7 @@ import fs from "node:fs";
 import path from "node:path";
 import {resultDocumentSchema, type ResultDocument} from "../../harness/results/schema.ts";
 import {fidelityScoresSchema} from "../../harness/tasks/fidelity/scores-schema.ts";
+import {compareNiah} from "../../harness/tasks/niah/compare.ts";
 import {niahScoresSchema, type NiahScores} from "../../harness/tasks/niah/scores-schema.ts";
 import {aggregateSts} from "../../harness/tasks/sts/aggregate.ts";
 import {compare} from "../../harness/tasks/sts/compare.ts";
@@ -29,6 +30,8 @@ export interface ModelSpec {
     contextLength?: number;
     /** Default local-gguf; "lexical" is a built-in baseline (builtin:<fileName>), anything else hosted. Neither has weights. */
     provider?: string;
+    /** model.memory (synthetic figures): the trade-off page estimates memory at a context length from it. */
+    memory?: {kvBytesPerToken: number; overheadBytes: number};
 }
 
 export interface DocSpec {
@@ -77,6 +80,7 @@ function modelInfo(m: ModelSpec): ResultDocument["model"] {
         name: builtin ? `${m.fileName} (built-in lexical baseline, synthetic scores)` : `${m.family} (synthetic)`,
         parameters: builtin ? 0 : m.parameters,
         ...(builtin ? {} : {contextLength: m.contextLength ?? 1024}),
+        ...(m.memory && local ? {memory: m.memory} : {}),
         quantLabel: m.quant,
         tensorTypes: local ? {[m.quant.split("_")[0]!]: {tensors: 20, weights: m.parameters}} : {},
         bitsPerWeight: local ? m.bitsPerWeight : 0,
@@ -90,6 +94,20 @@ const env: ResultDocument["env"] = {
 };
 
 type Trial = ResultDocument["trials"][number];
+
+/** The fixtures' effective-context threshold on string match (the harness defaults to 85.6; lower here so the small synthetic grids vary). */
+export const NIAH_EFFECTIVE_THRESHOLD = 50;
+
+/** RULER's rule, as the harness applies it: the longest length such that it and every shorter length score above the threshold. */
+export function effectiveLength(byLength: NiahScores["byLength"], score: "stringMatch" | "lift", threshold: number): number | null {
+    let length: number | null = null;
+    for (const entry of [...byLength].sort((a, b) => a.length - b.length)) {
+        const value = entry[score];
+        if (entry.trials === 0 || value == null || value <= threshold) break;
+        length = entry.length;
+    }
+    return length;
+}
 
 function niahParts(spec: DocSpec, lengths: number[], depths: number[], perCell: number): {scores: NiahScores; trials: Trial[]} {
     const random = rng(`${spec.runId}/${spec.model.fileName}/${spec.taskId}`);
@@ -144,6 +162,7 @@ function niahParts(spec: DocSpec, lengths: number[], depths: number[], perCell: 
         byLength: lengths.map((length) => ({...aggregate(inCell(length)), length})),
         byDepth: depths.map((depth) => ({...aggregate(inCell(undefined, depth)), depth}))
     };
+    scores.effectiveContext = {length: effectiveLength(scores.byLength, "stringMatch", NIAH_EFFECTIVE_THRESHOLD), score: "stringMatch", threshold: NIAH_EFFECTIVE_THRESHOLD};
     return {scores: niahScoresSchema.parse(scores), trials};
 }
 
@@ -363,6 +382,10 @@ export function makeDoc(spec: DocSpec, reference?: ResultDocument): ResultDocume
         }
         stsScoresSchema.parse(doc.scores);
     }
+    if (kind === "niah" && reference && !spec.model.isReference) {
+        // The harness's own comparison: flips on both definitions of right, paired Δ lift with its CI.
+        doc.scores = niahScoresSchema.parse({...doc.scores, vsReference: compareNiah(reference, doc)});
+    }
     return doc;
 }
 
@@ -392,6 +415,9 @@ function writeAll(dir: string, specs: DocSpec[]): string[] {
     });
 }
 
+/** Memory figures of the llama ladder's files (made up). */
+export const SYNTHETIC_MEMORY = {kvBytesPerToken: 2048, overheadBytes: 1_000_000};
+
 /** The built-in lexical baseline (builtin:jaccard): no weights, its own ladder of one. */
 export const JACCARD: ModelSpec = {
     family: "builtin-jaccard", fileName: "jaccard", quant: "none", bitsPerWeight: 1, parameters: 0, quality: 0.6,
@@ -403,7 +429,9 @@ export const JACCARD: ModelSpec = {
  * NIAH, STS (with texts on one ladder, one hostile sentence), fidelity and a generic task; one hostile output.
  */
 export function writeSiteFixtures(dir: string): {xssFile: string; files: string[]} {
-    const llama = ladder("synthetic-llama-2m", [["F16", 16, 0.95], ["Q8_0", 8.5, 0.93], ["Q4_K_M", 4.85, 0.8]], 2_000_000, {contextLength: 1024});
+    // The llama ladder records (synthetic) memory figures: 2,048 bytes of KV cache per token, 1 MB overhead.
+    const llama = ladder("synthetic-llama-2m", [["F16", 16, 0.95], ["Q8_0", 8.5, 0.93], ["Q4_K_M", 4.85, 0.8]], 2_000_000,
+        {contextLength: 1024, memory: SYNTHETIC_MEMORY});
     const qwen = ladder("synthetic-qwen-1m", [["F32", 32, 0.9], ["Q4_0", 4.5, 0.6]], 1_100_000, {contextLength: 2048});
     const hosted = ladder("synthetic-hosted", [["hosted", 16, 0.97]], 7_000_000, {provider: "hosted-openai-compatible", contextLength: 4096});
     const run = "synthetic-run-b";

@@ -7,9 +7,26 @@ import {ciOf, hasWeights, modelKind, slugify} from "../../site/src/lib/data.ts";
 import {fmtDeltaScore, fmtScore, fmtSig} from "../../site/src/lib/format.ts";
 import {averageRanks, changedPairs, deltaVerdict, parsePairRecords, rankPercentiles, worstPairs, type PairRecords} from "../../site/src/lib/sts.ts";
 import {paretoFront} from "../../site/src/lib/pareto.ts";
+import {contextLabel, memoryAt} from "../../site/src/lib/memory.ts";
+import {effectiveContextText, fmtP} from "../../site/src/lib/niah.ts";
+import type {NiahScores} from "../../harness/tasks/niah/scores-schema.ts";
 import {JACCARD, makeDoc} from "./fixtures.ts";
 
 describe("site helpers", () => {
+    it("estimates memory at a context: weights + KV per token x context + overhead, fixed without an estimate", () => {
+        expect(memoryAt({bytes: 1000, kvBytesPerToken: 10, overheadBytes: 5, source: "estimate"}, 512)).toBe(1000 + 5120 + 5);
+        expect(memoryAt({bytes: 1000, source: "file size"}, 32768)).toBe(1000);
+        expect([512, 2048, 32768].map(contextLabel)).toEqual(["512", "2K", "32K"]);
+    });
+
+    it("writes the effective context as a length or \"< shortest\", and p-values readably", () => {
+        const scores = (length: number | null) => ({byLength: [{length: 512}, {length: 256}], cells: [], effectiveContext: {length, score: "lift", threshold: 1}}) as unknown as NiahScores;
+        expect(effectiveContextText(scores(4096))).toBe("4,096");
+        expect(effectiveContextText(scores(null))).toBe("< 256");
+        expect(effectiveContextText({...scores(null), effectiveContext: undefined})).toBeNull();
+        expect([1, 0.6251, 0.0224, 0.0004].map(fmtP)).toEqual(["1", "0.63", "0.022", "< 0.001"]);
+    });
+
     it("keeps only non-dominated points on the Pareto front", () => {
         const points = [{m: 1, s: 10}, {m: 2, s: 5}, {m: 3, s: 30}, {m: 3, s: 20}, {m: 4, s: 25}, {m: 5, s: 40}];
         const front = paretoFront(points, (p) => p.m, (p) => p.s, true);

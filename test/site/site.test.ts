@@ -6,8 +6,9 @@ import path from "node:path";
 import type {Page} from "playwright-core";
 import {afterAll, beforeAll, describe, expect, it} from "vitest";
 import {pairErrors, worstPairs} from "../../site/src/lib/sts.ts";
-import {fmtDelta, fmtNum} from "../../site/src/lib/format.ts";
-import {STS_XSS_PAIR, writeSiteFixtures, XSS_TEXT} from "./fixtures.ts";
+import {fmtBytes, fmtDelta, fmtNum} from "../../site/src/lib/format.ts";
+import {DEFAULT_CONTEXT} from "../../site/src/lib/memory.ts";
+import {NIAH_EFFECTIVE_THRESHOLD, STS_XSS_PAIR, SYNTHETIC_MEMORY, writeSiteFixtures, XSS_TEXT} from "./fixtures.ts";
 import {buildSite, chromiumPath, launchBrowser, paintedShare, serve, tempDir, watch, type BuildResult, type PageWatch} from "./helpers.ts";
 
 let build: BuildResult;
@@ -88,7 +89,7 @@ describe("site build from synthetic fixtures", () => {
         const newest = JSON.parse(fs.readFileSync(fixtures.files.find((f) => f.includes("run-b") && f.includes("llama-2m-F16.gguf.niah-short"))!, "utf8"));
         const {page} = await open("/");
         const row = page.locator("#leaderboard tbody tr", {has: page.locator("td:first-child", {hasText: /^synthetic-llama-2m-F16\.gguf$/})});
-        const value = await row.locator("td[data-task='niah-short']").getAttribute("data-v");
+        const value = await row.locator("td[data-task='niah-short']:not(.effective)").getAttribute("data-v");
         expect(Number(value)).toBeCloseTo(newest.scores.main);
         await page.close();
     });
@@ -198,8 +199,9 @@ describe("site build from synthetic fixtures", () => {
     });
 
     it("highlights the models that fit a memory budget", async () => {
-        const {page, w} = await open("/tradeoff/?budget=52");
-        expect(await page.inputValue("#budget")).toBe("52");
+        // At the default context the llama files' estimates are 6.4, 7.3 and 9.2 MB.
+        const {page, w} = await open("/tradeoff/?budget=8");
+        expect(await page.inputValue("#budget")).toBe("8");
         const fits = await page.locator("table.tradeoff-table").first().locator("tr.fits").count();
         expect(fits).toBeGreaterThan(0);
         await page.fill("#budget", "100000");
@@ -330,5 +332,146 @@ describe("STS, fidelity and models without weights", () => {
         const fidelity = JSON.parse(fs.readFileSync(fixtures.files.find((f) => f.endsWith("synthetic-llama-2m-Q4_K_M.gguf.fidelity-mini.json"))!, "utf8"));
         expect(ladder).toContain(`${fmtNum(100 * fidelity.scores.top1Agreement, 2)} %`);
         expect(ladder).toContain(String(Number(fidelity.scores.kldP99.toPrecision(3))));
+    });
+});
+
+describe("NIAH comparison, effective context, lower-is-better ranking and memory at a context", () => {
+    const html = (...parts: string[]) => fs.readFileSync(path.join(build.outDir, ...parts, "index.html"), "utf8");
+    const docOf = (suffix: string) => JSON.parse(fs.readFileSync(fixtures.files.find((f) => f.includes("run-b") && f.endsWith(suffix))!, "utf8"));
+    const rowHtml = (page: string, marker: string, from = 0) => {
+        const at = page.indexOf(marker, from);
+        expect(at, marker).toBeGreaterThan(-1);
+        return page.slice(page.lastIndexOf("<tr", at), page.indexOf("</tr>", at));
+    };
+    const text = (fragment: string) => fragment.replace(/<[^>]*>/g, " ").replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/\s+/g, " ");
+
+    it("adds an effective-context column per NIAH task to the leaderboard, with the rule in the header (no JS needed)", () => {
+        const home = html();
+        const header = home.slice(home.indexOf('data-key="ctx:niah-short"'), home.indexOf("</th>", home.indexOf('data-key="ctx:niah-short"')));
+        expect(header).toContain(`stringMatch &gt; ${NIAH_EFFECTIVE_THRESHOLD}`);
+        expect(home).not.toContain('data-key="ctx:sts-mini"');
+        const cell = (file: string, task: string) => {
+            const row = rowHtml(home, `>${file}</a>`);
+            const at = row.indexOf(`class="num effective" data-task="${task}"`);
+            return row.slice(at, row.indexOf("</td>", at));
+        };
+        const q4 = docOf("synthetic-llama-2m-Q4_K_M.gguf.niah-short.json");
+        expect(q4.scores.effectiveContext.length).toBe(512);
+        expect(text(cell("synthetic-llama-2m-Q4_K_M.gguf", "niah-short"))).toContain("512");
+        // Below the threshold already at the shortest length: "< 256", sorted below every length.
+        expect(docOf("synthetic-qwen-1m-Q4_0.gguf.niah-short.json").scores.effectiveContext.length).toBeNull();
+        const none = cell("synthetic-qwen-1m-Q4_0.gguf", "niah-short");
+        expect(text(none)).toContain("< 256");
+        expect(none).toContain('data-v="0"');
+        // No STS column grows one; models without the task show a dash.
+        expect(text(cell("jaccard", "niah-short"))).toContain("—");
+    });
+
+    it("ranks fidelity's mean KLD lower-is-better, server-side and on click", async () => {
+        const home = html();
+        // fidelity-mini is the first task: the server-side order is by it, smallest divergence first.
+        const order = [...home.matchAll(/<td class="num" data-v="([^"]*)" data-task="fidelity-mini"/g)].map((m) => m[1]!);
+        const known = order.filter(Boolean).map(Number);
+        expect(known).toHaveLength(3);
+        expect(known).toEqual([...known].sort((a, b) => a - b));
+        expect(order.slice(0, 3).every(Boolean)).toBe(true);
+        expect(home).toMatch(/meanKld ↓/);
+        const {page, w} = await open("/");
+        const values = () => page.$$eval("#leaderboard tbody tr:not([hidden]) td[data-task='fidelity-mini'].num", (cells) => cells.map((c) => (c as HTMLElement).dataset.v!));
+        await page.click("#leaderboard th[data-key='task:fidelity-mini'] button");
+        expect(await page.getAttribute("#leaderboard th[data-key='task:fidelity-mini']", "aria-sort")).toBe("ascending");
+        const best = (await values()).filter(Boolean).map(Number);
+        expect(best).toEqual([...best].sort((a, b) => a - b));
+        expect((await visibleModels(page))[0]).toBe("synthetic-llama-2m-F16.gguf");
+        await page.click("#leaderboard th[data-key='task:fidelity-mini'] button");
+        const worst = (await values()).filter(Boolean).map(Number);
+        expect(worst).toEqual([...worst].sort((a, b) => b - a));
+        expect((await values()).slice(-1)).toEqual([""]); // no score: last either way
+        // Higher-is-better columns still start best-first (descending).
+        await page.click("#leaderboard th[data-key='task:niah-short'] button");
+        expect(await page.getAttribute("#leaderboard th[data-key='task:niah-short']", "aria-sort")).toBe("descending");
+        expect(w.problems).toEqual([]);
+        await page.close();
+    });
+
+    it("lists flips, McNemar p, Δ lift with its paired CI and effective context per file on the ladder page", async () => {
+        const ladderDir = pageDir("ladders", "synthetic-llama-2m");
+        const ladder = html("ladders", ladderDir);
+        const vs = docOf("synthetic-llama-2m-Q4_K_M.gguf.niah-short.json").scores.vsReference;
+        const table = ladder.slice(ladder.indexOf('class="niah-flips"'));
+        const row = text(rowHtml(table, 'data-quant="Q4_K_M"'));
+        const p = (v: number) => (v < 0.001 ? "< 0.001" : String(Number(v.toPrecision(2))));
+        for (const part of [
+            "512", String(vs.pairedTrials), `${vs.flips.rightToWrong} ${vs.flips.wrongToRight} ${p(vs.flips.mcnemarP)}`,
+            `${vs.liftFlips.rightToWrong} ${vs.liftFlips.wrongToRight} ${p(vs.liftFlips.mcnemarP)}`,
+            fmtDelta(vs.deltaLift, 3), `[${fmtDelta(vs.deltaLiftCi[0], 3)}, ${fmtDelta(vs.deltaLiftCi[1], 3)}]`
+        ]) expect(row, part).toContain(part);
+        expect(vs.flips.mcnemarP).toBeLessThan(0.05);
+        expect(row).toContain("worse than the reference");
+        const {page, w} = await open(`/ladders/${ladderDir}/`);
+        const spec = JSON.parse((await page.locator("section[data-task='niah-short'] canvas[data-intervals]").getAttribute("data-chart"))!);
+        expect(spec.series[0].points.find((pt: {x: string}) => pt.x === "Q4_K_M")).toMatchObject({y: vs.deltaLift, lo: vs.deltaLiftCi[0], hi: vs.deltaLiftCi[1]});
+        expect(spec.series[0].points.map((pt: {x: string}) => pt.x)).toEqual(["Q8_0", "Q4_K_M"]);
+        expect(await paintedShare(page, "section[data-task='niah-short'] canvas[data-intervals]")).toBeGreaterThan(0.02);
+        expect(w.problems).toEqual([]);
+        await page.close();
+    });
+
+    it("shows effective context, flips and Δ lift beside the NIAH difference map", () => {
+        const qwen = text(html("niah", pageDir("niah", "qwen-1m-q4-0")));
+        const vs = docOf("synthetic-qwen-1m-Q4_0.gguf.niah-short.json").scores.vsReference;
+        expect(qwen).toContain("Effective context: < 256 tokens");
+        expect(qwen).toContain(`${vs.flips.rightToWrong} right→wrong, ${vs.flips.wrongToRight} wrong→right of ${vs.flips.pairs} paired trials`);
+        expect(qwen).toContain(`${fmtDelta(vs.deltaLift, 3)} nats`);
+        expect(qwen).toContain(`[${fmtDelta(vs.deltaLiftCi[0], 3)}, ${fmtDelta(vs.deltaLiftCi[1], 3)}]`);
+        const reference = html("niah", pageDir("niah", "llama-2m-f16"));
+        expect(text(reference)).toContain("Effective context: 1,024 tokens");
+        expect(reference).not.toContain('class="niah-compare"');
+    });
+
+    it("estimates memory at a context length for models that record it, and the context control moves the points", async () => {
+        const q4 = docOf("synthetic-llama-2m-Q4_K_M.gguf.niah-short.json").model;
+        const f32 = docOf("synthetic-qwen-1m-F32.gguf.niah-short.json").model;
+        expect(q4.memory).toEqual(SYNTHETIC_MEMORY);
+        expect(f32.memory).toBeUndefined();
+        const at = (context: number) => q4.bytes + SYNTHETIC_MEMORY.kvBytesPerToken * context + SYNTHETIC_MEMORY.overheadBytes;
+        // Server-side: the estimate at the default context (2K), the fallback marked as such.
+        const tradeoff = html("tradeoff");
+        const niahTable = tradeoff.slice(tradeoff.indexOf('<section data-task="niah-short"'));
+        const q4Row = text(rowHtml(niahTable, ">synthetic-llama-2m-Q4_K_M.gguf</a>"));
+        expect(q4Row).toContain(fmtBytes(at(DEFAULT_CONTEXT)));
+        expect(q4Row).toContain("estimate at 2K tokens");
+        expect(text(rowHtml(niahTable, ">synthetic-qwen-1m-F32.gguf</a>"))).toContain(`${fmtBytes(f32.bytes)} file size (no estimate`);
+
+        const {page, w} = await open("/tradeoff/?budget=10");
+        const section = page.locator("section[data-task='niah-short']");
+        const plotted = async () => JSON.parse((await section.locator("canvas[data-scatter]").getAttribute("data-plotted"))!);
+        const xOf = (p: {points: {name: string; x: number}[]}, name: string) => p.points.find((pt) => pt.name === name)!.x;
+        const before = await plotted();
+        expect(before.context).toBe(DEFAULT_CONTEXT);
+        expect(xOf(before, q4.fileName)).toBeCloseTo(at(DEFAULT_CONTEXT) / 1e6, 6);
+        const fitsBefore = await section.locator("tr.fits").count();
+        await page.selectOption("#context", "32768");
+        const after = await plotted();
+        expect(after.context).toBe(32768);
+        expect(xOf(after, q4.fileName)).toBeCloseTo(at(32768) / 1e6, 6);
+        expect(xOf(after, f32.fileName)).toBe(xOf(before, f32.fileName)); // no estimate: the same at every context
+        expect(page.url()).toContain("context=32768");
+        expect(page.url()).toContain("budget=10");
+        // The table, the Pareto front and the budget follow the context.
+        const row = section.locator("tr", {hasText: q4.fileName});
+        expect((await row.locator("td.mem").textContent())!.trim()).toBe(fmtBytes(at(32768)));
+        expect(await row.locator("td.mem-source").textContent()).toContain("32K");
+        expect(await section.locator("tr.fits").count()).toBeLessThan(fitsBefore);
+        const tableFront = await section.locator("tr[data-mem]").evaluateAll((rows) =>
+            rows.filter((r) => r.querySelector(".front")!.textContent === "yes").map((r) => r.querySelector("a")!.textContent));
+        expect([...tableFront].sort()).toEqual([...after.front].sort());
+        expect(await paintedShare(page, "section[data-task='niah-short'] canvas[data-scatter]")).toBeGreaterThan(0.02);
+        // Restored from the URL.
+        await page.goto(`${server.origin}/tradeoff/?context=8192`, {waitUntil: "load"});
+        expect(await page.inputValue("#context")).toBe("8192");
+        expect(xOf(await plotted(), q4.fileName)).toBeCloseTo(at(8192) / 1e6, 6);
+        expect(w.problems).toEqual([]);
+        await page.close();
     });
 });

@@ -1,14 +1,18 @@
 // Shapes of the chart specs pages hand to the client scripts (through data-chart attributes).
+import type {MemoryParams} from "./memory.ts";
 
 export interface ScatterSeries {
     label: string;
     color: string;
     /** lo/hi: an interval drawn as a vertical whisker (e.g. a 95% CI). */
-    points: {x: number; y: number; name: string; lo?: number; hi?: number}[];
+    /** mem: what the trade-off page's context control needs to recompute x (lib/memory.ts). */
+    points: {x: number; y: number; name: string; lo?: number; hi?: number; mem?: MemoryParams}[];
     line?: "straight" | "stepped";
     /** A dashed line (reference levels such as a baseline's score). */
     dashed?: boolean;
     pointStyle?: "circle" | "star" | "rectRot" | "triangle";
+    /** Per point, overriding pointStyle (e.g. models whose memory is not an estimate). */
+    pointStyles?: ("circle" | "star" | "rectRot" | "triangle")[];
     radius?: number;
 }
 
@@ -18,6 +22,8 @@ export interface ScatterSpec {
     xUnit?: string;
     xLog?: boolean;
     series: ScatterSeries[];
+    /** Trade-off charts: x is memory at a context length; series[0] models (with mem), series[1] the Pareto front, the rest dashed levels. */
+    memory?: {higherIsBetter: boolean; context: number};
 }
 
 /** Values per category (quantization level ...), each optionally with an interval. */

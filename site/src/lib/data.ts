@@ -3,6 +3,7 @@
 import {createHash} from "node:crypto";
 import type {ModelInfo} from "../../../harness/results/schema.ts";
 import {loadResults, type LoadedDoc} from "./load.ts";
+import type {MemoryParams} from "./memory.ts";
 
 export interface TaskInfo {
     id: string;
@@ -177,4 +178,16 @@ export function uniqueLabels(models: ModelEntry[]): Map<ModelEntry, string> {
     const counts = new Map<string, number>();
     for (const m of models) counts.set(shortLabel(m), (counts.get(shortLabel(m)) ?? 0) + 1);
     return new Map(models.map((m) => [m, counts.get(shortLabel(m))! > 1 ? `${shortLabel(m)} (${m.model.fileName})` : shortLabel(m)]));
+}
+
+/**
+ * Memory inputs of a model: weights + KV cache per token + overhead when the harness recorded
+ * `model.memory`, else memoryOf's fixed figure (peak RSS, else file size); null without local weights.
+ */
+export function memoryParams(row: ModelEntry): MemoryParams | null {
+    if (!row.weights) return null;
+    const m = row.model.memory;
+    if (m) return {bytes: row.model.bytes, kvBytesPerToken: m.kvBytesPerToken, overheadBytes: m.overheadBytes, source: "estimate"};
+    const fixed = memoryOf(row)!;
+    return {bytes: fixed.bytes, source: fixed.source};
 }

@@ -72,3 +72,60 @@ export function deltaHeatmap(scores: NiahScores, reference: NiahScores, metric: 
         return note ? {v: null, note} : {v: cellDelta(a, b, metric)};
     });
 }
+
+type EffectiveContext = NonNullable<NiahScores["effectiveContext"]>;
+type Flips = NonNullable<NiahScores["vsReference"]>["flips"];
+
+/** Shortest context length the task tried (from byLength, else cells); null with no lengths. */
+export function shortestLength(scores: NiahScores): number | null {
+    const lengths = [...scores.byLength.map((b) => b.length), ...scores.cells.map((c) => c.length)];
+    return lengths.length ? Math.min(...lengths) : null;
+}
+
+/**
+ * The effective context length as text: "1,024", or "< 256" when even the shortest length does not
+ * score above the threshold; null when the document has none (older results).
+ */
+export function effectiveContextText(scores: NiahScores): string | null {
+    const ec = scores.effectiveContext;
+    if (!ec) return null;
+    if (ec.length !== null) return ec.length.toLocaleString("en-US");
+    const shortest = shortestLength(scores);
+    return shortest === null ? "< shortest" : `< ${shortest.toLocaleString("en-US")}`;
+}
+
+/** Sort value for an effective context: the length, 0 for "< shortest", "" when absent. */
+export function effectiveContextValue(scores: NiahScores | undefined): string {
+    const ec = scores?.effectiveContext;
+    return ec ? String(ec.length ?? 0) : "";
+}
+
+/** The rule in words: "lift > 1", "stringMatch > 85.6". */
+export function effectiveRule(ec: Pick<EffectiveContext, "score" | "threshold">): string {
+    return `${ec.score} > ${ec.threshold}`;
+}
+
+/** The rules used by a set of documents (usually one): for headers and captions. */
+export function effectiveRules(blocks: (NiahScores | undefined)[]): string[] {
+    return [...new Set(blocks.flatMap((b) => (b?.effectiveContext ? [effectiveRule(b.effectiveContext)] : [])))].sort();
+}
+
+/** McNemar p-value, readable at both ends: "1", "0.031", "< 0.001". */
+export function fmtP(p: number | null | undefined): string {
+    if (p === null || p === undefined || !Number.isFinite(p)) return "—";
+    if (p < 0.001) return "< 0.001";
+    return String(Number(p.toPrecision(2)));
+}
+
+/** "3 right→wrong, 1 wrong→right of 40 paired trials (McNemar p = 0.62)": right-to-wrong first, the flips quantization caused. */
+export function flipsText(f: Flips): string {
+    return `${f.rightToWrong} right→wrong, ${f.wrongToRight} wrong→right of ${f.pairs} paired trials (McNemar p = ${fmtP(f.mcnemarP)})`;
+}
+
+/** A plain reading of the flips: only a small p says the file differs from the reference. */
+export function flipsVerdict(f: Flips): string {
+    if (f.pairs === 0) return "no paired trials";
+    if (f.rightToWrong === 0 && f.wrongToRight === 0) return "no flips";
+    if (f.mcnemarP >= 0.05) return "no clear change";
+    return f.rightToWrong > f.wrongToRight ? "worse than the reference" : "better than the reference";
+}

@@ -15,7 +15,7 @@ for (const canvas of document.querySelectorAll<HTMLCanvasElement>("canvas[data-s
         borderColor: s.color,
         backgroundColor: s.color,
         borderDash: s.dashed ? [6, 4] : [],
-        pointStyle: s.pointStyle ?? "circle",
+        pointStyle: s.pointStyles ?? s.pointStyle ?? "circle",
         pointRadius: s.radius ?? 4,
         pointHoverRadius: (s.radius ?? 4) + 2,
         borderWidth: s.line ? 2 : 1

@@ -1,14 +1,69 @@
-// Memory budget control for the trade-off page: recolors the points and table rows that fit.
-// Runs after scatter.ts has drawn the charts (module scripts execute in order).
+// Trade-off page controls: the context length (memory of models with an estimate is recomputed,
+// and with it the Pareto front) and the memory budget (recolors the points and table rows that
+// fit). Both live in the URL (?context=8192&budget=50). Runs after scatter.ts has drawn the
+// charts (module scripts execute in order).
 import type {ChartDataset} from "chart.js";
-import {Chart} from "./chart-setup.ts";
+import type {ScatterSpec} from "../lib/charts.ts";
+import {fmtBytes} from "../lib/format.ts";
+import {CONTEXT_CHOICES, contextLabel, DEFAULT_CONTEXT, memoryAt, memorySourceText, type MemoryParams} from "../lib/memory.ts";
+import {paretoFront} from "../lib/pareto.ts";
+import {Chart, chartData} from "./chart-setup.ts";
 
 const form = document.querySelector<HTMLFormElement>("#budget-form");
 const input = document.querySelector<HTMLInputElement>("#budget");
+const select = document.querySelector<HTMLSelectElement>("#context");
 const FIT = "#15803d";
 const OUT = "rgba(120,120,120,0.45)";
+const MB = 1e6;
+type Point = ScatterSpec["series"][number]["points"][number];
 
-function apply(): void {
+function context(): number {
+    const value = Number(select?.value);
+    return (CONTEXT_CHOICES as readonly number[]).includes(value) ? value : DEFAULT_CONTEXT;
+}
+
+/** Moves every model to its memory at `tokens`, and redraws the Pareto front and the dashed levels to match. */
+function applyContext(tokens: number): void {
+    for (const canvas of document.querySelectorAll<HTMLCanvasElement>("canvas[data-scatter]")) {
+        const spec = chartData<ScatterSpec>(canvas);
+        const chart = Chart.getChart(canvas);
+        if (!spec.memory || !chart) continue;
+        const [models, front, ...levels] = chart.data.datasets as ChartDataset<"scatter", Point[]>[];
+        if (!models || !front) continue;
+        // New objects, so Chart.js parses the moved points afresh.
+        models.data = models.data.map((p) => (p.mem ? {...p, x: memoryAt(p.mem, tokens) / MB} : p));
+        front.data = paretoFront(models.data, (p) => p.x, (p) => p.y, spec.memory.higherIsBetter).map((p) => ({...p}));
+        const xs = models.data.map((p) => p.x);
+        for (const level of levels) {
+            if (level.data.length > 1) level.data = [{...level.data[0]!, x: Math.min(...xs)}, {...level.data.at(-1)!, x: Math.max(...xs)}];
+        }
+        // What is plotted, readable without Chart.js internals (tests, debugging).
+        canvas.dataset.plotted = JSON.stringify({context: tokens, points: models.data.map((p) => ({name: p.name, x: p.x})), front: front.data.map((p) => p.name)});
+        const title = chart.options.scales?.x?.title;
+        if (title) title.text = `memory at ${contextLabel(tokens)} tokens of context (MB${spec.xLog ? ", log scale" : ""})`;
+        chart.update();
+    }
+    for (const table of document.querySelectorAll<HTMLTableElement>("table.tradeoff-table")) {
+        const body = table.tBodies[0]!;
+        const rows = [...body.querySelectorAll<HTMLTableRowElement>("tr[data-mem]")];
+        for (const row of rows) {
+            const mem = JSON.parse(row.dataset.mem!) as MemoryParams;
+            const bytes = memoryAt(mem, tokens);
+            row.dataset.mb = String(bytes / MB);
+            row.querySelector(".mem")!.textContent = fmtBytes(bytes);
+            row.querySelector(".mem-source")!.textContent = memorySourceText(mem, tokens);
+        }
+        const front = new Set(paretoFront(rows, (r) => Number(r.dataset.mb), (r) => Number(r.dataset.score), table.dataset.higher !== "false"));
+        for (const row of rows) row.querySelector(".front")!.textContent = front.has(row) ? "yes" : "";
+        // Cheapest first; the rows without local weights (no data-mem) stay at the end.
+        const rest = [...body.rows].filter((r) => !r.dataset.mem);
+        for (const row of [...rows.sort((a, b) => Number(a.dataset.mb) - Number(b.dataset.mb)), ...rest]) body.append(row);
+        const label = table.querySelector(".context-label");
+        if (label) label.textContent = contextLabel(tokens);
+    }
+}
+
+function applyBudget(): void {
     const raw = input!.value.trim();
     const budget = raw === "" ? Infinity : Number(raw);
     // Rows repeat per task: count models, not rows.
@@ -29,16 +84,29 @@ function apply(): void {
         total.add(row.dataset.model ?? "");
         if (fit) fits.add(row.dataset.model ?? "");
     }
-    document.querySelector("#budget-summary")!.textContent = budget === Infinity ? "" : `${fits.size} of ${total.size} models fit in ${budget} MB`;
+    document.querySelector("#budget-summary")!.textContent = budget === Infinity ? ""
+        : `${fits.size} of ${total.size} models fit in ${budget} MB at ${contextLabel(context())} tokens of context`;
     const q = new URLSearchParams(location.search);
     if (raw) q.set("budget", raw);
     else q.delete("budget");
+    if (context() !== DEFAULT_CONTEXT) q.set("context", String(context()));
+    else q.delete("context");
     history.replaceState(null, "", q.size ? `?${q}` : location.pathname);
 }
 
-if (form && input) {
-    input.value = new URLSearchParams(location.search).get("budget") ?? "";
+if (form && input && select) {
+    const q = new URLSearchParams(location.search);
+    input.value = q.get("budget") ?? "";
+    // A context the control does not offer (stale link) falls back to the default.
+    select.value = String(q.get("context") ?? DEFAULT_CONTEXT);
+    if (select.selectedIndex < 0) select.value = String(DEFAULT_CONTEXT);
+    let shown: number | null = null;
+    const apply = () => {
+        if (context() !== shown) applyContext((shown = context()));
+        applyBudget();
+    };
     form.addEventListener("input", apply);
+    form.addEventListener("change", apply);
     form.addEventListener("submit", (event) => event.preventDefault());
     form.hidden = false;
     apply();
