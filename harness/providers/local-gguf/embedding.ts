@@ -11,7 +11,9 @@ import type {LlamaEmbeddingContext, LlamaModel, Token} from "node-llama-cpp";
  * tiny inputs made things slower by orders of magnitude on a 2-core machine.
  * Measured numbers: harness/perf/sts-perf.ts. Override with SLMBENCH_EMBED_CONTEXTS.
  */
-export const DEFAULT_EMBEDDING_CONTEXTS = 2;
+// Quiet 2-core machine, wnft-sif-256 F16, 2,552 STS-B sentences: 2 contexts 1.48-1.79x the bare
+// one-at-a-time loop, 4 contexts 1.90-2.28x, 6 contexts 2.11x. Each context costs one KV/compute buffer.
+export const DEFAULT_EMBEDDING_CONTEXTS = 4;
 
 export interface EmbedderOptions {
     /** Tokens per input; longer inputs are truncated to fit (as sentence-transformers truncates). */
