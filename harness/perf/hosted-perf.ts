@@ -36,7 +36,26 @@ const server = {
     close: async () => void serverProcess.kill()
 };
 const rows: string[] = [];
+/** The same requests with a bare fetch (no client, pool or retries): what loopback HTTP itself adds. */
+async function bareFetchAddedMs(): Promise<number[]> {
+    const send = (user: string) => fetch(`${url}/v1/chat/completions`, {
+        method: "POST", headers: {"content-type": "application/json"},
+        body: JSON.stringify({model: "perf", messages: [{role: "user", content: user}], max_tokens: 8})
+    }).then((response) => response.json());
+    for (let i = 0; i < 5; i++) await send(`warm ${i}`);
+    await server.reset();
+    const callerMs = new Map<string, number>();
+    for (let n = 0; n < REQUESTS_PER_CALLER; n++) {
+        const tag = `req-9999-${n}`; // the fake server logs tags of this shape
+        const t0 = performance.now();
+        await send(`${tag}: what is the special magic number?`);
+        callerMs.set(tag, performance.now() - t0);
+    }
+    return (await server.log()).filter((r) => r.tag && callerMs.has(r.tag)).map((r) => callerMs.get(r.tag!)! - r.serverMs).sort((a, b) => a - b);
+}
+let bare: number[] = [];
 try {
+    bare = await bareFetchAddedMs();
     for (const concurrency of [1, 8, 32]) {
         const model = hostedModelInfo({hosted: `openai:${server.url}#perf`, concurrency, retries: 0});
         const session = new HostedSession(hostedRuntimeFor(model), {});
@@ -75,3 +94,5 @@ console.log(`machine: ${os.cpus().length} cores, load average ${os.loadavg().map
 console.log("concurrency  requests     req/s     ideal   of ideal  added p50  added p95  max in flight  harness CPU");
 console.log("                                                          (ms)       (ms)   (at server)   ms/request");
 for (const row of rows) console.log(row);
+console.log(`baseline: a bare fetch of the same request adds p50 ${quantile(bare, 0.5).toFixed(2)} ms, p95 ${quantile(bare, 0.95).toFixed(2)} ms ` +
+    "over the server's own time (loopback HTTP and the fake server's parsing): the harness's own share is the difference");
