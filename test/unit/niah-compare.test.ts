@@ -47,4 +47,13 @@ describe("NIAH against the reference", () => {
         expect(aggregateNiah(ruler, [trial("1", 256, 100, 0), trial("2", 512, 80, 0)]).effectiveContext)
             .toEqual({length: 256, score: "stringMatch", threshold: 85.6});
     });
+
+    it("averages LLM-judge scores per cell, length, depth and overall when the task has a judge, and only then", () => {
+        const config = niahConfigSchema.parse({lengths: [256]});
+        const judged = (id: string, length: number, judge: number | null) => ({...trial(id, length, 0, 0), scores: {stringMatch: 0, lift: 0, judge}});
+        const scores = aggregateNiah(config, [judged("1", 256, 10), judged("2", 256, 7), judged("3", 512, 1), judged("4", 512, null)]);
+        expect(scores.judge).toBe(6);
+        expect(scores.byLength.map((l) => l.judge)).toEqual([8.5, 1]);
+        expect("judge" in aggregateNiah(config, [trial("1", 256, 100, 1)])).toBe(false);
+    });
 });

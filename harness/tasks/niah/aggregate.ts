@@ -15,13 +15,16 @@ export function effectiveContextSettings(config: NiahConfig): {score: "stringMat
 
 function summarize(records: TrialRecord[]) {
     const ok = records.filter((r) => r.status === "ok");
+    const judged = ok.some((r) => r.scores.judge !== undefined);
     return {
         trials: ok.length,
         skipped: records.filter((r) => r.status === "skipped").length,
         errors: records.filter((r) => r.status === "error").length,
         stringMatch: meanOrNull(ok.map((r) => r.scores.stringMatch)),
         lift: meanOrNull(ok.map((r) => r.scores.lift)),
-        answerLogprob: meanOrNull(ok.map((r) => r.scores.answerLogprob))
+        answerLogprob: meanOrNull(ok.map((r) => r.scores.answerLogprob)),
+        // Only tasks with a judge carry the key, so documents without one keep their shape.
+        ...(judged ? {judge: meanOrNull(ok.map((r) => r.scores.judge))} : {})
     };
 }
 

@@ -16,7 +16,8 @@ const aggregate = z.object({
     errors: z.number().int().nonnegative(),
     stringMatch: mean,
     lift: mean,
-    answerLogprob: mean
+    answerLogprob: mean,
+    judge: mean.optional().describe("Mean LLM-judge score (1-10, the original test's rubric), when the task has a judge")
 });
 
 const flipsSchema = z.object({
