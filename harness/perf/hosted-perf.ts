@@ -11,6 +11,7 @@
  */
 import {hostedModelInfo, hostedRuntimeFor} from "../models/hosted.js";
 import {HostedSession} from "../providers/hosted/session.js";
+import {quantileSorted as quantile} from "../util/stats.js";
 import {spawn} from "node:child_process";
 import os from "node:os";
 import {fileURLToPath} from "node:url";
@@ -18,12 +19,6 @@ import {fileURLToPath} from "node:url";
 const SERVER_DELAY_MS = 50;
 const REQUESTS_PER_CALLER = Number(process.env.HOSTED_PERF_REQUESTS ?? 40);
 
-function quantile(sorted: number[], q: number): number {
-    const position = (sorted.length - 1) * q;
-    const low = Math.floor(position);
-    const high = Math.ceil(position);
-    return sorted[low]! + (sorted[high]! - sorted[low]!) * (position - low);
-}
 
 const serverProcess = spawn(process.execPath, ["--import", "tsx", fileURLToPath(new URL("../../test/helpers/fake-server.ts", import.meta.url)), String(SERVER_DELAY_MS)],
     {stdio: ["ignore", "pipe", "inherit"]});

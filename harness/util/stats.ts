@@ -6,9 +6,10 @@ export function meanOrNull(values: (number | null | undefined)[]): number | null
     return finite.length === 0 ? null : finite.reduce((sum, v) => sum + v, 0) / finite.length;
 }
 
-/** Linear-interpolated quantile (numpy's default) of sorted values. */
-export function quantileSorted(sorted: number[], q: number): number {
-    const position = (sorted.length - 1) * q;
+/** Linear-interpolated quantile (numpy's default, and llama.cpp's KLD percentiles) of sorted values, q in [0, 1]. */
+export function quantileSorted(sorted: ArrayLike<number>, q: number): number {
+    if (sorted.length === 0) throw new Error("quantile of no values");
+    const position = (sorted.length - 1) * Math.min(1, Math.max(0, q));
     const lower = Math.floor(position);
     const fraction = position - lower;
     return sorted[lower]! + (lower + 1 < sorted.length ? fraction * (sorted[lower + 1]! - sorted[lower]!) : 0);

@@ -16,6 +16,8 @@
  *  - perplexity = exp(mean negative log-likelihood of the actual next tokens), for both files.
  */
 
+import {quantileSorted} from "../../util/stats.js";
+
 /** What the reference cache holds for one scored position. */
 export interface ReferencePosition {
     /** The reference's top-k token ids, most likely first, and their log-probabilities. */
@@ -141,16 +143,7 @@ export function summarize(sums: ChunkSums) {
 }
 
 /** llama.cpp's KLD percentile: linear interpolation between the sorted values (numpy's default). */
-export function percentileSorted(sorted: ArrayLike<number>, fraction: number): number {
-    if (sorted.length === 0) throw new Error("percentile of no values");
-    if (fraction <= 0) return sorted[0]!;
-    if (fraction >= 1) return sorted[sorted.length - 1]!;
-    const position = fraction * (sorted.length - 1);
-    const lower = Math.floor(position);
-    const weight = position - lower;
-    const upper = Math.min(lower + 1, sorted.length - 1);
-    return (1 - weight) * sorted[lower]! + weight * sorted[upper]!;
-}
+export const percentileSorted = quantileSorted;
 
 /** Float32 values as base64 (little-endian): how a chunk trial stores its per-position values. */
 export function encodeFloat32(values: ArrayLike<number>): string {

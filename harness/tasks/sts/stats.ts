@@ -1,4 +1,5 @@
 import {SeededRandom} from "../../util/random.js";
+import {quantileSorted} from "../../util/stats.js";
 
 /**
  * Correlations as scipy computes them: Pearson's r, and Spearman's rho as the Pearson r of
@@ -143,11 +144,7 @@ export function* bootstrapWeights(n: number, samples: number, seed: number): Gen
 
 /** numpy.percentile with linear interpolation, q in [0, 100], of finite values (sorted here). */
 export function percentile(values: number[], q: number): number {
-    if (values.length === 0) throw new Error("percentile of no values");
-    const sorted = [...values].sort((a, b) => a - b);
-    const position = ((sorted.length - 1) * q) / 100;
-    const low = Math.floor(position), high = Math.ceil(position);
-    return sorted[low]! + (sorted[high]! - sorted[low]!) * (position - low);
+    return quantileSorted([...values].sort((a, b) => a - b), q / 100);
 }
 
 export interface BootstrapSettings {
