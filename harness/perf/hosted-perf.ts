@@ -11,6 +11,7 @@
  */
 import {hostedModelInfo, hostedRuntimeFor} from "../models/hosted.js";
 import {HostedSession} from "../providers/hosted/session.js";
+import {exchange} from "../providers/hosted/transport.js";
 import {quantileSorted as quantile} from "../util/stats.js";
 import {spawn} from "node:child_process";
 import os from "node:os";
@@ -31,26 +32,33 @@ const server = {
     close: async () => void serverProcess.kill()
 };
 const rows: string[] = [];
-/** The same requests with a bare fetch (no client, pool or retries): what loopback HTTP itself adds. */
-async function bareFetchAddedMs(): Promise<number[]> {
-    const send = (user: string) => fetch(`${url}/v1/chat/completions`, {
-        method: "POST", headers: {"content-type": "application/json"},
-        body: JSON.stringify({model: "perf", messages: [{role: "user", content: user}], max_tokens: 8})
-    }).then((response) => response.json());
-    for (let i = 0; i < 5; i++) await send(`warm ${i}`);
+/**
+ * The same requests without the harness (no client, pool, retries or checks), sent one at a time:
+ * what loopback HTTP and the fake server's own parsing add. `send` is the global fetch or the
+ * harness's transport (node:http with keep-alive, see providers/hosted/transport.ts).
+ */
+async function bareAddedMs(send: (body: string) => Promise<unknown>): Promise<number[]> {
+    const request = (user: string) => send(JSON.stringify({model: "perf", messages: [{role: "user", content: user}], max_tokens: 8}));
+    for (let i = 0; i < 5; i++) await request(`warm ${i}`);
     await server.reset();
     const callerMs = new Map<string, number>();
     for (let n = 0; n < REQUESTS_PER_CALLER; n++) {
         const tag = `req-9999-${n}`; // the fake server logs tags of this shape
         const t0 = performance.now();
-        await send(`${tag}: what is the special magic number?`);
+        await request(`${tag}: what is the special magic number?`);
         callerMs.set(tag, performance.now() - t0);
     }
     return (await server.log()).filter((r) => r.tag && callerMs.has(r.tag)).map((r) => callerMs.get(r.tag!)! - r.serverMs).sort((a, b) => a - b);
 }
-let bare: number[] = [];
+const chatUrl = `${url}/v1/chat/completions`;
+const headers = {"content-type": "application/json"};
+const viaFetch = (body: string) => fetch(chatUrl, {method: "POST", headers, body}).then((response) => response.json());
+const viaTransport = (body: string) => exchange(chatUrl, {method: "POST", headers, body}, new AbortController().signal).then((response) => JSON.parse(response.body.toString()));
+let bareFetch: number[] = [];
+let bareTransport: number[] = [];
 try {
-    bare = await bareFetchAddedMs();
+    bareFetch = await bareAddedMs(viaFetch);
+    bareTransport = await bareAddedMs(viaTransport);
     for (const concurrency of [1, 8, 32]) {
         const model = hostedModelInfo({hosted: `openai:${server.url}#perf`, concurrency, retries: 0});
         const session = new HostedSession(hostedRuntimeFor(model), {});
@@ -89,5 +97,8 @@ console.log(`machine: ${os.cpus().length} cores, load average ${os.loadavg().map
 console.log("concurrency  requests     req/s     ideal   of ideal  added p50  added p95  max in flight  harness CPU");
 console.log("                                                          (ms)       (ms)   (at server)   ms/request");
 for (const row of rows) console.log(row);
-console.log(`baseline: a bare fetch of the same request adds p50 ${quantile(bare, 0.5).toFixed(2)} ms, p95 ${quantile(bare, 0.95).toFixed(2)} ms ` +
-    "over the server's own time (loopback HTTP and the fake server's parsing): the harness's own share is the difference");
+const baseline = (what: string, added: number[]) =>
+    console.log(`  ${what.padEnd(44)} adds p50 ${quantile(added, 0.5).toFixed(2)} ms, p95 ${quantile(added, 0.95).toFixed(2)} ms`);
+console.log("baselines, one request at a time without the harness (loopback HTTP and the fake server's parsing; the harness's own share is the difference):");
+baseline("the harness's transport (node:http keep-alive)", bareTransport);
+baseline("the global fetch (Node's bundled undici)", bareFetch);

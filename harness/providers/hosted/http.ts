@@ -6,6 +6,8 @@
  * least what Retry-After says.
  */
 
+import {exchange, type RawResponse} from "./transport.js";
+
 /** An attempt that failed; `retryable` says whether the policy may try again. */
 export class HostedRequestError extends Error {
     constructor(message: string, readonly retryable: boolean, readonly status?: number, readonly retryAfterMs?: number) {
@@ -39,7 +41,7 @@ export function scrub(text: string, secret: string | undefined): string {
 }
 
 /**
- * A fetch doing one attempt: the response body is read inside the timeout and handed back as a
+ * A fetch doing one attempt (over `exchange`, not the global fetch: see transport.ts): the response body is read inside the timeout and handed back as a
  * fresh Response, so a reset mid-body or a hang after the headers is this attempt's failure
  * (retryable), not the caller's. Non-2xx answers throw HostedRequestError.
  */
@@ -53,31 +55,31 @@ export function attemptFetch(timeoutMs: number, secret?: string): typeof fetch {
         const onAbort = () => controller.abort();
         outer?.addEventListener("abort", onAbort, {once: true});
         try {
-            let response: Response;
-            let body: ArrayBuffer;
+            let response: RawResponse;
             try {
-                response = await fetch(input, {...init, signal: controller.signal});
-                body = await response.arrayBuffer();
+                response = await exchange(url, init ?? {}, controller.signal);
             } catch (error) {
                 if (outer?.aborted) throw error;
                 if (controller.signal.aborted) throw new HostedRequestError(`${where}: timed out after ${timeoutMs} ms`, true);
                 throw new HostedRequestError(`${where}: connection failed (${describeCause(error)})`, true);
             }
-            if (!response.ok) {
-                const text = scrub(new TextDecoder().decode(body).slice(0, SNIPPET), secret).replace(/\s+/g, " ").trim();
+            const {body} = response;
+            if (response.status < 200 || response.status > 299) {
+                const text = scrub(body.toString("utf8").slice(0, SNIPPET), secret).replace(/\s+/g, " ").trim();
                 throw new HostedRequestError(`${where}: HTTP ${response.status}${text ? `: ${text}` : ""}`,
                     RETRY_STATUSES(response.status), response.status, parseRetryAfter(response.headers.get("retry-after")));
             }
             const type = response.headers.get("content-type") ?? "";
             if (type.includes("json")) {
                 try {
-                    JSON.parse(new TextDecoder().decode(body));
+                    JSON.parse(body.toString("utf8"));
                 } catch {
-                    const text = scrub(new TextDecoder().decode(body).slice(0, SNIPPET), secret);
+                    const text = scrub(body.toString("utf8").slice(0, SNIPPET), secret);
                     throw new HostedRequestError(`${where}: malformed JSON in the response (HTTP ${response.status}): ${JSON.stringify(text)}`, false, response.status);
                 }
             }
-            return new Response(body, {status: response.status, statusText: response.statusText, headers: response.headers});
+            const nullBody = response.status === 204 || response.status === 205 || response.status === 304;
+            return new Response(nullBody ? null : new Uint8Array(body.buffer as ArrayBuffer, body.byteOffset, body.byteLength), {status: response.status, statusText: response.statusText, headers: response.headers});
         } finally {
             clearTimeout(timer);
             outer?.removeEventListener("abort", onAbort);
