@@ -22,10 +22,10 @@ export function parseShard(value: string): Shard {
 
 export const shardSuffix = (shard?: Shard) => (shard && shard.count > 1 ? `.shard-${shard.index}-of-${shard.count}` : "");
 
-/** Whether a trial belongs to a shard: by hash of its key (task instance, model identity, trial id), so every trial is in exactly one shard. */
-export function inShard(shard: Shard, instanceId: string, modelSha256: string, trialId: string): boolean {
+/** Whether a trial belongs to a shard: by hash of the task instance and the trial key (Task.shardKey), so every trial is in exactly one shard. */
+export function inShard(shard: Shard, instanceId: string, trialKey: string): boolean {
     if (shard.count <= 1) return true;
-    const digest = createHash("sha256").update(`${instanceId}|${modelSha256}|${trialId}`).digest();
+    const digest = createHash("sha256").update(`${instanceId}|${trialKey}`).digest();
     return digest.readUInt32BE(0) % shard.count === shard.index - 1;
 }
 

@@ -131,7 +131,8 @@ export function documentFile(runDir: string, instanceId: string, model: ModelInf
 
 function planInstance(instance: TaskInstance, task: Task, model: ModelInfo, journal: Journal, shard?: Shard): InstancePlan {
     // --shard i/n: keep this shard's slice of the plan (by hash of the trial key).
-    const planned = task.plan(instance.config, model).filter((trial) => !shard || inShard(shard, instance.id, model.sha256, trial.id));
+    const shardKey = task.shardKey ?? ((trial: PlannedTrial, model: ModelInfo) => `${model.sha256}|${trial.id}`);
+    const planned = task.plan(instance.config, model).filter((trial) => !shard || inShard(shard, instance.id, shardKey(trial, model)));
     const records = new Map<string, TrialRecord>();
     const pending: PlannedTrial[] = [];
     for (const trial of planned) {

@@ -46,6 +46,12 @@ export interface Task<Config = any, Spec = any> {
     contextSize?(config: Config, trials: PlannedTrial<Spec>[]): number;
     createRunner(config: Config, session: Session, context: TaskContext): Promise<TaskRunner<Spec>>;
     /**
+     * What `--shard i/n` hashes to place a trial (trials with the same key share a shard).
+     * Default: the model's sha256 and the trial id. A task whose trials need another file's work
+     * from the same run (fidelity: the reference's cached distributions) keys them so they land together.
+     */
+    shardKey?(trial: PlannedTrial<Spec>, model: ModelInfo): string;
+    /**
      * After every model of a run is done: comparisons that need other documents (e.g. the ladder's
      * reference). May update documents and rewrite their files (`files[i]` holds `documents[i]`).
      */

@@ -23,6 +23,9 @@ const fidelity: Task<FidelityConfig, FidelityTrialSpec> = {
     },
     contextSize: (_config, trials) => (trials.length ? Math.max(...trials.map((trial) => trial.spec.chunkSize)) : 512),
     createRunner: createFidelityRunner,
+    // A chunk of every file of a ladder lands in one shard: the compared files need the reference's
+    // cached distributions of that chunk, which the reference writes in the same run.
+    shardKey: (trial) => `${trial.spec.referenceSha256}|${trial.id}`,
     aggregate: aggregateFidelity
 };
 
