@@ -30,6 +30,10 @@ export interface RequestLog {
 export interface FakeServerOptions {
     /** Fixed answer delay (ms) for successful requests. */
     delayMs?: number;
+    /** Characters per prompt token in the usage it reports (default 4.2); each message adds 3 tokens of "template". */
+    charsPerToken?: number;
+    /** Leaves `usage` out of chat completions (servers that do not report it). */
+    omitUsage?: boolean;
     /** Model name reported in responses. */
     modelName?: string;
     /** Chooses a fault for the n-th request (0-based) of a path kind; undefined = answer normally. */
@@ -169,7 +173,8 @@ export async function startFakeServer(options: FakeServerOptions = {}): Promise<
             return reply(200, {
                 id: "chatcmpl-1", object: "chat.completion", created: 1, model: request.model && !/^https?:/.test(request.model) ? request.model : modelName,
                 choices: [{index: 0, message: {role: "assistant", content: text}, finish_reason: "stop"}],
-                usage: {prompt_tokens: Math.ceil(promptChars / 4.2), completion_tokens: Math.ceil(text.length / 4), total_tokens: 0}
+                ...(options.omitUsage ? {} : {usage: {prompt_tokens: Math.ceil(promptChars / (options.charsPerToken ?? 4.2)) + 3 * (request.messages ?? []).length,
+                    completion_tokens: Math.ceil(text.length / 4), total_tokens: 0}})
             });
         }
         if (path.endsWith("/embeddings")) {

@@ -179,7 +179,7 @@ describe("hosted sessions against a fake server on 127.0.0.1", () => {
         }
     });
 
-    it("NIAH on a hosted session: approximate sizing, null log-probabilities, optional LLM judge with its model and prompt recorded", async () => {
+    it("NIAH on a hosted session: calibrated sizing, null log-probabilities, optional LLM judge with its model and prompt recorded", async () => {
         server.reset();
         const {default: niah} = await import("../../harness/tasks/niah/index.js");
         const {testAssetRoots} = await import("../helpers/assets.js");
@@ -191,12 +191,51 @@ describe("hosted sessions against a fake server on 127.0.0.1", () => {
         for (const trial of niah.plan(config, hostedModelInfo(`openai:${server.url}#m`))) {
             const record = await runner.run(trial);
             expect(record.scores).toMatchObject({stringMatch: 100, judge: 10, lift: null, answerLogprob: null, baselineLogprob: null});
-            expect(record.input!.lengthSizing).toMatch(/^approximate/);
+            expect(record.input!.lengthSizing).toMatch(/^calibrated: /);
             const judge = record.output!.judge as {model: string; servedModel: string; prompt: string; reply: string};
             expect(judge).toMatchObject({model: judgeUri, servedModel: "judge-model", reply: "Rating: [[10]]"});
             expect(judge.prompt).toContain("Score 7: The answer aligns with the reference but has minor omissions.");
         }
         const {parseJudgeScore} = await import("../../harness/providers/hosted/judge.js");
         expect([parseJudgeScore("Rating: [[7]]"), parseJudgeScore("8"), parseJudgeScore("no idea")]).toEqual([7, 8, null]);
+    });
+
+    it("NIAH sizing calibrates to the server's tokenizer: a denser one (3 characters per token) still lands on the target; no usage falls back, saying so", async () => {
+        const {default: niah} = await import("../../harness/tasks/niah/index.js");
+        const {testAssetRoots} = await import("../helpers/assets.js");
+        const {tempDir} = await import("../helpers/cli.js");
+        const config = niah.configSchema.parse({lengths: [1000, 4000], depths: [50], maxNewTokens: 16});
+        const assetRoots = testAssetRoots(tempDir("cache"));
+        const dense = await startFakeServer({charsPerToken: 3});
+        const silent = await startFakeServer({omitUsage: true});
+        try {
+            const runOn = async (url: string) => {
+                const s = session(`openai:${url}#m`);
+                const runner = await niah.createRunner(config, s, {assetRoots});
+                return Promise.all(niah.plan(config, hostedModelInfo(`openai:${url}#m`)).map((trial) => runner.run(trial)));
+            };
+            const denseRecords = await runOn(dense.url);
+            for (const record of denseRecords) {
+                expect(record.input!.lengthSizing).toMatch(/^calibrated: 3\.0\d\d characters per token/);
+                const target = Number(record.input!.targetPromptTokens);
+                // The fixed 4-characters guess would have sent about 4/3 of the target: past the context.
+                expect(record.promptTokens!).toBeLessThanOrEqual(target);
+                expect(record.promptTokens!).toBeGreaterThan(target * 0.98);
+                expect(record.scores.stringMatch).toBe(100);
+            }
+            // Two probes, one generated token each, then one request per trial.
+            const chats = dense.requests.filter((r) => r.path.endsWith("/chat/completions"));
+            expect(chats.map((r) => (r.body as {max_tokens: number}).max_tokens)).toEqual([1, 1, 16, 16]);
+
+            const silentRecords = await runOn(silent.url);
+            for (const record of silentRecords) {
+                expect(record.input!.lengthSizing).toBe("approximate: 4 characters per token + 8 for the chat template " +
+                    "(the server reports no usage.prompt_tokens to calibrate from); promptTokens is the server's count");
+                expect(record.promptTokens).toBeUndefined();
+            }
+        } finally {
+            await dense.close();
+            await silent.close();
+        }
     });
 });

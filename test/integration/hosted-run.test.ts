@@ -25,7 +25,10 @@ function filesUnder(dir: string): string[] {
 async function documentsIn(dir: string, filter = (file: string) => true): Promise<ResultDocument[]> {
     return Promise.all(filesUnder(dir).filter((f) => f.endsWith(".json") && filter(f)).map(readResultDocument));
 }
-const chatRequests = () => server.requests.filter((r) => r.path.endsWith("/chat/completions")).length;
+/** NIAH's sizing calibration: two one-token probes per model and run (approximate-sizing.ts). */
+const isProbe = (r: {body: unknown}) => (r.body as {max_tokens?: number} | null)?.max_tokens === 1;
+const chatRequests = () => server.requests.filter((r) => r.path.endsWith("/chat/completions") && !isProbe(r)).length;
+const probeRequests = () => server.requests.filter((r) => r.path.endsWith("/chat/completions") && isProbe(r)).length;
 const niah = (extra: object = {}) => ({type: "niah", lengths: [256, 512], depths: [0, 50, 100], trialsPerCell: 2, maxNewTokens: 16, ...extra});
 
 describe("hosted models through the CLI", () => {
@@ -63,12 +66,11 @@ describe("hosted models through the CLI", () => {
             expect(doc.scores.lift).toBeNull();
             expect(doc.model).toMatchObject({bytes: 0, bitsPerWeight: 0, architecture: "hosted"});
             for (const trial of doc.trials) {
-                expect(trial.input!.lengthSizing).toMatch(/^approximate: 4 characters per token/);
+                expect(trial.input!.lengthSizing).toMatch(/^calibrated: 4\.\d{3} characters per token of haystack .* usage\.prompt_tokens \d+ and \d+\)/);
                 expect(trial.scores.answerLogprob).toBeNull();
-                expect(trial.promptTokens).toBeGreaterThan(0);
-                // Approximate sizing: the server's count lands near the requested length.
-                expect(trial.promptTokens!).toBeLessThanOrEqual(Number(trial.cell.length));
-                expect(trial.promptTokens!).toBeGreaterThan(0.7 * Number(trial.cell.length));
+                // Calibrated sizing: the server's count lands on the target (length - answer budget), within a sentence or two.
+                expect(trial.promptTokens!).toBeLessThanOrEqual(Number(trial.input!.targetPromptTokens));
+                expect(trial.promptTokens!).toBeGreaterThan(Number(trial.input!.targetPromptTokens) - 20);
                 expect(trial.output!.server).toMatchObject({attempts: 1, usage: {promptTokens: trial.promptTokens}});
             }
             expect(doc.performance!.promptTokens).toBeGreaterThan(0);
@@ -95,7 +97,8 @@ describe("hosted models through the CLI", () => {
 
     it("records a request's final failure as that trial's error and goes on", async () => {
         server.reset();
-        server.options.fault = (n) => (n % 5 === 2 ? {status: 500} : undefined);
+        let trials = 0;
+        server.options.fault = (_n, {body}) => (!isProbe({body}) && trials++ % 5 === 2 ? {status: 500} : undefined);
         try {
             const out = tempDir("out");
             const suite = writeSuite({name: "hosted-faults", models: [{hosted: `openai:${server.url}#m`, retries: 0, concurrency: 1}], tasks: [niah()]});
@@ -146,7 +149,9 @@ describe("hosted models through the CLI", () => {
             const [doc] = await documentsIn(out);
             expect(doc!.counts).toEqual({planned: 30, ok: 30, error: 0, skipped: 0});
             expect(new Set(doc!.trials.map((t) => t.id)).size).toBe(30);
-            expect(slow.requests.filter((r) => r.path.endsWith("/chat/completions"))).toHaveLength(30 - done);
+            // The resumed run probes again for its sizing (two one-token requests), then asks only for what is missing.
+            expect(slow.requests.filter((r) => r.path.endsWith("/chat/completions") && !isProbe(r))).toHaveLength(30 - done);
+            expect(slow.requests.filter(isProbe)).toHaveLength(2);
         } finally {
             await slow.close();
         }
@@ -164,6 +169,7 @@ describe("hosted models through the CLI", () => {
         for (const shard of ["1/3", "2/3", "3/3"]) expect((await runCli(["--suite", suite, "--out", shards, "--shard", shard], env)).code).toBe(0);
         // Every trial ran once over the three shards.
         expect(chatRequests() - before).toBe(2 * 18);
+        expect(probeRequests()).toBe(2 * 2 + 3 * 2 * 2); // per model: the single run's probes and each shard's
         expect(filesUnder(shards).filter((f) => /journal\.shard-\d-of-3\.jsonl$/.test(f))).toHaveLength(3);
         const shardDocs = await documentsIn(shards);
         expect(shardDocs).toHaveLength(6);

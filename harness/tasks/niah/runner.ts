@@ -4,6 +4,8 @@ import {SkipTrial} from "../skip.js";
 import type {PlannedTrial, TaskContext, TaskRunner} from "../types.js";
 import type {NiahConfig} from "./config.js";
 import type {NiahTrialSpec} from "./grid.js";
+import {ApproximateSizing, calibrateSizing, FALLBACK_CHARS_PER_TOKEN} from "./approximate-sizing.js";
+import {contextLengths} from "./grid.js";
 import {assembleContext, loadHaystackSentences, SizedHaystack, takeSentences} from "./haystack.js";
 import {buildNeedleSet, NeedleSet} from "./needles.js";
 import {stringMatchAll} from "./scoring.js";
@@ -13,6 +15,8 @@ interface Group {
     haystack: SizedHaystack;
     needles: NeedleSet;
     targetTokens: number;
+    /** How the prompt was sized: "model tokenizer" or the approximation used. */
+    lengthSizing: string;
     baselineLogprob?: number;
 }
 
@@ -20,18 +24,9 @@ const MAX_SIZING_ROUNDS = 24;
 /** Tokens can merge where a needle meets its neighbours, so a depth's prompt may differ by a token or two from the one measured. */
 const SIZING_MARGIN = 2;
 
-/** Characters per token when the model's tokenizer is not at hand (hosted models): a common English average. */
-export const APPROX_CHARS_PER_TOKEN = 4;
-/** Tokens a chat template adds around the messages, in the approximation. */
-const APPROX_TEMPLATE_TOKENS = 8;
-const APPROXIMATE_SIZING = `approximate: ${APPROX_CHARS_PER_TOKEN} characters per token + ${APPROX_TEMPLATE_TOKENS} for the chat template (no local tokenizer); promptTokens is the server's count`;
-const approxTokens = (text: string) => Math.ceil(text.length / APPROX_CHARS_PER_TOKEN);
-async function approximateTextTokens(texts: string[]): Promise<number[]> {
-    return texts.map(approxTokens);
-}
-async function approximatePromptTokens(prompt: ChatPrompt): Promise<number> {
-    return approxTokens(`${prompt.system ?? ""}${prompt.user}${prompt.answerPrefix ?? ""}`) + APPROX_TEMPLATE_TOKENS;
-}
+/** The calibration probe's haystack, in fallback-approximation tokens: this share of the longest length, at most PROBE_MAX_TOKENS. */
+const PROBE_SHARE = 0.6;
+const PROBE_MAX_TOKENS = 4096;
 
 /**
  * Runs NIAH trials on a session. Trials are ordered so consecutive prompts share the longest
@@ -42,23 +37,40 @@ async function approximatePromptTokens(prompt: ChatPrompt): Promise<number> {
 export async function createNiahRunner(config: NiahConfig, session: Session, context: TaskContext): Promise<TaskRunner<NiahTrialSpec>> {
     const {generate} = session;
     if (!generate) throw new Error("NIAH needs a session that generates");
-    // Sessions without a tokenizer (hosted models) size haystacks approximately; without
-    // log-probabilities the logprob scores are null (lift unavailable) and string match stays.
-    const exact = session.capabilities.has("tokenize") && session.countPromptTokens && session.countTextTokens;
-    const countPromptTokens = exact ? session.countPromptTokens! : approximatePromptTokens;
-    const countTextTokens = exact ? session.countTextTokens! : approximateTextTokens;
+    // Without log-probabilities the logprob scores are null (lift unavailable) and string match stays.
     const continuationLogprob = session.capabilities.has("logprobs") ? session.continuationLogprob : undefined;
-    const lengthSizing = exact ? "model tokenizer" : APPROXIMATE_SIZING;
     // Optional LLM judge (hosted chat model), loaded only when configured.
     const judge = config.judge ? (await import("../../providers/hosted/judge.js")).createJudge(config.judge.model as never, config.judge.maxTokens) : undefined;
     const sentences = loadHaystackSentences(config.haystack, context.assetRoots);
     const sentenceTokens = new Map<string, number>();
     const groups = new Map<string, Promise<Group>>();
 
+    // Sessions without a tokenizer (hosted models) size haystacks approximately, calibrated once
+    // against the server's usage counts (approximate-sizing.ts) before the first group is sized.
+    const exact = session.capabilities.has("tokenize") && session.countPromptTokens && session.countTextTokens;
+    let approximate: Promise<ApproximateSizing> | undefined;
+    const sizing = async (): Promise<{countPromptTokens: (prompt: ChatPrompt) => Promise<number>; countTextTokens: (texts: string[]) => Promise<number[]>; description: string}> => {
+        if (exact) return {countPromptTokens: (p) => session.countPromptTokens!(p), countTextTokens: (t) => session.countTextTokens!(t), description: "model tokenizer"};
+        // A failed probe (server down past its retries) fails this trial only: the next one probes again.
+        return approximate ??= calibrate().catch((error: unknown) => {
+            approximate = undefined;
+            throw error;
+        });
+    };
+    async function calibrate(): Promise<ApproximateSizing> {
+        const needles = buildNeedleSet(config.needle, deriveSeed(0, "niah-sizing-probe"));
+        const probeChars = Math.min(Math.max(...contextLengths(config)), PROBE_MAX_TOKENS) * PROBE_SHARE * FALLBACK_CHARS_PER_TOKEN;
+        let count = 0;
+        for (let chars = 0; chars < probeChars; count++) chars += sentences[count % sentences.length]!.length + 1;
+        const picked = takeSentences(sentences, 0, count);
+        const probe = (haystack: string[]) => promptFor({haystack: {sentences: haystack, tokens: haystack.map(() => 0)}, needles}, 50);
+        return calibrateSizing(session, {empty: probe([]), filled: probe(picked)});
+    }
+
     async function tokensOf(list: string[]): Promise<number[]> {
         const missing = [...new Set(list.filter((s) => !sentenceTokens.has(s)))];
         if (missing.length > 0) {
-            const counts = await countTextTokens.call(session, missing.map((s) => ` ${s}`));
+            const counts = await (await sizing()).countTextTokens(missing.map((s) => ` ${s}`));
             missing.forEach((s, i) => sentenceTokens.set(s, counts[i]!));
         }
         return list.map((s) => sentenceTokens.get(s)!);
@@ -69,15 +81,16 @@ export async function createNiahRunner(config: NiahConfig, session: Session, con
 
     /** Finds the most sentences whose prompt (measured exactly) fits the target token count. */
     async function sizeGroup(spec: NiahTrialSpec): Promise<Group> {
+        const {countPromptTokens, countTextTokens, description} = await sizing();
         const needles = buildNeedleSet(config.needle, spec.groupSeed);
         const offset = spec.trial === 0 ? 0 : new SeededRandom(deriveSeed(spec.groupSeed, "offset")).int(0, sentences.length - 1);
-        const answerTokens = (await countTextTokens.call(session, [needles.answer]))[0]!;
+        const answerTokens = Math.ceil((await countTextTokens([needles.answer]))[0]!);
         const targetTokens = spec.length - Math.max(config.maxNewTokens, answerTokens + 1);
         const fitTokens = targetTokens - SIZING_MARGIN;
         const measure = async (count: number) => {
             const picked = takeSentences(sentences, offset, count);
             const haystack = {sentences: picked, tokens: await tokensOf(picked)};
-            return {haystack, promptTokens: await countPromptTokens.call(session, promptFor({haystack, needles}, 50))};
+            return {haystack, promptTokens: await countPromptTokens(promptFor({haystack, needles}, 50))};
         };
         const empty = await measure(0);
         if (empty.promptTokens > fitTokens)
@@ -109,7 +122,7 @@ export async function createNiahRunner(config: NiahConfig, session: Session, con
             if (!fits && next >= count) next = count - 1;
             count = Math.min(Math.max(next, bestCount + 1), tooMany - 1);
         }
-        return {haystack: best.haystack, needles, targetTokens};
+        return {haystack: best.haystack, needles, targetTokens, lengthSizing: description};
     }
 
     function groupOf(spec: NiahTrialSpec): Promise<Group> {
@@ -150,7 +163,7 @@ export async function createNiahRunner(config: NiahConfig, session: Session, con
                     answer: group.needles.answer,
                     haystackSentences: group.haystack.sentences.length,
                     targetPromptTokens: group.targetTokens,
-                    lengthSizing
+                    lengthSizing: group.lengthSizing
                 },
                 output: {text: generated.text, generatedTokens: Number.isFinite(generated.generatedTokens) ? generated.generatedTokens : null, ...(server ? {server} : {}),
                     ...(judged ? {judge: {model: judge!.model, servedModel: judged.servedModel, prompt: judged.prompt, reply: judged.reply}} : {})},
