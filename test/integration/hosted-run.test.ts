@@ -112,6 +112,26 @@ describe("hosted models through the CLI", () => {
         }
     });
 
+    it("ranks NIAH by the LLM judge when mainScore is judge: main, interval and effective context on its 1-10 scale", async () => {
+        server.reset();
+        const out = tempDir("out");
+        // The fake judge answers 10 when the answer holds the needle's value, else 1 (the fake model reads needles back).
+        const suite = writeSuite({name: "hosted-judge", models: [{hosted: `openai:${server.url}#m`}],
+            tasks: [niah({mainScore: "judge", judge: {model: `openai:${server.url}#judge-model`}})]});
+        const result = await runCli(["--suite", suite, "--out", out], cliEnv({HF_TOKEN: TOKEN}));
+        expect(result.stderr).not.toMatch(/error/i);
+        expect(result.code).toBe(0);
+        const [doc] = await documentsIn(out);
+        expect(doc!.task.mainScore).toMatchObject({name: "judge", higherIsBetter: true});
+        expect(doc!.task.mainScore.description).toMatch(/^LLM-judge score/);
+        const scores = niahScoresSchema.parse(doc!.scores);
+        expect(scores).toMatchObject({mainScore: "judge", main: 10, judge: 10, mainCi: [10, 10], stringMatch: 100,
+            effectiveContext: {score: "judge", threshold: 8.704, length: 512}});
+        expect(scores.byLength.map((row) => row.judge)).toEqual([10, 10]);
+        const judgeRequests = server.requests.filter((r) => (r.body as {model?: string} | null)?.model === "judge-model");
+        expect(judgeRequests).toHaveLength(12);
+    });
+
     it("hosted reference of a local ladder: the ladder's files name it as reference", async () => {
         const {resolveModels} = await import("../../harness/models/resolve.js");
         const {testAssetRoots} = await import("../helpers/assets.js");

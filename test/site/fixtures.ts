@@ -46,6 +46,8 @@ export interface DocSpec {
     noRss?: boolean;
     /** STS: write the sentence texts into the per-pair records (the task's includeText). Default true. */
     includeText?: boolean;
+    /** NIAH: trials graded by an LLM judge (scores.judge, 1-10), as a task with `judge` records them. */
+    judged?: boolean;
 }
 
 /** Deterministic PRNG (mulberry32) so fixtures are the same on every machine. */
@@ -134,7 +136,8 @@ function niahParts(spec: DocSpec, lengths: number[], depths: number[], perCell: 
                     id, cell, seed: i, status: "ok",
                     input: {needle: "The synthetic magic number is 4217.", expected: ["4217"]},
                     output: {text: spec.outputText ?? (hit ? "The magic number is 4217." : "I do not know.")},
-                    scores: {stringMatch: hit ? 100 : 0, answerLogprob, baselineLogprob, lift: round(answerLogprob - baselineLogprob)},
+                    scores: {stringMatch: hit ? 100 : 0, answerLogprob, baselineLogprob, lift: round(answerLogprob - baselineLogprob),
+                        ...(spec.judged ? {judge: hit ? 10 : 1 + Math.floor(random() * 4)} : {})},
                     promptTokens: length, timings: {promptMs: round(length / 5, 1), generateMs: 40}
                 });
             }
@@ -145,7 +148,8 @@ function niahParts(spec: DocSpec, lengths: number[], depths: number[], perCell: 
         const pick = (name: string) => avg(ok.map((t) => t.scores[name]!));
         return {
             trials: ok.length, skipped: list.filter((t) => t.status === "skipped").length, errors: list.filter((t) => t.status === "error").length,
-            stringMatch: pick("stringMatch"), lift: pick("lift"), answerLogprob: pick("answerLogprob")
+            stringMatch: pick("stringMatch"), lift: pick("lift"), answerLogprob: pick("answerLogprob"),
+            ...(spec.judged ? {judge: pick("judge")} : {})
         };
     };
     const inCell = (length?: number, depth?: number) =>
@@ -439,7 +443,8 @@ export function writeSiteFixtures(dir: string): {xssFile: string; files: string[
     const specs: DocSpec[] = [];
     for (const model of [...llama, ...qwen, ...hosted]) {
         // F32 has no RSS record: the trade-off page must fall back to its file size.
-        specs.push({model, taskId: "niah-short", runId: run, createdAt: at, noRss: model.quant === "F32"});
+        // The hosted model's answers were also graded by an LLM judge.
+        specs.push({model, taskId: "niah-short", runId: run, createdAt: at, noRss: model.quant === "F32", judged: model.family === "synthetic-hosted"});
     }
     for (const model of [...llama, ...qwen, JACCARD]) {
         // The qwen ladder ran without includeText: its STS pages show pair ids only.

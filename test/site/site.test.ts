@@ -367,6 +367,22 @@ describe("NIAH comparison, effective context, lower-is-better ranking and memory
         expect(text(cell("jaccard", "niah-short"))).toContain("—");
     });
 
+    it("shows an LLM judge's scores as a heatmap and table columns on the NIAH page of a judged model only", () => {
+        const judged = docOf("synthetic-hosted.niah-short.json");
+        expect(judged.scores.judge).toBeGreaterThanOrEqual(1);
+        const page = html("niah", pageDir("niah", "synthetic-hosted"));
+        expect(page).toContain("niah-short: judge score (1-10)");
+        const table = page.slice(page.indexOf('class="niah-cells"'));
+        expect(text(table.slice(0, table.indexOf("</thead>")))).toContain("Judge");
+        // The 256-token, depth-0 row carries the cell's mean judge score.
+        const cell = judged.scores.cells.find((c: {length: number; depth: number}) => c.length === 256 && c.depth === 0);
+        const row = table.slice(table.indexOf("<tr", table.indexOf("<tbody")), table.indexOf("</tr>", table.indexOf("<tbody")));
+        expect(row).toContain(`data-v="${cell.judge}"`);
+        const plain = html("niah", pageDir("niah", "llama-2m-q8-0"));
+        expect(plain).not.toContain("judge score (1-10)");
+        expect(docOf("synthetic-llama-2m-Q8_0.gguf.niah-short.json").scores.judge).toBeUndefined();
+    });
+
     it("ranks fidelity's mean KLD lower-is-better, server-side and on click", async () => {
         const home = html();
         // fidelity-mini is the first task: the server-side order is by it, smallest divergence first.

@@ -54,4 +54,11 @@ describe("NIAH config validation", () => {
         expect(issues({lengths: [256], colour: "red"})[0]).toMatch(/colour/);
         expect(issues({lengths: {min: 900, max: 100, count: 2}})[0]).toMatch(/min must not exceed/);
     });
+
+    it("accepts the judge as main score and effective-context score only with a judge configured", () => {
+        expect(issues({lengths: [256], mainScore: "judge"})).toEqual([`mainScore: mainScore "judge" needs a judge: add judge: {model: "<hosted chat model URI>"}`]);
+        expect(issues({lengths: [256], effectiveContext: {score: "judge"}})).toEqual([expect.stringMatching(/^effectiveContext\.score: effectiveContext\.score "judge" needs a judge/)]);
+        expect(issues({lengths: [256], mainScore: "judge", judge: {model: "openai:http://127.0.0.1:1#j"}})).toEqual([]);
+        expect(issues({lengths: [256], mainScore: "judged"})[0]).toMatch(/^mainScore: /);
+    });
 });

@@ -1,16 +1,18 @@
 import type {TrialRecord} from "../../results/schema.js";
 import {bootstrapMeanCi, meanOrNull} from "../../util/stats.js";
 import type {NiahConfig} from "./config.js";
-import type {NiahScores} from "./scores-schema.js";
+import type {NiahScoreName, NiahScores} from "./scores-schema.js";
 
 /**
  * RULER calls the longest length scoring above 85.6 (Llama-2-7B-chat at 4K) a model's effective
  * context. For lift (tiny and base models) the default threshold is 1 nat: the needle makes the
- * answer e times more likely.
+ * answer e times more likely. For the judge's 1-10 scale, RULER's 85.6% of the way up: 8.704.
  */
-export function effectiveContextSettings(config: NiahConfig): {score: "stringMatch" | "lift"; threshold: number} {
+const DEFAULT_THRESHOLDS: Record<NiahScoreName, number> = {stringMatch: 85.6, lift: 1, judge: 8.704};
+
+export function effectiveContextSettings(config: NiahConfig): {score: NiahScoreName; threshold: number} {
     const score = config.effectiveContext?.score ?? config.mainScore;
-    return {score, threshold: config.effectiveContext?.threshold ?? (score === "stringMatch" ? 85.6 : 1)};
+    return {score, threshold: config.effectiveContext?.threshold ?? DEFAULT_THRESHOLDS[score]};
 }
 
 function summarize(records: TrialRecord[]) {
@@ -52,13 +54,13 @@ export function aggregateNiah(config: NiahConfig, records: TrialRecord[]): NiahS
     const effective = effectiveContextSettings(config);
     let effectiveLength: number | null = null;
     for (const entry of byLength) {
-        const value = entry[effective.score];
+        const value = entry[effective.score] ?? null;
         if (entry.trials === 0) break; // skipped lengths (beyond the model's context) end the run of passing lengths
         if (value == null || value <= effective.threshold) break;
         effectiveLength = entry.length;
     }
     return {
-        main: overall[config.mainScore],
+        main: overall[config.mainScore] ?? null,
         mainScore: config.mainScore,
         mainCi: bootstrapMeanCi(mainValues),
         ...overall,

@@ -75,19 +75,26 @@ export const niahConfigSchema = z.object({
     haystack: haystackSchema.default({type: "noise"}),
     needle: needleSchema.default({type: "kv", keys: "words", values: "numbers", distractors: 0, valuesPerKey: 1}),
     maxNewTokens: positiveInt.default(32).describe("Greedy generation budget; prompt + this fits the cell's length (RULER's rule)"),
-    mainScore: z.enum(["stringMatch", "lift"]).default("stringMatch"),
+    mainScore: z.enum(["stringMatch", "lift", "judge"]).default("stringMatch")
+        .describe("The trial score the task is ranked by: stringMatch (0-100), lift (nats, needs log-probabilities) or judge (1-10, needs `judge`)"),
     // No default on purpose: absent, the config hash (and so resume) is unchanged; aggregate.ts fills it in.
     effectiveContext: z.object({
-        score: z.enum(["stringMatch", "lift"]).optional().describe("Default: the main score"),
-        threshold: z.number().optional().describe("Default: 85.6 for string match (RULER), 1 nat for lift")
+        score: z.enum(["stringMatch", "lift", "judge"]).optional().describe("Default: the main score"),
+        threshold: z.number().optional().describe("Default: 85.6 for string match (RULER), 1 nat for lift, 8.704 for the judge (85.6% of its 1-10 scale)")
     }).strict().optional().describe("Effective context length: the longest length scoring above the threshold"),
-    // Optional LLM-as-judge (the original test's 1-10 accuracy rubric): trial score "judge"; string match stays the main score.
+    // Optional LLM-as-judge (the original test's 1-10 accuracy rubric): trial score "judge"; the main score only with mainScore: "judge".
     judge: z.object({
         model: z.union([z.string().min(1), z.object({hosted: z.string()}).passthrough()])
             .describe("A hosted chat model (hf-inference:, hf-endpoint:, openai: URI or {hosted, ...}) that grades each answer"),
         maxTokens: positiveInt.default(16)
     }).strict().optional()
-}).strict();
+}).strict().superRefine((config, ctx) => {
+    if (config.judge) return;
+    if (config.mainScore === "judge")
+        ctx.addIssue({code: "custom", path: ["mainScore"], message: "mainScore \"judge\" needs a judge: add judge: {model: \"<hosted chat model URI>\"}"});
+    if (config.effectiveContext?.score === "judge")
+        ctx.addIssue({code: "custom", path: ["effectiveContext", "score"], message: "effectiveContext.score \"judge\" needs a judge: add judge: {model: \"<hosted chat model URI>\"}"});
+});
 
 export type NiahConfig = z.infer<typeof niahConfigSchema>;
 export type NeedleConfig = NiahConfig["needle"];

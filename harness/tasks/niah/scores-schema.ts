@@ -5,9 +5,10 @@ export const NIAH_TRIAL_SCORES = {
     stringMatch: "RULER string_match_all: share of expected strings found in the output (case-insensitive), x100",
     answerLogprob: "Teacher-forced log-probability (nats) of the expected answer after the prompt",
     baselineLogprob: "The same log-probability with the needle removed from the context",
-    lift: "answerLogprob - baselineLogprob (nats): how much the needle helps the model produce the answer"
+    lift: "answerLogprob - baselineLogprob (nats): how much the needle helps the model produce the answer",
+    judge: "LLM-judge score of the answer against the needle (1-10, the original test's accuracy rubric)"
 } as const;
-export type NiahScoreName = "stringMatch" | "lift";
+export type NiahScoreName = "stringMatch" | "lift" | "judge";
 
 const mean = z.number().finite().nullable();
 const aggregate = z.object({
@@ -42,7 +43,7 @@ export type NiahComparison = z.infer<typeof niahComparisonSchema>;
 /** The `scores` block of a NIAH result document. */
 export const niahScoresSchema = aggregate.extend({
     main: mean,
-    mainScore: z.enum(["stringMatch", "lift"]),
+    mainScore: z.enum(["stringMatch", "lift", "judge"]),
     mainCi: z.tuple([z.number(), z.number()]).nullable()
         .describe("95% percentile-bootstrap interval of the main score's mean over trials (1,000 resamples, seed 1)"),
     cells: z.array(aggregate.extend({
@@ -54,7 +55,7 @@ export const niahScoresSchema = aggregate.extend({
     byDepth: z.array(aggregate.extend({depth: z.number().min(0).max(100)})),
     effectiveContext: z.object({
         length: z.number().int().positive().nullable().describe("Longest length such that it and every shorter length score above the threshold (RULER's rule); null when the shortest does not"),
-        score: z.enum(["stringMatch", "lift"]),
+        score: z.enum(["stringMatch", "lift", "judge"]),
         threshold: z.number()
     }).optional(),
     vsReference: niahComparisonSchema.optional()

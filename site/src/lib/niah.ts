@@ -3,13 +3,17 @@
 import type {NiahScores} from "../../../harness/tasks/niah/scores-schema.ts";
 import type {HeatmapCell, HeatmapSpec} from "./charts.ts";
 
-export type NiahMetric = "stringMatch" | "lift";
+export type NiahMetric = "stringMatch" | "lift" | "judge";
 type Cell = NiahScores["cells"][number];
 
 export const METRICS: Record<NiahMetric, {label: string; scale: "seq" | "div"}> = {
     stringMatch: {label: "string match (0-100)", scale: "seq"},
-    lift: {label: "lift (nats)", scale: "div"}
+    lift: {label: "lift (nats)", scale: "div"},
+    judge: {label: "judge score (1-10)", scale: "seq"}
 };
+
+/** Whether a document's trials were graded by an LLM judge (its scores then carry `judge`). */
+export const isJudged = (scores: NiahScores) => scores.judge !== undefined;
 
 const key = (c: {length: number; depth: number}) => `${c.length}|${c.depth}`;
 
@@ -58,7 +62,7 @@ export function metricHeatmap(scores: NiahScores, metric: NiahMetric): HeatmapSp
         const cell = lookup(index, l, d);
         const note = cellNote(cell, metric);
         return note ? {v: null, note} : {v: cell![metric]};
-    }, metric === "stringMatch" ? [0, 100] : undefined);
+    }, metric === "stringMatch" ? [0, 100] : metric === "judge" ? [1, 10] : undefined);
 }
 
 export function deltaHeatmap(scores: NiahScores, reference: NiahScores, metric: NiahMetric): HeatmapSpec {
