@@ -30,7 +30,7 @@ export function cellNote(cell: Cell | undefined, metric: NiahMetric): string | u
     if (!cell) return "no data";
     if (cell.trials === 0 && cell.skipped > 0) return "skipped";
     if (cell.trials === 0 && cell.errors > 0) return "error";
-    return cell[metric] === null ? "n/a" : undefined;
+    return cell[metric] == null ? "n/a" : undefined;
 }
 
 export function cellIndex(scores: NiahScores | undefined): Map<string, Cell> {
@@ -61,7 +61,7 @@ export function metricHeatmap(scores: NiahScores, metric: NiahMetric): HeatmapSp
     return spec(METRICS[metric].label, METRICS[metric].scale, lengths, depths, (l, d) => {
         const cell = lookup(index, l, d);
         const note = cellNote(cell, metric);
-        return note ? {v: null, note} : {v: cell![metric]};
+        return note ? {v: null, note} : {v: cell![metric] ?? null};
     }, metric === "stringMatch" ? [0, 100] : metric === "judge" ? [1, 10] : undefined);
 }
 
