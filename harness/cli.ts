@@ -82,6 +82,9 @@ program.command("merge")
         const report = await mergeRuns(dirs, options.out);
         process.stdout.write(`\n${summaryTable(report.documents)}\n\n${report.documentFiles.length} merged result documents in ${options.out}\n`);
         for (const problem of report.incomplete) process.stderr.write(`warning: ${problem}\n`);
+        const errored = report.documents.filter((d) => d.counts.error > 0);
+        for (const d of errored)
+            process.stderr.write(`warning: ${d.task.id} on ${d.model.id}: ${d.counts.error} of ${d.counts.planned} trials errored in every shard that ran them (rerun that shard to retry them, then merge again)\n`);
         if (report.incomplete.length > 0) process.exitCode = 1;
     });
 

@@ -3,7 +3,7 @@ import {hostedModelInfo, hostedRuntimeFor} from "../../harness/models/hosted.js"
 import {parseRetryAfter, retryDelay} from "../../harness/providers/hosted/http.js";
 import {HostedSession} from "../../harness/providers/hosted/session.js";
 import {parseHostedUri} from "../../harness/providers/hosted/uri.js";
-import {FakeServer, startFakeServer} from "../helpers/fake-server.js";
+import {fakeEmbedding, FakeServer, startFakeServer} from "../helpers/fake-server.js";
 
 const TOKEN = "hf_FAKEsecretTOKENnotReal1234567890";
 const prompt = {system: "Be brief.", user: "One of the special magic numbers for bold-river is: 4412345.\nWhat is the special magic number for bold-river mentioned in the provided text?"};
@@ -103,6 +103,34 @@ describe("hosted sessions against a fake server on 127.0.0.1", () => {
             delete process.env.SLMBENCH_HF_ROUTER_URL;
             delete process.env.SLMBENCH_HF_HUB_URL;
         }
+    });
+
+    it("hf-inference: feature extraction through the router's hf-inference pipeline route, vectors in input order", async () => {
+        server.reset();
+        process.env.SLMBENCH_HF_ROUTER_URL = server.url;
+        process.env.SLMBENCH_HF_HUB_URL = server.url;
+        try {
+            const texts = ["a dog runs in the park", "the stock market fell", "a dog is running in a park"];
+            const vectors = await session("hf-inference:sentence-transformers/all-MiniLM-L6-v2@hf-inference").embed(texts);
+            expect(vectors).toEqual(texts.map(fakeEmbedding));
+            const call = server.requests.find((r) => r.path.endsWith("/pipeline/feature-extraction"))!;
+            expect(call.path).toBe("/hf-inference/models/sentence-transformers/all-MiniLM-L6-v2/pipeline/feature-extraction");
+            expect(call.body).toMatchObject({inputs: texts});
+            expect(call.authorization).toBe(`Bearer ${TOKEN}`);
+        } finally {
+            delete process.env.SLMBENCH_HF_ROUTER_URL;
+            delete process.env.SLMBENCH_HF_HUB_URL;
+        }
+    });
+
+    it("429 with Retry-After as an HTTP date: waits until then, then succeeds", async () => {
+        server.reset();
+        // HTTP dates have whole seconds: two seconds ahead is at least one second away.
+        server.faults.push({status: 429, retryAfter: new Date(Date.now() + 2000).toUTCString()});
+        const started = performance.now();
+        const result = await session(`openai:${server.url}#m`).generate(prompt, {maxTokens: 8});
+        expect(performance.now() - started).toBeGreaterThanOrEqual(950);
+        expect(result.server.attempts).toBe(2);
     });
 
     it("429 with Retry-After: waits at least that long, then succeeds", async () => {

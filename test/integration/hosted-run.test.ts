@@ -132,6 +132,48 @@ describe("hosted models through the CLI", () => {
         expect(judgeRequests).toHaveLength(12);
     });
 
+    it("merge keeps a shard's errored trials as errors, and a rerun's finished copy wins over them", async () => {
+        server.reset();
+        const models = [{hosted: `openai:${server.url}#m`, retries: 0}];
+        const suite = writeSuite({name: "hosted-merge-errors", models, tasks: [niah()]});
+        const env = cliEnv({HF_TOKEN: TOKEN});
+        const [failed, rerun, other, single] = ["failed", "rerun", "other", "single"].map(tempDir);
+        expect((await runCli(["--suite", suite, "--out", single!], env)).code).toBe(0);
+        // Shard 1/2 with every trial failing (the sizing probes pass), then the same shard again elsewhere without faults.
+        server.options.fault = (_n, {body}) => (isProbe({body}) ? undefined : {status: 500});
+        try {
+            expect((await runCli(["--suite", suite, "--out", failed!, "--shard", "1/2"], env)).code).toBe(1);
+        } finally {
+            server.options.fault = undefined;
+        }
+        expect((await runCli(["--suite", suite, "--out", rerun!, "--shard", "1/2"], env)).code).toBe(0);
+        expect((await runCli(["--suite", suite, "--out", other!, "--shard", "2/2"], env)).code).toBe(0);
+        const [shardDoc] = await documentsIn(failed!);
+        const errors = shardDoc!.counts.error;
+        expect(errors).toBeGreaterThan(0);
+        expect(shardDoc!.counts.ok).toBe(0);
+
+        const withErrors = tempDir("merged-errors");
+        const partial = await runCli(["merge", failed!, other!, "--out", withErrors], env);
+        expect(partial.code).toBe(0);
+        expect(partial.stderr).toContain(`${errors} of 12 trials errored in every shard that ran them`);
+        const [merged] = await documentsIn(withErrors);
+        expect(merged!.counts).toEqual({planned: 12, ok: 12 - errors, error: errors, skipped: 0});
+        expect(merged!.trials.filter((t) => t.status === "error").every((t) => /HTTP 500/.test(t.error!.message))).toBe(true);
+
+        for (const order of [[failed!, rerun!, other!], [rerun!, other!, failed!]]) {
+            const out = tempDir("merged");
+            const result = await runCli(["merge", ...order, "--out", out], env);
+            expect(result.code).toBe(0);
+            expect(result.stderr).toBe("");
+            const [fixed] = await documentsIn(out);
+            const [reference] = await documentsIn(single!);
+            expect(fixed!.counts).toEqual({planned: 12, ok: 12, error: 0, skipped: 0});
+            expect(fixed!.trials.map((t) => [t.id, t.output?.text])).toEqual(reference!.trials.map((t) => [t.id, t.output?.text]));
+            expect(fixed!.scores).toEqual(reference!.scores);
+        }
+    });
+
     it("hosted reference of a local ladder: the ladder's files name it as reference", async () => {
         const {resolveModels} = await import("../../harness/models/resolve.js");
         const {testAssetRoots} = await import("../helpers/assets.js");
