@@ -70,21 +70,49 @@ export function attemptFetch(timeoutMs: number, secret?: string): typeof fetch {
                     RETRY_STATUSES(response.status), response.status, parseRetryAfter(response.headers.get("retry-after")));
             }
             const type = response.headers.get("content-type") ?? "";
+            let parsed: unknown;
             if (type.includes("json")) {
                 try {
-                    JSON.parse(body.toString("utf8"));
+                    parsed = JSON.parse(body.toString("utf8"));
                 } catch {
                     const text = scrub(body.toString("utf8").slice(0, SNIPPET), secret);
                     throw new HostedRequestError(`${where}: malformed JSON in the response (HTTP ${response.status}): ${JSON.stringify(text)}`, false, response.status);
                 }
             }
-            const nullBody = response.status === 204 || response.status === 205 || response.status === 304;
-            return new Response(nullBody ? null : new Uint8Array(body.buffer as ArrayBuffer, body.byteOffset, body.byteLength), {status: response.status, statusText: response.statusText, headers: response.headers});
+            return new BufferedResponse(body, parsed, {status: response.status, statusText: response.statusText, headers: response.headers});
         } finally {
             clearTimeout(timer);
             outer?.removeEventListener("abort", onAbort);
         }
     };
+}
+
+/**
+ * A Response over a body already read (and parsed, for JSON): json() hands back the parsed value
+ * instead of streaming the bytes through a ReadableStream and parsing them again, which costs
+ * more than the rest of a request's client-side work at high concurrency. The body stream itself
+ * is null; the InferenceClient reads responses only through json(), text() and blob().
+ */
+class BufferedResponse extends Response {
+    readonly #bytes: Buffer;
+    readonly #parsed: unknown;
+    constructor(bytes: Buffer, parsed: unknown, init: ResponseInit) {
+        super(null, init);
+        this.#bytes = bytes;
+        this.#parsed = parsed;
+    }
+    override async json(): Promise<any> {
+        return this.#parsed !== undefined ? this.#parsed : JSON.parse(this.#bytes.toString("utf8"));
+    }
+    override async text(): Promise<string> {
+        return this.#bytes.toString("utf8");
+    }
+    override async arrayBuffer(): Promise<ArrayBuffer> {
+        return this.#bytes.buffer.slice(this.#bytes.byteOffset, this.#bytes.byteOffset + this.#bytes.byteLength) as ArrayBuffer;
+    }
+    override async blob(): Promise<Blob> {
+        return new Blob([new Uint8Array(this.#bytes)], {type: this.headers.get("content-type") ?? ""});
+    }
 }
 
 export interface RetryPolicy {
