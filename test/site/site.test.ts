@@ -367,6 +367,45 @@ describe("NIAH comparison, effective context, lower-is-better ranking and memory
         expect(text(cell("jaccard", "niah-short"))).toContain("—");
     });
 
+    it("links each leaderboard score to the page that explains it: NIAH heatmaps, STS details, else the run document", () => {
+        const home = html();
+        const row = rowHtml(home, ">synthetic-llama-2m-Q8_0.gguf</a>");
+        const linkOf = (task: string) => {
+            const at = row.indexOf(`data-task="${task}"`, row.indexOf("<td"));
+            const cell = row.slice(row.lastIndexOf("<td", at), row.indexOf("</td>", at));
+            return /<a href="([^"]+)"/.exec(cell)?.[1];
+        };
+        const niahLink = linkOf("niah-short")!;
+        const stsLink = linkOf("sts-mini")!;
+        const fidelityLink = linkOf("fidelity-mini")!;
+        expect(niahLink).toMatch(/\/niah\/[^/]+\/$/);
+        expect(stsLink).toMatch(/\/sts\/[^/]+\/$/);
+        expect(fidelityLink).toMatch(/\/runs\/[^/]+\/$/);
+        for (const link of [niahLink, stsLink, fidelityLink]) expect(fs.existsSync(path.join(build.outDir, link, "index.html")), link).toBe(true);
+        expect(html(...fidelityLink.split("/").filter(Boolean))).toContain("fidelity-mini");
+    });
+
+    it("gives every heatmap a colour legend in HTML: 0-100 for string match, symmetric around 0 for differences", () => {
+        const page = html("niah", pageDir("niah", "llama-2m-q8-0"));
+        const figures = page.split('<figure class="chart heatmap"').slice(1);
+        expect(figures.length).toBeGreaterThanOrEqual(3);
+        const legendOf = (figure: string) => {
+            const legend = figure.slice(figure.indexOf('class="heatmap-legend'), figure.indexOf("</figure>"));
+            return [...legend.matchAll(/class="legend-tick">([^<]*)</g)].map((m) => m[1]);
+        };
+        for (const figure of figures) expect(figure).toContain("legend-hatch");
+        const stringMatch = figures.find((f) => f.includes("string match (0-100)") && !f.includes("minus reference"))!;
+        expect(legendOf(stringMatch)).toEqual(["0", "100"]);
+        // The difference map is centred on 0: its ends are the largest absolute cell difference, with opposite signs.
+        const delta = figures.find((f) => f.includes("minus reference"))!;
+        const [lo, hi] = legendOf(delta);
+        expect(Number(lo)).toBeLessThan(0);
+        expect(Number(hi)).toBe(-Number(lo));
+        const spec = JSON.parse(delta.match(/data-chart="([^"]*)"/)![1]!.replace(/&#34;|&quot;/g, '"').replace(/&#39;/g, "'").replace(/&amp;/g, "&"));
+        const largest = Math.max(...spec.cells.filter((c: {v: number | null}) => c.v !== null).map((c: {v: number}) => Math.abs(c.v)));
+        expect(Number(hi)).toBeCloseTo(largest, 1);
+    });
+
     it("shows an LLM judge's scores as a heatmap and table columns on the NIAH page of a judged model only", () => {
         const judged = docOf("synthetic-hosted.niah-short.json");
         expect(judged.scores.judge).toBeGreaterThanOrEqual(1);

@@ -67,3 +67,28 @@ export interface HeatmapSpec {
 }
 
 export const COLORS = ["#1f5fa8", "#c2410c", "#15803d", "#7c3aed", "#b91c1c", "#0e7490", "#a16207", "#be185d"];
+
+/** Heatmap colour stops (RGB), shared by the drawing script and the server-rendered legend. */
+export const HEATMAP_COLORS = {
+    seq: {low: [247, 251, 255], high: [8, 69, 148]},
+    div: {negative: [178, 24, 43], zero: [255, 255, 255], positive: [33, 102, 172]}
+} as const;
+
+const rgb = (c: readonly number[]) => `rgb(${c.join(",")})`;
+
+/** The value range a heatmap's colours span: min..max for sequential scales, symmetric around 0 for diverging ones. */
+export function heatmapRange(spec: Pick<HeatmapSpec, "scale" | "min" | "max">): [number, number] {
+    if (spec.scale === "seq") return [spec.min, spec.max];
+    const m = Math.max(Math.abs(spec.min), Math.abs(spec.max));
+    return [-m, m];
+}
+
+/** A colour legend for a heatmap: a CSS gradient and its end (and, diverging, middle) labels. */
+export function heatmapLegend(spec: Pick<HeatmapSpec, "scale" | "min" | "max" | "label">): {gradient: string; ticks: string[]; label: string} {
+    const [lo, hi] = heatmapRange(spec);
+    const fmt = (v: number) => (Number.isInteger(v) || Math.abs(v) >= 10 ? v.toFixed(0) : v.toFixed(2));
+    if (spec.scale === "seq")
+        return {gradient: `linear-gradient(to right, ${rgb(HEATMAP_COLORS.seq.low)}, ${rgb(HEATMAP_COLORS.seq.high)})`, ticks: [fmt(lo), fmt(hi)], label: spec.label};
+    const {negative, zero, positive} = HEATMAP_COLORS.div;
+    return {gradient: `linear-gradient(to right, ${rgb(negative)}, ${rgb(zero)}, ${rgb(positive)})`, ticks: [fmt(lo), "0", `+${fmt(hi)}`], label: spec.label};
+}

@@ -2,7 +2,7 @@
 // Cells without a value (skipped, errors, no reference) are hatched grey and labeled.
 import {MatrixController, MatrixElement, type MatrixDataPoint} from "chartjs-chart-matrix";
 import type {Plugin, ScriptableContext} from "chart.js";
-import type {HeatmapCell, HeatmapSpec} from "../lib/charts.ts";
+import {HEATMAP_COLORS, heatmapRange, type HeatmapCell, type HeatmapSpec} from "../lib/charts.ts";
 import {Chart, chartData} from "./chart-setup.ts";
 
 Chart.register(MatrixController, MatrixElement);
@@ -12,18 +12,18 @@ function mix(a: number[], b: number[], t: number): string {
     return `rgb(${c.join(",")})`;
 }
 
-/** Color intensity 0..1 and its sign: sequential scales run min..max, diverging ones center on 0. */
+/** Color intensity 0..1 and its sign: sequential scales run min..max, diverging ones center on 0 (the legend's range). */
 function intensity(spec: HeatmapSpec, v: number): number {
-    const t = spec.scale === "seq"
-        ? (v - spec.min) / (spec.max - spec.min || 1)
-        : v / (Math.max(Math.abs(spec.min), Math.abs(spec.max)) || 1);
+    const [lo, hi] = heatmapRange(spec);
+    const t = spec.scale === "seq" ? (v - lo) / (hi - lo || 1) : v / (hi || 1);
     return Math.min(1, Math.max(-1, t));
 }
 
 function colorOf(spec: HeatmapSpec, v: number): string {
     const t = intensity(spec, v);
-    if (spec.scale === "seq") return mix([247, 251, 255], [8, 69, 148], Math.max(0, t));
-    return t < 0 ? mix([255, 255, 255], [178, 24, 43], -t) : mix([255, 255, 255], [33, 102, 172], t);
+    const {seq, div} = HEATMAP_COLORS;
+    if (spec.scale === "seq") return mix([...seq.low], [...seq.high], Math.max(0, t));
+    return t < 0 ? mix([...div.zero], [...div.negative], -t) : mix([...div.zero], [...div.positive], t);
 }
 
 function hatch(): CanvasPattern | string {
