@@ -3,7 +3,7 @@
  * each trial as it finishes, and exits. It exists so that a native abort in llama.cpp (which
  * no JavaScript handler can catch) ends this process only, not the run.
  */
-import {getLlama, LlamaLogLevel} from "node-llama-cpp";
+import {llamaPromise} from "./llama-preload.mjs";
 import {runTasksOnSession} from "../run-tasks.js";
 import type {ChildMessage, RunMessage} from "./protocol.js";
 import {LocalGgufSession} from "./session.js";
@@ -17,7 +17,7 @@ process.on("disconnect", () => process.exit(1));
 
 async function run({job}: RunMessage) {
     const loadStarted = performance.now();
-    const llama = await getLlama({gpu: false, build: "never", logLevel: LlamaLogLevel.error});
+    const llama = await llamaPromise;
     const model = await llama.loadModel({modelPath: job.modelPath, gpuLayers: 0});
     const llamaCpp = `${llama.llamaCppRelease.repo}@${llama.llamaCppRelease.release}`;
     await send({type: "loaded", loadMs: performance.now() - loadStarted, llamaCpp});

@@ -1,11 +1,10 @@
 import {fork} from "node:child_process";
-import {createRequire} from "node:module";
-import {fileURLToPath, pathToFileURL} from "node:url";
+import {fileURLToPath} from "node:url";
 import type {ModelJob, ModelJobEvents, ModelJobOutcome, Provider} from "../provider.js";
 import type {ChildMessage, RunMessage} from "./protocol.js";
 
-const CHILD_ENTRY = fileURLToPath(new URL("./child.ts", import.meta.url));
-const TSX_LOADER = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
+/** Registers tsx itself and imports child.ts: see child-entry.mjs for why not `--import tsx`. */
+const CHILD_ENTRY = fileURLToPath(new URL("./child-entry.mjs", import.meta.url));
 const STDERR_TAIL = 2000;
 
 /**
@@ -18,7 +17,7 @@ export const localGgufProvider: Provider = {
     runModel(job: ModelJob, events: ModelJobEvents): Promise<ModelJobOutcome> {
         if (!job.modelPath) throw new Error(`${job.model.id}: local model without a path`);
         const child = fork(CHILD_ENTRY, [], {
-            execArgv: ["--import", TSX_LOADER],
+            execArgv: [],
             stdio: ["ignore", "ignore", "pipe", "ipc"],
             serialization: "advanced"
         });
