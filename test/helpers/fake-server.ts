@@ -1,4 +1,6 @@
+import {readFileSync} from "node:fs";
 import {createServer, IncomingMessage, Server, ServerResponse} from "node:http";
+import {createServer as createTlsServer} from "node:https";
 import type {AddressInfo} from "node:net";
 
 /**
@@ -32,6 +34,11 @@ export interface FakeServerOptions {
     delayMs?: number;
     /** Characters per prompt token in the usage it reports (default 4.2); each message adds 3 tokens of "template". */
     charsPerToken?: number;
+    /**
+     * Serves HTTPS with test/helpers/tls/cert.pem (self-signed for IP 127.0.0.1, valid 2020-2120):
+     * clients trust it only with NODE_EXTRA_CA_CERTS=<that file> (TEST_CA_FILE).
+     */
+    tls?: boolean;
     /** Leaves `usage` out of chat completions (servers that do not report it). */
     omitUsage?: boolean;
     /** Model name reported in responses. */
@@ -52,6 +59,9 @@ export interface FakeServer {
     close(): Promise<void>;
     reset(): void;
 }
+
+/** The fake server's TLS certificate, which is its own CA: pass as NODE_EXTRA_CA_CERTS to trust it. */
+export const TEST_CA_FILE = new URL("./tls/cert.pem", import.meta.url).pathname;
 
 const DIMENSIONS = 64;
 
@@ -102,7 +112,7 @@ export async function startFakeServer(options: FakeServerOptions = {}): Promise<
         }
     };
     let counter = 0;
-    const server: Server = createServer(async (req: IncomingMessage, res: ServerResponse) => {
+    const handler = async (req: IncomingMessage, res: ServerResponse) => {
         const arrivedAt = performance.now();
         state.inFlight++;
         state.maxInFlight = Math.max(state.maxInFlight, state.inFlight);
@@ -186,10 +196,13 @@ export async function startFakeServer(options: FakeServerOptions = {}): Promise<
             return reply(200, inputs.map(fakeEmbedding));
         }
         reply(404, {error: `fake server: no route ${req.method} ${path}`});
-    });
+    };
+    const server: Server = options.tls
+        ? createTlsServer({key: readFileSync(new URL("./tls/key.pem", import.meta.url)), cert: readFileSync(TEST_CA_FILE)}, handler)
+        : createServer(handler);
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     state.port = (server.address() as AddressInfo).port;
-    state.url = `http://127.0.0.1:${state.port}`;
+    state.url = `${options.tls ? "https" : "http"}://127.0.0.1:${state.port}`;
     return state;
 }
 

@@ -6,7 +6,7 @@ import {readResultDocument} from "../../harness/results/write.js";
 import {niahScoresSchema} from "../../harness/tasks/niah/scores-schema.js";
 import {MODELS} from "../helpers/assets.js";
 import {cliEnv, runCli, startCli, tempDir, writeSuite} from "../helpers/cli.js";
-import {FakeServer, startFakeServer} from "../helpers/fake-server.js";
+import {FakeServer, startFakeServer, TEST_CA_FILE} from "../helpers/fake-server.js";
 
 const TOKEN = "hf_FAKEsecretTOKENnotReal0987654321";
 
@@ -171,6 +171,41 @@ describe("hosted models through the CLI", () => {
             expect(fixed!.counts).toEqual({planned: 12, ok: 12, error: 0, skipped: 0});
             expect(fixed!.trials.map((t) => [t.id, t.output?.text])).toEqual(reference!.trials.map((t) => [t.id, t.output?.text]));
             expect(fixed!.scores).toEqual(reference!.scores);
+        }
+    });
+
+    it("talks HTTPS (keep-alive agents of the harness's transport): trusted with NODE_EXTRA_CA_CERTS, else a clear error, not retried", async () => {
+        const tls = await startFakeServer({tls: true});
+        try {
+            expect(tls.url).toMatch(/^https:\/\/127\.0\.0\.1:/);
+            const pairs = path.join(tempDir("sts"), "pairs.tsv");
+            writeFileSync(pairs, ["sentence1\tsentence2\tscore", "a dog runs\ta dog is running\t4.5", "the sky is blue\tstocks fell\t0.2", "kids play\tchildren play\t4.0"].join("\n") + "\n");
+            const suite = writeSuite({name: "hosted-tls", models: [{hosted: `openai:${tls.url}#m`, backoffMs: 5}, {hosted: `hf-endpoint:${tls.url}`, backoffMs: 5}],
+                tasks: [niah({lengths: [256], depths: [50], trialsPerCell: 1}), {type: "sts", dataset: {type: "file", file: pairs, scoreRange: [0, 5]}}]});
+            const trusted = tempDir("trusted");
+            const ok = await runCli(["--suite", suite, "--out", trusted], cliEnv({HF_TOKEN: TOKEN, NODE_EXTRA_CA_CERTS: TEST_CA_FILE}));
+            expect(ok.stderr, ok.stderr).not.toMatch(/error/i);
+            expect(ok.code).toBe(0);
+            const documents = await documentsIn(trusted);
+            expect(documents).toHaveLength(4);
+            for (const doc of documents) expect(doc.counts.error).toBe(0);
+            expect(documents.find((d) => d.task.type === "niah" && d.model.provider === "openai")!.scores.main).toBe(100);
+            expect(tls.requests.filter((r) => r.authorization === `Bearer ${TOKEN}`).length).toBeGreaterThan(0);
+
+            tls.reset();
+            const untrusted = tempDir("untrusted");
+            const failed = await runCli(["--suite", suite, "--out", untrusted], cliEnv({HF_TOKEN: TOKEN, NODE_EXTRA_CA_CERTS: undefined}));
+            expect(failed.code).toBe(1);
+            expect(tls.requests).toHaveLength(0); // nothing got past the handshake
+            for (const doc of await documentsIn(untrusted)) {
+                expect(doc.counts.ok).toBe(0);
+                for (const trial of doc.trials) {
+                    expect(trial.error!.message).toMatch(/TLS certificate not trusted \((DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN)\); .*NODE_EXTRA_CA_CERTS/);
+                    expect(trial.error!.message).not.toMatch(/gave up after/);
+                }
+            }
+        } finally {
+            await tls.close();
         }
     });
 

@@ -21,6 +21,8 @@ const RETRY_STATUSES = (status: number) => status === 408 || status === 429 || s
 const MAX_RETRY_AFTER_MS = 120_000;
 const MAX_BACKOFF_MS = 60_000;
 const SNIPPET = 200;
+/** Node's codes for a server certificate that fails verification (self-signed, unknown issuer, expired, wrong host). */
+const TLS_TRUST_ERROR = /CERT|SELF_SIGNED|UNABLE_TO_(VERIFY|GET_ISSUER)|ERR_TLS_/;
 
 /** Retry-After as milliseconds: delta-seconds or an HTTP date. */
 export function parseRetryAfter(value: string | null, now = Date.now()): number | undefined {
@@ -61,7 +63,12 @@ export function attemptFetch(timeoutMs: number, secret?: string): typeof fetch {
             } catch (error) {
                 if (outer?.aborted) throw error;
                 if (controller.signal.aborted) throw new HostedRequestError(`${where}: timed out after ${timeoutMs} ms`, true);
-                throw new HostedRequestError(`${where}: connection failed (${describeCause(error)})`, true);
+                const cause = describeCause(error);
+                // A certificate the machine does not trust fails the same way every time: no retries.
+                if (TLS_TRUST_ERROR.test(cause))
+                    throw new HostedRequestError(`${where}: TLS certificate not trusted (${cause}); for a server with a private CA, ` +
+                        "start the run with NODE_EXTRA_CA_CERTS=<the CA's PEM file>", false);
+                throw new HostedRequestError(`${where}: connection failed (${cause})`, true);
             }
             const {body} = response;
             if (response.status < 200 || response.status > 299) {
