@@ -25,11 +25,15 @@ export interface Calibration {
     probes: {chars: number; promptTokens: number}[];
 }
 
-export interface ApproximateSizing {
+/** How NIAH counts tokens to size prompts: the model's tokenizer, or an approximation. */
+export interface PromptSizing {
     countTextTokens(texts: string[]): Promise<number[]>;
     countPromptTokens(prompt: ChatPrompt): Promise<number>;
     /** Recorded in each trial's input.lengthSizing. */
     description: string;
+}
+
+export interface ApproximateSizing extends PromptSizing {
     calibration: Calibration | null;
 }
 

@@ -4,7 +4,7 @@ import {SkipTrial} from "../skip.js";
 import type {PlannedTrial, TaskContext, TaskRunner} from "../types.js";
 import type {NiahConfig} from "./config.js";
 import type {NiahTrialSpec} from "./grid.js";
-import {ApproximateSizing, calibrateSizing, FALLBACK_CHARS_PER_TOKEN} from "./approximate-sizing.js";
+import {ApproximateSizing, calibrateSizing, FALLBACK_CHARS_PER_TOKEN, PromptSizing} from "./approximate-sizing.js";
 import {contextLengths} from "./grid.js";
 import {assembleContext, loadHaystackSentences, SizedHaystack, takeSentences} from "./haystack.js";
 import {buildNeedleSet, NeedleSet} from "./needles.js";
@@ -49,7 +49,7 @@ export async function createNiahRunner(config: NiahConfig, session: Session, con
     // against the server's usage counts (approximate-sizing.ts) before the first group is sized.
     const exact = session.capabilities.has("tokenize") && session.countPromptTokens && session.countTextTokens;
     let approximate: Promise<ApproximateSizing> | undefined;
-    const sizing = async (): Promise<{countPromptTokens: (prompt: ChatPrompt) => Promise<number>; countTextTokens: (texts: string[]) => Promise<number[]>; description: string}> => {
+    const sizing = async (): Promise<PromptSizing> => {
         if (exact) return {countPromptTokens: (p) => session.countPromptTokens!(p), countTextTokens: (t) => session.countTextTokens!(t), description: "model tokenizer"};
         // A failed probe (server down past its retries) fails this trial only: the next one probes again.
         return approximate ??= calibrate().catch((error: unknown) => {
