@@ -16,7 +16,8 @@ export type Fault =
     | {status: number; retryAfter?: string; body?: string}
     | {hang: true}
     | {malformed: true}
-    | {reset: true};
+    | {reset: true}
+    | {redirect: string; status?: number};
 
 export interface RequestLog {
     method: string;
@@ -145,6 +146,12 @@ export async function startFakeServer(options: FakeServerOptions = {}): Promise<
                 req.socket.destroy();
                 done();
             }, 5);
+            return;
+        }
+        if (fault && "redirect" in fault) {
+            res.writeHead(fault.status ?? 307, {Location: fault.redirect, "Content-Type": "text/plain"});
+            res.end("moved");
+            done();
             return;
         }
         if (fault && "status" in fault) {

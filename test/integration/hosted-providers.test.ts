@@ -143,6 +143,39 @@ describe("hosted sessions against a fake server on 127.0.0.1", () => {
         expect(server.requests).toHaveLength(2);
     });
 
+    it("follows redirects as fetch does: 307 replays the POST; another origin gets no Authorization; a loop fails once, not retried", async () => {
+        server.reset();
+        server.faults.push({redirect: "/moved/v1/chat/completions", status: 307});
+        const same = await session(`hf-endpoint:${server.url}`).generate(prompt, {maxTokens: 8});
+        expect(same.text).toContain("4412345");
+        expect(server.requests.map((r) => [r.path, r.authorization])).toEqual([
+            ["/v1/chat/completions", `Bearer ${TOKEN}`], ["/moved/v1/chat/completions", `Bearer ${TOKEN}`]]);
+        expect(server.requests[1]!.body).toEqual(server.requests[0]!.body);
+
+        const other = await startFakeServer();
+        try {
+            server.reset();
+            server.faults.push({redirect: `${other.url}/v1/chat/completions`, status: 308});
+            const cross = await session(`hf-endpoint:${server.url}`).generate(prompt, {maxTokens: 8});
+            expect(cross.text).toContain("4412345");
+            expect(server.requests[0]!.authorization).toBe(`Bearer ${TOKEN}`);
+            expect(other.requests).toHaveLength(1);
+            expect(other.requests[0]!.authorization).toBeUndefined(); // the token does not follow a redirect off its host
+            expect(other.requests[0]!.body).toMatchObject({messages: expect.any(Array)});
+        } finally {
+            await other.close();
+        }
+
+        server.reset();
+        for (let i = 0; i < 30; i++) server.faults.push({redirect: "/v1/chat/completions", status: 302});
+        await expect(session(`openai:${server.url}#m`, {retries: 3}).generate(prompt, {maxTokens: 8}))
+            .rejects.toThrow(/more than 20 redirects/);
+        expect(server.requests).toHaveLength(21); // one attempt: the request and 20 redirects, no retries
+        // 302 after a POST continues as a GET without body, as fetch does.
+        expect(server.requests[1]!.method).toBe("GET");
+        expect(server.requests[1]!.body).toBeNull();
+    });
+
     it("500 then success: retried with backoff", async () => {
         server.reset();
         server.faults.push({status: 500}, {status: 503});

@@ -64,6 +64,7 @@ export function attemptFetch(timeoutMs: number, secret?: string): typeof fetch {
                 if (outer?.aborted) throw error;
                 if (controller.signal.aborted) throw new HostedRequestError(`${where}: timed out after ${timeoutMs} ms`, true);
                 const cause = describeCause(error);
+                if (cause === "ERR_REDIRECT") throw new HostedRequestError(`${where}: ${(error as {cause: Error}).cause.message}`, false);
                 // A certificate the machine does not trust fails the same way every time: no retries.
                 if (TLS_TRUST_ERROR.test(cause))
                     throw new HostedRequestError(`${where}: TLS certificate not trusted (${cause}); for a server with a private CA, ` +

@@ -5,8 +5,9 @@
  * plain node:http request with a keep-alive agent (measured against the 50 ms fake server:
  * p50 53.2-54.3 ms vs 52.1-52.2 ms), which is the whole overhead budget of a hosted trial at
  * concurrency 32. The harness only ever sends small JSON bodies and reads the whole answer, so
- * streaming, redirects and the rest of fetch buy nothing here. Anything this module does not
- * handle (other body types, non-http URLs) goes to the global fetch unchanged.
+ * streaming buys nothing here; what fetch does that matters (redirects, dropping credentials on
+ * a cross-origin redirect, abort) is done here. Anything this module does not handle (other body
+ * types, non-http URLs) goes to the global fetch unchanged.
  */
 import http from "node:http";
 import https from "node:https";
@@ -49,26 +50,59 @@ function responseHeaders(raw: string[]): Headers {
     return headers;
 }
 
+/** Fetch's limit. */
+const MAX_REDIRECTS = 20;
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+/** Headers a redirect to another origin must not carry (the Fetch standard drops Authorization). */
+const CREDENTIAL_HEADERS = ["authorization", "cookie", "proxy-authorization"];
+
 /**
- * Sends one request and reads the whole response. Rejects like fetch does: with an AbortError
- * when `signal` aborts (at any point, body included), and with the socket's error (ECONNRESET,
- * ECONNREFUSED, a premature close) as `cause` otherwise. Non-2xx answers resolve.
+ * Sends a request and reads the whole response, following redirects as fetch does (up to 20;
+ * 303, and 301/302 after a POST, continue as a GET without body; a redirect to another origin
+ * drops the Authorization header, so a token never follows a redirect off its host). Rejects
+ * like fetch: with an AbortError when `signal` aborts (at any point, body included), and with
+ * the socket's error (ECONNRESET, ECONNREFUSED, a premature close, a TLS failure) as `cause`
+ * otherwise. Non-2xx answers resolve.
  */
 export async function exchange(url: string, init: RequestInit, signal: AbortSignal): Promise<RawResponse> {
-    const target = new URL(url);
-    const agent = agents[target.protocol as keyof typeof agents];
-    const body = await bodyBytes(init.body);
-    if (!agent || body === undefined) {
+    let target = new URL(url);
+    let body = await bodyBytes(init.body);
+    if (!agents[target.protocol as keyof typeof agents] || body === undefined) {
         const response = await fetch(url, {...init, signal});
         return {status: response.status, statusText: response.statusText, headers: response.headers, body: Buffer.from(await response.arrayBuffer())};
     }
-    signal.throwIfAborted();
+    let method = (init.method ?? "GET").toUpperCase();
     const headers = headerRecord(init.headers);
-    if (body) headers["content-length"] = String(body.byteLength);
+    for (let redirects = 0; ; redirects++) {
+        const response = await sendOnce(target, method, headers, body, signal);
+        const location = response.headers.get("location");
+        if (!REDIRECT_STATUSES.has(response.status) || !location || init.redirect === "manual") return response;
+        if (init.redirect === "error") throw redirectError(`redirected (HTTP ${response.status}) where the request forbids it`);
+        if (redirects >= MAX_REDIRECTS) throw redirectError(`more than ${MAX_REDIRECTS} redirects (last to ${location})`);
+        const next = new URL(location, target);
+        if (!agents[next.protocol as keyof typeof agents]) throw redirectError(`redirected to a ${next.protocol} URL`);
+        if (response.status === 303 ? method !== "GET" && method !== "HEAD" : (response.status === 301 || response.status === 302) && method === "POST") {
+            method = "GET";
+            body = null;
+            for (const name of ["content-type", "content-length", "content-encoding", "content-language"]) delete headers[name];
+        }
+        if (next.origin !== target.origin) for (const name of CREDENTIAL_HEADERS) delete headers[name];
+        target = next;
+    }
+}
+
+/** A redirect that cannot be followed: the same every time, so callers do not retry it (code ERR_REDIRECT). */
+const redirectError = (message: string) => new TypeError("fetch failed", {cause: Object.assign(new Error(message), {code: "ERR_REDIRECT"})});
+
+/** One HTTP exchange on a keep-alive socket; the whole body read. */
+function sendOnce(target: URL, method: string, headers: Record<string, string>, body: Buffer | null, signal: AbortSignal): Promise<RawResponse> {
+    signal.throwIfAborted();
     const send = target.protocol === "https:" ? https.request : http.request;
+    const agent = agents[target.protocol as keyof typeof agents];
+    const requestHeaders = body ? {...headers, "content-length": String(body.byteLength)} : headers;
     return new Promise<RawResponse>((resolve, reject) => {
         const fail = (cause: unknown) => reject(signal.aborted ? signal.reason : new TypeError("fetch failed", {cause}));
-        const request = send(target, {method: init.method ?? "GET", headers, agent, signal}, (response) => {
+        const request = send(target, {method, headers: requestHeaders, agent, signal}, (response) => {
             const chunks: Buffer[] = [];
             response.on("data", (chunk: Buffer) => chunks.push(chunk));
             response.on("error", fail);
