@@ -2,6 +2,7 @@ import {readFileSync} from "node:fs";
 import {createServer, IncomingMessage, Server, ServerResponse} from "node:http";
 import {createServer as createTlsServer} from "node:https";
 import type {AddressInfo} from "node:net";
+import {gzipSync} from "node:zlib";
 
 /**
  * A fake inference server on 127.0.0.1 speaking what @huggingface/inference and OpenAI-style
@@ -23,6 +24,7 @@ export interface RequestLog {
     method: string;
     path: string;
     authorization: string | undefined;
+    acceptEncoding: string | undefined;
     body: unknown;
     /** Time the server spent on it (ms): arrival to response end. */
     serverMs: number;
@@ -40,6 +42,8 @@ export interface FakeServerOptions {
      * clients trust it only with NODE_EXTRA_CA_CERTS=<that file> (TEST_CA_FILE).
      */
     tls?: boolean;
+    /** Gzips answers to clients that accept it (as most servers behind a proxy do). */
+    gzip?: boolean;
     /** Leaves `usage` out of chat completions (servers that do not report it). */
     omitUsage?: boolean;
     /** Model name reported in responses. */
@@ -126,7 +130,7 @@ export async function startFakeServer(options: FakeServerOptions = {}): Promise<
             body = raw;
         }
         const path = (req.url ?? "/").split("?")[0]!;
-        const log: RequestLog = {method: req.method ?? "GET", path, authorization: req.headers.authorization, body, serverMs: 0, arrivedAt};
+        const log: RequestLog = {method: req.method ?? "GET", path, authorization: req.headers.authorization, acceptEncoding: req.headers["accept-encoding"], body, serverMs: 0, arrivedAt};
         state.requests.push(log);
         const done = () => {
             state.inFlight--;
@@ -162,8 +166,14 @@ export async function startFakeServer(options: FakeServerOptions = {}): Promise<
         }
         if (options.delayMs) await sleep(options.delayMs);
         const reply = (status: number, payload: unknown) => {
-            res.writeHead(status, {"Content-Type": "application/json"});
-            res.end(fault && "malformed" in fault ? '{"id": "chatcmpl-1", "choices": [' : JSON.stringify(payload));
+            const text = fault && "malformed" in fault ? '{"id": "chatcmpl-1", "choices": [' : JSON.stringify(payload);
+            if (options.gzip && /\bgzip\b/.test(String(req.headers["accept-encoding"] ?? ""))) {
+                res.writeHead(status, {"Content-Type": "application/json", "Content-Encoding": "gzip"});
+                res.end(gzipSync(text));
+            } else {
+                res.writeHead(status, {"Content-Type": "application/json"});
+                res.end(text);
+            }
             done();
         };
         const modelName = options.modelName ?? "fake-model";

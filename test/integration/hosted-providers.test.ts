@@ -143,6 +143,23 @@ describe("hosted sessions against a fake server on 127.0.0.1", () => {
         expect(server.requests).toHaveLength(2);
     });
 
+    it("asks for compressed answers and decodes gzip, as fetch does (chat, /v1/embeddings, feature extraction)", async () => {
+        const zipped = await startFakeServer({gzip: true, modelName: "zipped"});
+        try {
+            const chat = await session(`openai:${zipped.url}#m`).generate(prompt, {maxTokens: 8});
+            expect(chat.text).toContain("4412345");
+            expect(chat.server.usage!.promptTokens).toBeGreaterThan(0);
+            const texts = ["a dog runs in the park", "the stock market fell"];
+            expect(await session(`openai:${zipped.url}#m`).embed(texts)).toEqual(texts.map(fakeEmbedding));
+            expect(await session(`hf-endpoint:${zipped.url}`).embed(texts)).toEqual(texts.map(fakeEmbedding));
+            // Every request offered gzip, so every answer came gzipped.
+            expect(zipped.requests).toHaveLength(3);
+            for (const request of zipped.requests) expect(request.acceptEncoding).toMatch(/\bgzip\b/);
+        } finally {
+            await zipped.close();
+        }
+    });
+
     it("follows redirects as fetch does: 307 replays the POST; another origin gets no Authorization; a loop fails once, not retried", async () => {
         server.reset();
         server.faults.push({redirect: "/moved/v1/chat/completions", status: 307});

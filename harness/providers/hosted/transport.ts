@@ -11,6 +11,8 @@
  */
 import http from "node:http";
 import https from "node:https";
+import {promisify} from "node:util";
+import zlib from "node:zlib";
 
 /** Idle keep-alive sockets are closed after this long (servers commonly close theirs at 5 s). */
 const FREE_SOCKET_TIMEOUT_MS = 4_000;
@@ -91,6 +93,22 @@ export async function exchange(url: string, init: RequestInit, signal: AbortSign
     }
 }
 
+const ACCEPT_ENCODING = "gzip, deflate, br";
+const DECODERS: Record<string, (data: Buffer) => Promise<Buffer>> = {
+    gzip: promisify(zlib.gunzip), "x-gzip": promisify(zlib.gunzip), deflate: promisify(zlib.inflate), br: promisify(zlib.brotliDecompress)
+};
+
+/** The body without its Content-Encoding (codings applied in order are undone in reverse). */
+async function decode(body: Buffer, contentEncoding: string | undefined): Promise<Buffer> {
+    const codings = (contentEncoding ?? "").split(",").map((c) => c.trim().toLowerCase()).filter((c) => c && c !== "identity");
+    for (const coding of codings.reverse()) {
+        const decoder = DECODERS[coding];
+        if (!decoder) throw new Error(`unsupported Content-Encoding ${coding}`);
+        body = await decoder(body);
+    }
+    return body;
+}
+
 /** A redirect that cannot be followed: the same every time, so callers do not retry it (code ERR_REDIRECT). */
 const redirectError = (message: string) => new TypeError("fetch failed", {cause: Object.assign(new Error(message), {code: "ERR_REDIRECT"})});
 
@@ -99,7 +117,8 @@ function sendOnce(target: URL, method: string, headers: Record<string, string>, 
     signal.throwIfAborted();
     const send = target.protocol === "https:" ? https.request : http.request;
     const agent = agents[target.protocol as keyof typeof agents];
-    const requestHeaders = body ? {...headers, "content-length": String(body.byteLength)} : headers;
+    // As fetch does: ask for compressed answers (embedding lists shrink to about half) and decode them.
+    const requestHeaders = {"accept-encoding": ACCEPT_ENCODING, ...headers, ...(body ? {"content-length": String(body.byteLength)} : {})};
     return new Promise<RawResponse>((resolve, reject) => {
         const fail = (cause: unknown) => reject(signal.aborted ? signal.reason : new TypeError("fetch failed", {cause}));
         const request = send(target, {method, headers: requestHeaders, agent, signal}, (response) => {
@@ -108,7 +127,8 @@ function sendOnce(target: URL, method: string, headers: Record<string, string>, 
             response.on("error", fail);
             response.on("end", () => {
                 if (!response.complete) return fail(prematureClose());
-                resolve({status: response.statusCode ?? 0, statusText: response.statusMessage ?? "", headers: responseHeaders(response.rawHeaders), body: Buffer.concat(chunks)});
+                decode(Buffer.concat(chunks), response.headers["content-encoding"]).then((decoded) => resolve(
+                    {status: response.statusCode ?? 0, statusText: response.statusMessage ?? "", headers: responseHeaders(response.rawHeaders), body: decoded}), fail);
             });
             // A socket destroyed mid-body may close the response without 'end' or 'error'.
             response.on("close", () => response.complete || fail(prematureClose()));
