@@ -76,4 +76,9 @@ export interface Session {
      */
     nextTokenLogprobs?(tokens: number[], fromIndex: number, options?: {topK?: number; ids?(position: number): ArrayLike<number>}): Promise<NextTokenLogprobs[]>;
     counters(): SessionCounters;
+    /**
+     * What computes the numbers, where it is known and changes them (local: "ggml-org/llama.cpp@b6xxx").
+     * Caches of computed values (embeddings) are kept per backend, so an upgrade recomputes them.
+     */
+    readonly backend?: string;
 }

@@ -24,6 +24,13 @@ describe("STS embedding cache", () => {
         expect(reopened.get(embeddingKey("", "another"))).toBeUndefined();
         expect(EmbeddingCache.open(dir, SHA_B).size).toBe(0);
         expect(embeddingCacheFile(dir, SHA_A)).toBe(path.join(dir, "embeddings", `${SHA_A}.f32log`));
+        // Per backend: vectors from another llama.cpp build are not reused.
+        const build1 = EmbeddingCache.open(dir, SHA_A, "ggml-org/llama.cpp@b1");
+        build1.set(embeddingKey("", "x"), [1, 2, 3]);
+        build1.flush();
+        expect(EmbeddingCache.open(dir, SHA_A, "ggml-org/llama.cpp@b1").size).toBe(1);
+        expect(EmbeddingCache.open(dir, SHA_A, "ggml-org/llama.cpp@b2").size).toBe(0);
+        expect(embeddingCacheFile(dir, SHA_A, "ggml-org/llama.cpp@b1")).toMatch(new RegExp(`${SHA_A}\\.[0-9a-f]{12}\\.f32log$`));
         // The prefix and the text cannot trade characters.
         expect(embeddingKey("a", "b c")).not.toBe(embeddingKey("a b", "c"));
     });

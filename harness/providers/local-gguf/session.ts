@@ -38,7 +38,10 @@ export class LocalGgufSession implements Session {
     private readonly reusePrefix: boolean;
     private readonly stats = {promptTokens: 0, generatedTokens: 0, promptMs: 0, generateMs: 0};
 
+    readonly backend: string;
+
     constructor(readonly model: LlamaModel, private readonly contextOptions: {contextSize: number; threads: number}, options: LocalSessionOptions = {}) {
+        this.backend = `${model.llama.llamaCppRelease.repo}@${model.llama.llamaCppRelease.release}`;
         this.reusePrefix = options.reusePrefix ?? true;
         const choice = options.chatWrapper ?? "auto";
         this.chatWrapper = choice === "base" ? null

@@ -5,9 +5,10 @@ import path from "node:path";
 import {crc32} from "node:zlib";
 
 /**
- * On-disk embedding cache: `<cacheDir>/embeddings/<model sha256>.f32log`, one append-only file
- * per model file, keyed per record by sha256(prefix + NUL + text). llama.cpp computes in
- * float32, so vectors are stored as float32 and come back bit-identical.
+ * On-disk embedding cache: `<cacheDir>/embeddings/<model sha256>.<backend hash>.f32log`, one
+ * append-only file per model file and backend (llama.cpp build), keyed per record by
+ * sha256(prefix + NUL + text). llama.cpp computes in float32, so vectors are stored as float32
+ * and come back bit-identical.
  *
  * Record (little-endian): "SLMBEMB1" (8 bytes) | dimensions u32 | crc32 of key+vector u32 |
  * key (32 bytes) | vector (dimensions x f32). Each flush is one write() in append mode, so a
@@ -23,9 +24,11 @@ export function embeddingKey(prefix: string, text: string): string {
     return createHash("sha256").update(prefix).update("\0").update(text).digest("hex");
 }
 
-export function embeddingCacheFile(cacheDir: string, modelSha256: string): string {
+/** One file per model file and backend (another llama.cpp build may give other vectors: it starts a new file). */
+export function embeddingCacheFile(cacheDir: string, modelSha256: string, backend?: string): string {
     if (!/^[0-9a-f]{64}$/.test(modelSha256)) throw new Error(`embedding cache needs a model sha256, got ${JSON.stringify(modelSha256)}`);
-    return path.join(cacheDir, "embeddings", `${modelSha256}.f32log`);
+    const backendTag = backend ? `.${createHash("sha256").update(backend).digest("hex").slice(0, 12)}` : "";
+    return path.join(cacheDir, "embeddings", `${modelSha256}${backendTag}.f32log`);
 }
 
 export class EmbeddingCache {
@@ -35,9 +38,9 @@ export class EmbeddingCache {
 
     private constructor(readonly file: string) {}
 
-    /** Opens (reads) the cache of one model file; a missing file is an empty cache. */
-    static open(cacheDir: string, modelSha256: string): EmbeddingCache {
-        const cache = new EmbeddingCache(embeddingCacheFile(cacheDir, modelSha256));
+    /** Opens (reads) the cache of one model file under one backend; a missing file is an empty cache. */
+    static open(cacheDir: string, modelSha256: string, backend?: string): EmbeddingCache {
+        const cache = new EmbeddingCache(embeddingCacheFile(cacheDir, modelSha256, backend));
         if (existsSync(cache.file)) cache.damaged = cache.load(readFileSync(cache.file));
         return cache;
     }

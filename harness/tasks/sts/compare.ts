@@ -90,7 +90,7 @@ export function compare(reference: ResultDocument, candidate: ResultDocument, ve
 
 /** The vectors of every distinct sentence of the dataset from both files' embedding caches, or why not. */
 function cachedVectors(reference: ResultDocument, candidate: ResultDocument, assetRoots: AssetRoots,
-    caches: (sha256: string) => EmbeddingCache): SentenceVectors | string {
+    caches: (document: ResultDocument) => EmbeddingCache): SentenceVectors | string {
     const config = configOf(candidate);
     const similarity = candidate.scores.similarity;
     if (typeof similarity === "string" && similarity !== "cosine") return `the model scores pairs by ${similarity}, it has no embeddings`;
@@ -100,8 +100,8 @@ function cachedVectors(reference: ResultDocument, candidate: ResultDocument, ass
     } catch (error) {
         return `dataset unreadable: ${(error as Error).message}`;
     }
-    const referenceCache = caches(reference.model.sha256);
-    const candidateCache = caches(candidate.model.sha256);
+    const referenceCache = caches(reference);
+    const candidateCache = caches(candidate);
     const vectors: SentenceVectors = {reference: [], candidate: []};
     let missing = 0;
     for (const sentence of sentences) {
@@ -135,9 +135,12 @@ export interface CompareOptions {
 export async function compareWithReferences(documents: ResultDocument[], options: CompareOptions): Promise<ResultDocument[]> {
     const changed: ResultDocument[] = [];
     const opened = new Map<string, EmbeddingCache>();
-    const caches = (sha256: string) => {
-        let cache = opened.get(sha256);
-        if (!cache) opened.set(sha256, cache = EmbeddingCache.open(options.assetRoots.cacheDir, sha256));
+    const caches = (document: ResultDocument) => {
+        // The backend the runner embedded with (older documents have none: the cache file without a backend tag).
+        const backend = document.trials.map((t) => t.input?.embeddingBackend).find((b): b is string => typeof b === "string");
+        const key = `${document.model.sha256}|${backend ?? ""}`;
+        let cache = opened.get(key);
+        if (!cache) opened.set(key, cache = EmbeddingCache.open(options.assetRoots.cacheDir, document.model.sha256, backend));
         return cache;
     };
     for (const [index, candidate] of documents.entries()) {

@@ -76,7 +76,7 @@ export async function createStsRunner(config: StsConfig, session: Session, conte
             } else {
                 const {prefix} = config;
                 const sentences = distinctSentences(dataset);
-                const cache = EmbeddingCache.open(context.assetRoots.cacheDir, trial.spec.modelSha256);
+                const cache = EmbeddingCache.open(context.assetRoots.cacheDir, trial.spec.modelSha256, session.backend);
                 const vectors = new Map<string, ArrayLike<number>>();
                 const missing: string[] = [];
                 for (const sentence of sentences) {
@@ -123,7 +123,9 @@ export async function createStsRunner(config: StsConfig, session: Session, conte
                     dataset: datasetSummary(dataset),
                     prefix: config.prefix,
                     prefixApplied: !scorer,
-                    similarity: scorer ? scorer.pairSimilarity : "cosine"
+                    similarity: scorer ? scorer.pairSimilarity : "cosine",
+                    // Which embedding cache holds the vectors (compare.ts reads them back for drift).
+                    ...(!scorer && session.backend ? {embeddingBackend: session.backend} : {})
                 },
                 output: {...records},
                 scores: {
