@@ -6,8 +6,10 @@
  * p50 53.2-54.3 ms vs 52.1-52.2 ms), which is the whole overhead budget of a hosted trial at
  * concurrency 32. The harness only ever sends small JSON bodies and reads the whole answer, so
  * streaming buys nothing here; what fetch does that matters (redirects, dropping credentials on
- * a cross-origin redirect, abort) is done here. Anything this module does not handle (other body
- * types, non-http URLs) goes to the global fetch unchanged.
+ * a cross-origin redirect, gzip/deflate/br decoding, abort) is done here. Anything this module
+ * does not handle (other body types, non-http URLs) goes to the global fetch unchanged. A reused
+ * keep-alive socket that the server closed at that moment fails as ECONNRESET, which the retry
+ * policy (http.ts) retries.
  */
 import http from "node:http";
 import https from "node:https";
