@@ -26,7 +26,10 @@ export const hostedModelRefSchema = z.object({
     quantLabel: z.string().min(1).optional().describe("Default \"hosted\""),
     parameters: z.number().int().nonnegative().optional(),
     contextLength: z.number().int().positive().optional().describe("Longer NIAH cells are skipped, as for local models"),
-    prefill: z.boolean().optional().describe("Send a prompt's answer prefix as a trailing assistant message (default: left out)")
+    prefill: z.boolean().optional().describe("Send a prompt's answer prefix as a trailing assistant message (default: left out)"),
+    pooling: z.enum(["none", "mean"]).optional()
+        .describe("Feature extraction answering one vector per token ([texts][tokens][dims], a model without a pooling layer): " +
+            "mean: average them into the sentence vector; none (default): such answers are an error")
 }).strict();
 export type HostedModelRef = z.infer<typeof hostedModelRefSchema>;
 
@@ -40,6 +43,7 @@ export interface HostedRuntime {
     backoffMs: number;
     tokenEnv: string | null;
     prefill: boolean;
+    pooling: "none" | "mean";
 }
 
 const runtimes = new Map<string, HostedRuntime>();
@@ -71,7 +75,8 @@ function runtimeOf(ref: HostedModelRef): HostedRuntime {
         retries: ref.retries ?? 4,
         backoffMs: ref.backoffMs ?? 1000,
         tokenEnv: ref.tokenEnv ?? (uri.kind === "openai" ? null : "HF_TOKEN"),
-        prefill: ref.prefill ?? false
+        prefill: ref.prefill ?? false,
+        pooling: ref.pooling ?? "none"
     };
 }
 
@@ -152,6 +157,6 @@ export function applyHostedReferences(local: ModelInfo[], hosted: ModelInfo[]): 
 /** A model reference as it counts for a run's identity: a hosted model's run settings (concurrency, endpoints ...) do not change results. */
 export function refIdentity(ref: ModelRef): unknown {
     if (typeof ref === "string" || !("hosted" in ref)) return ref;
-    const {hosted, provider, referenceOf, quantLabel, parameters, contextLength, prefill} = ref;
-    return {hosted, provider, referenceOf, quantLabel, parameters, contextLength, prefill};
+    const {hosted, provider, referenceOf, quantLabel, parameters, contextLength, prefill, pooling} = ref;
+    return {hosted, provider, referenceOf, quantLabel, parameters, contextLength, prefill, pooling};
 }

@@ -42,6 +42,8 @@ export interface FakeServerOptions {
      * clients trust it only with NODE_EXTRA_CA_CERTS=<that file> (TEST_CA_FILE).
      */
     tls?: boolean;
+    /** Feature extraction answers one vector per word ([texts][words][dims]) instead of one per text. */
+    tokenLevel?: boolean;
     /** Gzips answers to clients that accept it (as most servers behind a proxy do). */
     gzip?: boolean;
     /** Leaves `usage` out of chat completions (servers that do not report it). */
@@ -80,6 +82,11 @@ export function fakeEmbedding(text: string): number[] {
     }
     vector[0]! += 0.01;
     return vector;
+}
+
+/** One fakeEmbedding per word of the text: a token-level feature-extraction answer. */
+export function fakeTokenEmbeddings(text: string): number[][] {
+    return (text.toLowerCase().match(/[a-z0-9]+/g) ?? [""]).map(fakeEmbedding);
 }
 
 /** Reads the NIAH needle back: "... for <key> is: <value>." / the classic needle. */
@@ -210,7 +217,8 @@ export async function startFakeServer(options: FakeServerOptions = {}): Promise<
         }
         if (req.method === "POST" && request.inputs !== undefined) {
             const inputs = Array.isArray(request.inputs) ? request.inputs : [request.inputs];
-            return reply(200, inputs.map(fakeEmbedding));
+            // tokenLevel: one vector per word, as a model without a pooling layer answers.
+            return reply(200, options.tokenLevel ? inputs.map(fakeTokenEmbeddings) : inputs.map(fakeEmbedding));
         }
         reply(404, {error: `fake server: no route ${req.method} ${path}`});
     };

@@ -3,7 +3,7 @@ import {hostedModelInfo, hostedRuntimeFor} from "../../harness/models/hosted.js"
 import {parseRetryAfter, retryDelay} from "../../harness/providers/hosted/http.js";
 import {HostedSession} from "../../harness/providers/hosted/session.js";
 import {parseHostedUri} from "../../harness/providers/hosted/uri.js";
-import {fakeEmbedding, FakeServer, startFakeServer} from "../helpers/fake-server.js";
+import {fakeEmbedding, FakeServer, fakeTokenEmbeddings, startFakeServer} from "../helpers/fake-server.js";
 
 const TOKEN = "hf_FAKEsecretTOKENnotReal1234567890";
 const prompt = {system: "Be brief.", user: "One of the special magic numbers for bold-river is: 4412345.\nWhat is the special magic number for bold-river mentioned in the provided text?"};
@@ -157,6 +157,27 @@ describe("hosted sessions against a fake server on 127.0.0.1", () => {
             for (const request of zipped.requests) expect(request.acceptEncoding).toMatch(/\bgzip\b/);
         } finally {
             await zipped.close();
+        }
+    });
+
+    it("token-level feature extraction: an error naming the fix by default, mean-pooled with pooling: \"mean\"", async () => {
+        const tokens = await startFakeServer({tokenLevel: true});
+        try {
+            const texts = ["a dog runs in the park", "the stock market fell", "kids"];
+            await expect(session(`hf-endpoint:${tokens.url}`).embed(texts)).rejects.toThrow(/got an array of 3 × an array of 6 × an array of 64 .*set pooling: "mean"/);
+            const pooled = await session(`hf-endpoint:${tokens.url}`, {pooling: "mean"}).embed(texts);
+            const mean = (vectors: number[][]) => vectors[0]!.map((_, i) => vectors.reduce((sum, v) => sum + v[i]!, 0) / vectors.length);
+            expect(pooled).toHaveLength(3);
+            for (const [k, text] of texts.entries()) {
+                const expected = mean(fakeTokenEmbeddings(text));
+                pooled[k]!.forEach((x, i) => expect(x).toBeCloseTo(expected[i]!, 12));
+            }
+            // One text alone, and an ordinary (already pooled) server with pooling on, still come back as one vector each.
+            expect(await session(`hf-endpoint:${tokens.url}`, {pooling: "mean"}).embed(["kids"])).toHaveLength(1);
+            expect(await session(`hf-endpoint:${server.url}`, {pooling: "mean"}).embed(texts)).toEqual(texts.map(fakeEmbedding));
+            expect(await session(`hf-endpoint:${server.url}`, {pooling: "mean"}).embed(["kids play"])).toEqual([fakeEmbedding("kids play")]);
+        } finally {
+            await tokens.close();
         }
     });
 

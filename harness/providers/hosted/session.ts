@@ -182,7 +182,7 @@ export class HostedSession implements Session {
             const output = await ep.client.featureExtraction(uri.kind === "hf-inference"
                 ? {model: uri.model!, provider: uri.inferenceProvider as never, inputs: texts}
                 : {inputs: texts});
-            return asVectors(output, texts.length, ep.label);
+            return asVectors(output, texts.length, ep.label, this.runtime.pooling);
         });
         this.totals.generateMs += latencyMs;
         return value;
@@ -201,7 +201,7 @@ export class HostedSession implements Session {
         if (!Array.isArray(body?.data)) throw new HostedRequestError(`${base}: the response is not an embeddings list (no data[])`, false);
         if (typeof body.model === "string") this.servedModels.add(body.model);
         const ordered = [...body.data].sort((a, b) => (a.index ?? 0) - (b.index ?? 0)).map((item) => item.embedding);
-        return asVectors(ordered, texts.length, base);
+        return asVectors(ordered, texts.length, base, this.runtime.pooling);
     }
 
     counters(): SessionCounters {
@@ -209,14 +209,23 @@ export class HostedSession implements Session {
     }
 }
 
-function asVectors(output: unknown, expected: number, where: string): number[][] {
+function asVectors(output: unknown, expected: number, where: string, pooling: "none" | "mean"): number[][] {
     const isVector = (v: unknown): v is number[] => Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === "number" && Number.isFinite(x));
+    const isTokenVectors = (v: unknown): v is number[][] => Array.isArray(v) && v.length > 0 && v.every(isVector) && v.every((t) => t.length === v[0].length);
     let vectors = output;
-    if (expected === 1 && isVector(output)) vectors = [output];
+    if (expected === 1 && (isVector(output) || (pooling === "mean" && isTokenVectors(output)))) vectors = [output];
+    if (pooling === "mean" && Array.isArray(vectors) && vectors.every(isTokenVectors)) vectors = vectors.map(meanPool);
     if (!Array.isArray(vectors) || vectors.length !== expected || !vectors.every(isVector))
         throw new HostedRequestError(`${where}: expected ${expected} sentence embeddings (number[][]), got ${describeShape(output)}` +
-            " (token-level outputs are not pooled: serve a sentence-embedding model)", false);
+            (pooling === "mean" ? "" : " (one vector per token? set pooling: \"mean\" on the model, or serve a sentence-embedding model)"), false);
     return vectors;
+}
+
+/** The mean of a text's token vectors (every token counts: one text's answer has no padding). */
+function meanPool(tokens: number[][]): number[] {
+    const sum = new Array<number>(tokens[0]!.length).fill(0);
+    for (const token of tokens) for (let i = 0; i < sum.length; i++) sum[i]! += token[i]!;
+    return sum.map((x) => x / tokens.length);
 }
 
 function describeShape(value: unknown): string {
