@@ -43,9 +43,10 @@ export function scrub(text: string, secret: string | undefined): string {
 }
 
 /**
- * A fetch doing one attempt (over `exchange`, not the global fetch: see transport.ts): the response body is read inside the timeout and handed back as a
- * fresh Response, so a reset mid-body or a hang after the headers is this attempt's failure
- * (retryable), not the caller's. Non-2xx answers throw HostedRequestError.
+ * A fetch doing one attempt (over `exchange`, not the global fetch: see transport.ts): the
+ * response body is read inside the timeout and handed back as a fresh Response, so a reset
+ * mid-body or a hang after the headers is this attempt's failure (retryable), not the caller's.
+ * Non-2xx answers throw HostedRequestError.
  */
 export function attemptFetch(timeoutMs: number, secret?: string): typeof fetch {
     return async (input, init) => {

@@ -47,10 +47,12 @@ export async function createNiahRunner(config: NiahConfig, session: Session, con
 
     // Sessions without a tokenizer (hosted models) size haystacks approximately, calibrated once
     // against the server's usage counts (approximate-sizing.ts) before the first group is sized.
-    const exact = session.capabilities.has("tokenize") && session.countPromptTokens && session.countTextTokens;
+    const exact: PromptSizing | undefined = session.capabilities.has("tokenize") && session.countPromptTokens && session.countTextTokens
+        ? {countPromptTokens: (p) => session.countPromptTokens!(p), countTextTokens: (t) => session.countTextTokens!(t), description: "model tokenizer"}
+        : undefined;
     let approximate: Promise<ApproximateSizing> | undefined;
     const sizing = async (): Promise<PromptSizing> => {
-        if (exact) return {countPromptTokens: (p) => session.countPromptTokens!(p), countTextTokens: (t) => session.countTextTokens!(t), description: "model tokenizer"};
+        if (exact) return exact;
         // A failed probe (server down past its retries) fails this trial only: the next one probes again.
         return approximate ??= calibrate().catch((error: unknown) => {
             approximate = undefined;
