@@ -6,7 +6,7 @@
 import {llamaPromise} from "./llama-preload.mjs";
 import {runTasksOnSession} from "../run-tasks.js";
 import type {ChildMessage, RunMessage} from "./protocol.js";
-import {LocalGgufSession} from "./session.js";
+import {llamaCppRelease, LocalGgufSession} from "./session.js";
 
 function send(message: ChildMessage): Promise<void> {
     return new Promise((resolve) => process.send!(message, undefined, {}, () => resolve()));
@@ -19,7 +19,7 @@ async function run({job}: RunMessage) {
     const loadStarted = performance.now();
     const llama = await llamaPromise;
     const model = await llama.loadModel({modelPath: job.modelPath, gpuLayers: 0});
-    const llamaCpp = `${llama.llamaCppRelease.repo}@${llama.llamaCppRelease.release}`;
+    const llamaCpp = llamaCppRelease(llama);
     await send({type: "loaded", loadMs: performance.now() - loadStarted, llamaCpp});
 
     const session = new LocalGgufSession(model, {contextSize: job.contextSize, threads: job.threads});

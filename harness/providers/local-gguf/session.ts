@@ -1,4 +1,4 @@
-import type {ChatHistoryItem, ChatWrapper, LlamaContext, LlamaContextSequence, LlamaModel, Token} from "node-llama-cpp";
+import type {ChatHistoryItem, ChatWrapper, Llama, LlamaContext, LlamaContextSequence, LlamaModel, Token} from "node-llama-cpp";
 import {LlamaText, resolveChatWrapper} from "node-llama-cpp";
 import type {Capability, ChatPrompt, GenerateResult, LogprobResult, NextTokenLogprobs, Session, SessionCounters} from "../types.js";
 import {LocalEmbedder} from "./embedding.js";
@@ -28,6 +28,9 @@ export interface LocalSessionOptions {
  * Prompts are rendered with the model's chat template when its GGUF has one, otherwise as plain
  * text ending in the answer prefix (RULER's "base" style).
  */
+/** The llama.cpp build as results record it (env.llamaCpp) and caches key on it: "ggml-org/llama.cpp@b6xxx". */
+export const llamaCppRelease = (llama: Llama) => `${llama.llamaCppRelease.repo}@${llama.llamaCppRelease.release}`;
+
 export class LocalGgufSession implements Session {
     readonly capabilities: ReadonlySet<Capability> = new Set(["tokenize", "generate", "logprobs", "embed", "distributions"]);
     readonly promptStyle: "chat-template" | "base";
@@ -41,7 +44,7 @@ export class LocalGgufSession implements Session {
     readonly backend: string;
 
     constructor(readonly model: LlamaModel, private readonly contextOptions: {contextSize: number; threads: number}, options: LocalSessionOptions = {}) {
-        this.backend = `${model.llama.llamaCppRelease.repo}@${model.llama.llamaCppRelease.release}`;
+        this.backend = llamaCppRelease(model.llama);
         this.reusePrefix = options.reusePrefix ?? true;
         const choice = options.chatWrapper ?? "auto";
         this.chatWrapper = choice === "base" ? null
