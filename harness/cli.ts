@@ -3,10 +3,12 @@ import {Command, InvalidArgumentError} from "commander";
 import path from "node:path";
 import {fileURLToPath} from "node:url";
 import {resolveAssetRoots} from "./assets/roots.js";
-import {loadSuiteFile, parseSuite, Suite, SuiteError} from "./config/suite.js";
-import {mergeRuns, parseShard} from "./run/merge.js";
+import {Suite, SuiteError} from "./config/suite.js";
+import {mergeRuns} from "./run/merge.js";
 import {formatRecommendation, loadLatestDocuments, parseSize, recommend} from "./run/recommend.js";
 import {runSuite} from "./run/run-suite.js";
+import {parseShard} from "./run/shards.js";
+import {loadSuiteFile, parseSuite} from "./run/suite.js";
 import {summaryTable} from "./run/summary.js";
 import {SLMBENCH_VERSION} from "./run/env.js";
 
@@ -79,7 +81,7 @@ program.command("merge")
     .argument("<dirs...>", "output folders of the shards (searched recursively for result documents)")
     .requiredOption("-o, --out <dir>", "where the merged documents go (<out>/<runId>/...)")
     .action(async (dirs: string[], options: {out: string}) => {
-        const report = await mergeRuns(dirs, options.out);
+        const report = await mergeRuns(dirs, options.out, {assetRoots: resolveAssetRoots()});
         process.stdout.write(`\n${summaryTable(report.documents)}\n\n${report.documentFiles.length} merged result documents in ${options.out}\n`);
         for (const problem of report.incomplete) process.stderr.write(`warning: ${problem}\n`);
         const errored = report.documents.filter((d) => d.counts.error > 0);

@@ -13,7 +13,7 @@ import path from "node:path";
 import {getLlama, LlamaLogLevel, LlamaModel, Token} from "node-llama-cpp";
 import {findAsset, resolveAssetRoots} from "../assets/roots.js";
 import {LocalGgufSession} from "../providers/local-gguf/session.js";
-import type {NextTokenLogprobs} from "../providers/types.js";
+import type {NextTokenLogprobs} from "../session/types.js";
 import type {TrialRecord} from "../results/schema.js";
 import fidelity from "../tasks/fidelity/index.js";
 import {loadCorpusText, tokenStream} from "../tasks/fidelity/corpus.js";

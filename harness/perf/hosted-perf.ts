@@ -12,7 +12,8 @@
  * so no time is spent queueing in the pool. The server runs in its own process (its event loop
  * is not the harness's). Run: npx tsx harness/perf/hosted-perf.ts
  */
-import {hostedModelInfo, hostedRuntimeFor} from "../models/hosted.js";
+import {resolveHostedModel} from "../providers/hosted/models.js";
+import {openAiProtocol} from "../providers/openai/index.js";
 import {HostedSession} from "../providers/hosted/session.js";
 import {exchange} from "../providers/hosted/transport.js";
 import {quantileSorted as quantile} from "../util/stats.js";
@@ -86,7 +87,7 @@ let fetchFloor: LoopResult | undefined;
 try {
     fetchFloor = await closedLoop(1, bareFetch);
     for (const concurrency of [1, 8, 32]) {
-        const session = new HostedSession(hostedRuntimeFor(hostedModelInfo({hosted: `openai:${url}#perf`, concurrency, retries: 0})), {});
+        const session = new HostedSession(openAiProtocol, resolveHostedModel(openAiProtocol, {hosted: `openai:${url}#perf`, concurrency, retries: 0}).settings, {});
         const harness = await closedLoop(concurrency, (user) => session.generate({system: "Answer briefly.", user}, {maxTokens: 8}));
         const bare = await closedLoop(concurrency, bareTransport);
         const ideal = concurrency / (SERVER_DELAY_MS / 1000);

@@ -1,18 +1,21 @@
 import path from "node:path";
 import type {AssetRoots} from "../assets/roots.js";
 import type {Suite, TaskInstance} from "../config/suite.js";
-import {resolveModels} from "../models/resolve.js";
-import type {ModelJobOutcome, TaskPerformance} from "../providers/provider.js";
-import {providerFor} from "../providers/registry.js";
+import type {ResolvedModel} from "../providers/provider.js";
+import {providerById} from "../providers/registry.js";
 import {Journal, RunMeasurements, TrialKey} from "../results/journal.js";
 import type {ModelInfo, ResultDocument, TrialRecord} from "../results/schema.js";
-import {RESULT_SCHEMA_VERSION} from "../results/schema.js";
 import {safeName, writeResultDocument} from "../results/write.js";
 import {loadTasks} from "../tasks/registry.js";
+import type {TaskPerformance} from "../tasks/trial-loop.js";
 import type {PlannedTrial, Task} from "../tasks/types.js";
+import {buildDocument, documentFile} from "./documents.js";
 import {describeEnv} from "./env.js";
-import {inShard, Shard, shardSuffix} from "./merge.js";
+import {ModelJobOutcome, runModelJob} from "./model-job.js";
 import {Progress} from "./progress.js";
+import {findReference, withComparison} from "./references.js";
+import {resolveModels} from "./resolve-models.js";
+import {inShard, Shard, shardSuffix} from "./shards.js";
 
 export interface RunOptions {
     outDir: string;
@@ -45,7 +48,6 @@ interface InstancePlan {
     planned: PlannedTrial[];
     records: Map<string, TrialRecord>;
     pending: PlannedTrial[];
-    warnings: string[];
     performance?: TaskPerformance;
 }
 
@@ -54,10 +56,11 @@ export function runIdOf(suite: Suite): string {
 }
 
 /**
- * Runs a suite: resolves models, plans each task on each model file, skips what the journal
- * already holds, runs the rest one model file at a time (each loaded once, in its own process),
- * journals every finished trial, and writes one result document per (model file, task) as soon
- * as that model is done. One model's failure is recorded and the run goes on.
+ * Runs a suite: resolves models, plans each task on each model, skips what the journal already
+ * holds, runs the rest one model at a time (each opened once, local files in a process of their
+ * own), journals every finished trial, and writes one result document per (model, task) as soon
+ * as that model is done, compared with its ladder reference's (which runs first). One model's
+ * failure is recorded and the run goes on.
  */
 export async function runSuite(suite: Suite, options: RunOptions): Promise<RunReport> {
     const progress = new Progress(options.quiet);
@@ -68,12 +71,13 @@ export async function runSuite(suite: Suite, options: RunOptions): Promise<RunRe
     const failures: string[] = [];
     const documents: ResultDocument[] = [];
     const documentFiles: string[] = [];
+    const context = {assetRoots: options.assetRoots};
 
     const instances: TaskInstance[] = [];
     for (const instance of suite.tasks) {
         if (options.taskFilter && !options.taskFilter.includes(instance.id) && !options.taskFilter.includes(instance.type)) continue;
         try {
-            await tasks.get(instance.type)!.validate?.(instance.config, {assetRoots: options.assetRoots});
+            await tasks.get(instance.type)!.validate?.(instance.config, context);
             instances.push(instance);
         } catch (error) {
             failures.push(`task ${instance.id}: ${(error as Error).message}`);
@@ -83,7 +87,7 @@ export async function runSuite(suite: Suite, options: RunOptions): Promise<RunRe
     if (options.taskFilter && suite.tasks.every((t) => !options.taskFilter!.includes(t.id) && !options.taskFilter!.includes(t.type)))
         failures.push(`--tasks ${options.taskFilter.join(",")} matches no task of the suite (${suite.tasks.map((t) => t.id).join(", ")})`);
 
-    const {models, paths, unresolved} = await resolveModels(suite.models, {assetRoots: options.assetRoots});
+    const {models, unresolved} = await resolveModels(suite.models, {assetRoots: options.assetRoots});
     for (const missing of unresolved) {
         failures.push(`model ${missing.source}: ${missing.message}`);
         progress.log(`error: ${missing.message}`);
@@ -92,11 +96,12 @@ export async function runSuite(suite: Suite, options: RunOptions): Promise<RunRe
     // Shards: one journal per shard (journal.shard-1-of-4.jsonl), so each resumes on its own.
     const journal = new Journal(path.join(runDir, `journal${shardSuffix(options.shard)}.jsonl`), {fresh: options.fresh});
     try {
-        for (const model of models) {
+        for (const resolved of models) {
+            const model = resolved.info;
             const plans = instances.map((instance) => planInstance(instance, tasks.get(instance.type)!, model, journal, options.shard));
             const pending = plans.filter((plan) => plan.pending.length > 0);
             let outcome: ModelJobOutcome | undefined;
-            if (pending.length > 0) outcome = await runModel(model, paths.get(model.id), pending, {threads, options, journal, progress});
+            if (pending.length > 0) outcome = await runModel(resolved, pending, {threads, options, journal, progress});
             if (outcome && !outcome.ok) {
                 failures.push(`model ${model.id}: ${outcome.error.message}`);
                 progress.log(`error: ${model.id}: ${outcome.error.message}`);
@@ -106,16 +111,28 @@ export async function runSuite(suite: Suite, options: RunOptions): Promise<RunRe
                 const measurements = measurementsOf(plan, outcome);
                 const key = {instanceId: plan.instance.id, configHash: plan.instance.configHash, modelSha256: model.sha256};
                 if (measurements) journal.appendMeasurements(key, measurements);
-                const document = buildDocument(suite, runId, model, plan, threads, outcome, measurements ?? journal.lastMeasurements(key));
+                const recorded = measurements ?? journal.lastMeasurements(key);
+                let document = buildDocument({
+                    runId, suite: {name: suite.name, hash: suite.hash}, instance: plan.instance, task: plan.task, model,
+                    env: describeEnv(threads, recorded?.llamaCpp ?? outcome?.llamaCpp ?? "unknown (model not loaded)"),
+                    planned: plan.planned, records: plan.records, shard: options.shard,
+                    modelError: outcome && !outcome.ok && [...plan.records.values()].some((r) => r.error?.kind === "model-process-aborted" || r.error?.kind === "not-run") ? {
+                        message: outcome.error.message,
+                        trialId: outcome.error.trialId,
+                        exitCode: outcome.error.exitCode,
+                        signal: outcome.error.signal
+                    } : undefined,
+                    performance: recorded?.performance as ResultDocument["performance"]
+                });
+                // Ladders run their reference first, so its document is here when a quantized file's is built.
+                const reference = findReference(document, documents);
+                if (reference) document = await withComparison(plan.task, reference, document, context);
                 const file = documentFile(runDir, plan.instance.id, model, options.shard);
                 await writeResultDocument(file, document);
                 documents.push(document);
                 documentFiles.push(file);
             }
         }
-        // Comparisons that need other documents, such as the ladder reference's (STS: change in Spearman, drift).
-        for (const type of new Set(instances.map((instance) => instance.type)))
-            await tasks.get(type)!.afterRun?.(documents, {assetRoots: options.assetRoots, files: documentFiles});
     } finally {
         journal.close();
         progress.stop();
@@ -124,13 +141,8 @@ export async function runSuite(suite: Suite, options: RunOptions): Promise<RunRe
     return {runId, runDir, documents, documentFiles, failures, complete: failures.length === 0 && !trialErrors};
 }
 
-/** Where a result document goes; a shard's carries the shard in its name (<file>.shard-1-of-4.json). */
-export function documentFile(runDir: string, instanceId: string, model: ModelInfo, shard?: Shard): string {
-    return path.join(runDir, safeName(instanceId), safeName(model.ladder.id), `${safeName(model.fileName.replace(/\.gguf$/i, ""))}${shardSuffix(shard)}.json`);
-}
-
+/** The trials of a task instance on a model: this shard's slice of the plan, what the journal holds, and what is left to run. */
 function planInstance(instance: TaskInstance, task: Task, model: ModelInfo, journal: Journal, shard?: Shard): InstancePlan {
-    // --shard i/n: keep this shard's slice of the plan (by hash of the trial key).
     const shardKey = task.shardKey ?? ((trial: PlannedTrial, model: ModelInfo) => `${model.sha256}|${trial.id}`);
     const planned = task.plan(instance.config, model).filter((trial) => !shard || inShard(shard, instance.id, shardKey(trial, model)));
     const records = new Map<string, TrialRecord>();
@@ -142,29 +154,26 @@ function planInstance(instance: TaskInstance, task: Task, model: ModelInfo, jour
             records.set(trial.id, {id: trial.id, cell: trial.cell, seed: trial.seed, status: "skipped", skipReason: trial.skipReason, scores: {}, timings: {}});
         else pending.push(trial);
     }
-    const warnings: string[] = [];
-    if (shard) warnings.push(`shard ${shard.index}/${shard.count}: this document holds only the shard's trials (merge the shards with \`slmbench merge\`)`);
-    if (planned.length > 0 && planned.every((trial) => trial.skipReason))
-        warnings.push(`every cell of ${instance.id} was skipped for ${model.id}: ${planned[0]!.skipReason}`);
-    return {instance, task, planned, records, pending, warnings};
+    return {instance, task, planned, records, pending};
 }
 
 function keyOf(instance: TaskInstance, model: ModelInfo, trialId: string): TrialKey {
     return {instanceId: instance.id, configHash: instance.configHash, modelSha256: model.sha256, trialId};
 }
 
-async function runModel(model: ModelInfo, modelPath: string | undefined, plans: InstancePlan[],
+async function runModel(resolved: ResolvedModel, plans: InstancePlan[],
     context: {threads: number; options: RunOptions; journal: Journal; progress: Progress}): Promise<ModelJobOutcome> {
     const {threads, options, journal, progress} = context;
+    const model = resolved.info;
     const byId = new Map(plans.map((plan) => [plan.instance.id, plan]));
     const bars = new Map(plans.map((plan) => [plan.instance.id, progress.start(`${model.id} ${plan.instance.id}`, plan.pending.length)]));
     const contextSize = Math.min(
         model.contextLength ?? Number.MAX_SAFE_INTEGER,
         Math.max(...plans.map((plan) => plan.task.contextSize?.(plan.instance.config, plan.pending) ?? model.contextLength ?? 2048)));
-    const provider = await providerFor(model.provider);
-    const outcome = await provider.runModel({
+    const provider = await providerById(model.provider);
+    const outcome = await runModelJob(provider, {
         model,
-        modelPath,
+        settings: resolved.settings,
         threads,
         contextSize,
         assetRoots: options.assetRoots,
@@ -223,42 +232,5 @@ function measurementsOf(plan: InstancePlan, outcome: ModelJobOutcome | undefined
             generationTokensPerSecond: perf.generateMs > 0 ? perf.generatedTokens / seconds(perf.generateMs) : null,
             peakRssBytes: outcome.peakRssBytes ?? null
         }
-    };
-}
-
-/**
- * One result document. `measurements` come from this invocation's run of the model, or from the
- * journal when every trial was already there (a resumed run keeps what was measured).
- */
-function buildDocument(suite: Suite, runId: string, model: ModelInfo, plan: InstancePlan, threads: number,
-    outcome: ModelJobOutcome | undefined, measurements: RunMeasurements | undefined): ResultDocument {
-    const trials = plan.planned.map((trial) => plan.records.get(trial.id)).filter((r): r is TrialRecord => r != null);
-    const count = (status: TrialRecord["status"]) => trials.filter((r) => r.status === status).length;
-    return {
-        schemaVersion: RESULT_SCHEMA_VERSION,
-        kind: "slmbench.result",
-        runId,
-        createdAt: new Date().toISOString(),
-        suite: {name: suite.name, hash: suite.hash},
-        task: {
-            type: plan.instance.type,
-            id: plan.instance.id,
-            config: plan.instance.config,
-            configHash: plan.instance.configHash,
-            mainScore: plan.task.mainScore(plan.instance.config)
-        },
-        model,
-        env: describeEnv(threads, measurements?.llamaCpp ?? outcome?.llamaCpp ?? "unknown (model not loaded)"),
-        scores: plan.task.aggregate(plan.instance.config, trials),
-        counts: {planned: plan.planned.length, ok: count("ok"), error: count("error"), skipped: count("skipped")},
-        modelError: outcome && !outcome.ok && trials.some((r) => r.error?.kind === "model-process-aborted" || r.error?.kind === "not-run") ? {
-            message: outcome.error.message,
-            trialId: outcome.error.trialId,
-            exitCode: outcome.error.exitCode,
-            signal: outcome.error.signal
-        } : undefined,
-        warnings: plan.warnings,
-        performance: measurements?.performance as ResultDocument["performance"],
-        trials
     };
 }

@@ -1,7 +1,7 @@
 import type {z} from "zod";
 import type {AssetRoots} from "../assets/roots.js";
-import type {Capability, Session} from "../providers/types.js";
 import type {ModelInfo, ResultDocument, TrialRecord} from "../results/schema.js";
+import type {Capability, OpenModel, Session} from "../session/types.js";
 
 /** One unit of work of a task on one model: planned in the parent, run where the model lives. */
 export interface PlannedTrial<Spec = unknown> {
@@ -13,8 +13,11 @@ export interface PlannedTrial<Spec = unknown> {
     skipReason?: string;
 }
 
+/** What a task may use besides its session. */
 export interface TaskContext {
     assetRoots: AssetRoots;
+    /** Opens another model by reference (an LLM judge); absent where no model can be opened. */
+    openModel?: OpenModel;
 }
 
 /** Runs a task's trials on an open session; keeps per-model state (haystacks, caches) between trials. */
@@ -23,11 +26,15 @@ export interface TaskRunner<Spec = unknown> {
     order?(trials: PlannedTrial<Spec>[]): PlannedTrial<Spec>[];
     /** Runs one trial; throwing records the trial as an error and the run goes on. */
     run(trial: PlannedTrial<Spec>): Promise<Omit<TrialRecord, "id" | "cell" | "seed" | "status">>;
+    /** Releases what the runner opened (e.g. a judge's session). */
+    dispose?(): Promise<void>;
 }
 
 /**
- * A task is one folder under harness/tasks/ whose index.ts default-exports this.
- * The suite schema, CLI, runner and site learn about it from this metadata.
+ * A task is one folder under harness/tasks/ whose index.ts default-exports this. The suite
+ * loader, the trial loop, the runner and merge learn about it from this object; the site renders
+ * its documents through the scores schema in the folder's contract.ts (and an optional view
+ * registered in site/src/tasks/).
  */
 export interface Task<Config = any, Spec = any> {
     /** Task type as written in suites ("niah"). */
@@ -51,11 +58,13 @@ export interface Task<Config = any, Spec = any> {
      * from the same run (fidelity: the reference's cached distributions) keys them so they land together.
      */
     shardKey?(trial: PlannedTrial<Spec>, model: ModelInfo): string;
-    /**
-     * After every model of a run is done: comparisons that need other documents (e.g. the ladder's
-     * reference). May update documents and rewrite their files (`files[i]` holds `documents[i]`).
-     */
-    afterRun?(documents: ResultDocument[], context: TaskContext & {files: string[]}): Promise<unknown>;
-    /** Aggregates trial records into the document's scores block (must include `main`). */
+    /** Aggregates trial records into the document's scores block (must include `main`). Pure. */
     aggregate(config: Config, trials: TrialRecord[]): {main: number | null} & Record<string, unknown>;
+    /**
+     * Pure: how a file's document differs from its ladder reference's on the same task instance
+     * (becomes `scores.vsReference`). `inputs` is what compareInputs loaded, when the task has it.
+     */
+    compare?(reference: ResultDocument, candidate: ResultDocument, inputs?: unknown): unknown;
+    /** Loads what compare needs beyond the two documents (STS: both files' cached vectors). */
+    compareInputs?(reference: ResultDocument, candidate: ResultDocument, context: TaskContext): Promise<unknown>;
 }

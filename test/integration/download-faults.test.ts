@@ -2,7 +2,7 @@ import http from "node:http";
 import type {AddressInfo} from "node:net";
 import {afterEach, describe, expect, it} from "vitest";
 import {resolveAssetRoots} from "../../harness/assets/roots.js";
-import {resolveModels} from "../../harness/models/resolve.js";
+import {resolveModels} from "../helpers/resolve.js";
 import {tempDir} from "../helpers/cli.js";
 
 const URI = "hf:ggml-org/models/tinyllamas/stories260K.gguf";

@@ -5,7 +5,8 @@ import {mkdtempSync} from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import {beforeAll, describe, expect, it} from "vitest";
-import {parseSuite, Suite} from "../../harness/config/suite.js";
+import type {Suite} from "../../harness/config/suite.js";
+import {parseSuite} from "../../harness/run/suite.js";
 import type {ResultDocument} from "../../harness/results/schema.js";
 import {mergeRuns} from "../../harness/run/merge.js";
 import {runSuite} from "../../harness/run/run-suite.js";
@@ -33,7 +34,7 @@ beforeAll(async () => {
         const run = await runSuite(suite, {outDir: shardOut, assetRoots: testAssetRoots(tempDir(`cache-${index}`)), quiet: true, shard: {index, count: 2}});
         shards.push(run.documents);
     }
-    merged = (await mergeRuns([shardOut], tempDir("merged"))).documents;
+    merged = (await mergeRuns([shardOut], tempDir("merged"), {assetRoots: testAssetRoots(tempDir("cache-merge"))})).documents;
 }, 300_000);
 
 const ids = (document: ResultDocument) => document.trials.map((t) => t.id).sort();

@@ -1,8 +1,11 @@
 import {afterAll, beforeAll, describe, expect, it} from "vitest";
-import {hostedModelInfo, hostedRuntimeFor} from "../../harness/models/hosted.js";
+import {hfEndpointProtocol} from "../../harness/providers/hf-endpoint/index.js";
+import {hfInferenceProtocol} from "../../harness/providers/hf-inference/index.js";
 import {parseRetryAfter, retryDelay} from "../../harness/providers/hosted/http.js";
+import {HostedModelRef, parseHostedUri as parseWith, resolveHostedModel} from "../../harness/providers/hosted/models.js";
 import {HostedSession} from "../../harness/providers/hosted/session.js";
-import {parseHostedUri} from "../../harness/providers/hosted/uri.js";
+import {openAiProtocol} from "../../harness/providers/openai/index.js";
+import {modelOpener} from "../../harness/run/open-model.js";
 import {fakeEmbedding, FakeServer, fakeTokenEmbeddings, startFakeServer} from "../helpers/fake-server.js";
 
 const TOKEN = "hf_FAKEsecretTOKENnotReal1234567890";
@@ -16,9 +19,13 @@ afterAll(async () => {
     await server.close();
 });
 
+const protocolOf = (uri: string) => [hfInferenceProtocol, hfEndpointProtocol, openAiProtocol].find((p) => uri.startsWith(`${p.kind}:`))!;
+const parseHostedUri = (uri: string) => parseWith(protocolOf(uri), uri);
+const hostedModelInfo = (ref: string | HostedModelRef) => resolveHostedModel(protocolOf(typeof ref === "string" ? ref : ref.hosted), ref).info;
+
 function session(uri: string, extra: Record<string, unknown> = {}, env: NodeJS.ProcessEnv = {HF_TOKEN: TOKEN}) {
-    const model = hostedModelInfo({hosted: uri, backoffMs: 5, timeoutMs: 2000, ...extra});
-    return new HostedSession(hostedRuntimeFor(model), env);
+    const protocol = protocolOf(uri);
+    return new HostedSession(protocol, resolveHostedModel(protocol, {hosted: uri, backoffMs: 5, timeoutMs: 2000, ...extra}).settings, env);
 }
 
 describe("hosted model URIs", () => {
@@ -286,7 +293,8 @@ describe("hosted sessions against a fake server on 127.0.0.1", () => {
         const judgeUri = `openai:${server.url}#judge-model`;
         const config = niah.configSchema.parse({lengths: [300], depths: [0, 100], maxNewTokens: 16, judge: {model: judgeUri}});
         const s = session(`openai:${server.url}#m`);
-        const runner = await niah.createRunner(config, s, {assetRoots: testAssetRoots(tempDir("cache"))});
+        const assetRoots = testAssetRoots(tempDir("cache"));
+        const runner = await niah.createRunner(config, s, {assetRoots, openModel: modelOpener(assetRoots)});
         for (const trial of niah.plan(config, hostedModelInfo(`openai:${server.url}#m`))) {
             const record = await runner.run(trial);
             expect(record.scores).toMatchObject({stringMatch: 100, judge: 10, lift: null, answerLogprob: null, baselineLogprob: null});
@@ -295,7 +303,7 @@ describe("hosted sessions against a fake server on 127.0.0.1", () => {
             expect(judge).toMatchObject({model: judgeUri, servedModel: "judge-model", reply: "Rating: [[10]]"});
             expect(judge.prompt).toContain("Score 7: The answer aligns with the reference but has minor omissions.");
         }
-        const {parseJudgeScore} = await import("../../harness/providers/hosted/judge.js");
+        const {parseJudgeScore} = await import("../../harness/tasks/niah/judge.js");
         expect([parseJudgeScore("Rating: [[7]]"), parseJudgeScore("8"), parseJudgeScore("no idea")]).toEqual([7, 8, null]);
     });
 

@@ -210,7 +210,7 @@ describe("hosted models through the CLI", () => {
     });
 
     it("hosted reference of a local ladder: the ladder's files name it as reference", async () => {
-        const {resolveModels} = await import("../../harness/models/resolve.js");
+        const {resolveModels} = await import("../helpers/resolve.js");
         const {testAssetRoots} = await import("../helpers/assets.js");
         const {models} = await resolveModels([{hosted: `openai:${server.url}#tiny-ref`, referenceOf: "stories260K", quantLabel: "F32"}, path.join(MODELS, "stories260K")],
             {assetRoots: testAssetRoots(tempDir("cache")), allowDownload: false});

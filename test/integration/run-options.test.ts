@@ -1,5 +1,5 @@
 import {describe, expect, it} from "vitest";
-import {parseSuite} from "../../harness/config/suite.js";
+import {parseSuite} from "../../harness/run/suite.js";
 import {runSuite} from "../../harness/run/run-suite.js";
 import {testAssetRoots, tinyStories} from "../helpers/assets.js";
 import {tempDir} from "../helpers/cli.js";

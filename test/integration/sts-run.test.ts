@@ -4,11 +4,12 @@ import {mkdtempSync, readFileSync, writeFileSync} from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import {beforeAll, describe, expect, it} from "vitest";
-import {parseSuite} from "../../harness/config/suite.js";
+import {parseSuite} from "../../harness/run/suite.js";
 import {readResultDocument} from "../../harness/results/write.js";
 import type {ResultDocument} from "../../harness/results/schema.js";
+import {withComparisons} from "../../harness/run/references.js";
 import {runSuite} from "../../harness/run/run-suite.js";
-import {compareWithReferences} from "../../harness/tasks/sts/compare.js";
+import {loadTasks} from "../../harness/tasks/registry.js";
 import {stsScoresSchema} from "../../harness/tasks/sts/scores-schema.js";
 import {MODELS, testAssetRoots, tinyStories} from "../helpers/assets.js";
 
@@ -71,7 +72,7 @@ describe("STS-B test through a real run (wnft-sif-256 ladder, TinyStories-656K, 
     });
 
     it("compares each quantized file with the reference: Spearman change with a paired CI, embedding drift (Q2_K drifts more than Q8_0)", async () => {
-        const changed = await compareWithReferences(documents, {assetRoots, files});
+        const changed = documents.filter((doc) => doc.scores.vsReference !== undefined);
         expect(changed.map((doc) => `${doc.task.id} ${doc.model.fileName}`).sort()).toEqual([
             "stsb-test wnft-sif-256-Q2_K.gguf", "stsb-test wnft-sif-256-Q8_0.gguf",
             "stsb-test-again wnft-sif-256-Q2_K.gguf", "stsb-test-again wnft-sif-256-Q8_0.gguf"]);
@@ -99,8 +100,7 @@ describe("STS-B test through a real run (wnft-sif-256 ladder, TinyStories-656K, 
     });
 
     it("still compares Spearman when the embedding cache is gone, saying why drift is missing", async () => {
-        const copies = documents.map((doc) => structuredClone(doc));
-        await compareWithReferences(copies, {assetRoots: testAssetRoots(tempDir("empty-cache"))});
+        const copies = await withComparisons(documents, await loadTasks(), {assetRoots: testAssetRoots(tempDir("empty-cache"))});
         const q2 = scoresOf(copies.find((doc) => doc.model.fileName === "wnft-sif-256-Q2_K.gguf" && doc.task.id === "stsb-test")!).vsReference!;
         expect(q2.drift).toBeNull();
         expect(q2.driftNote).toMatch(/^2552 of 2552 sentences are missing from the embedding cache/);

@@ -4,7 +4,7 @@ import path from "node:path";
 import {describe, expect, it} from "vitest";
 import {bitsPerWeightOfType} from "../../harness/models/ggml-types.js";
 import {quantLabelFromFileName, readGgufFacts} from "../../harness/models/gguf-info.js";
-import {resolveModels} from "../../harness/models/resolve.js";
+import {resolveModels} from "../helpers/resolve.js";
 import {MODELS, stories260K, testAssetRoots, tinyStories} from "../helpers/assets.js";
 
 describe("GGUF facts from real files", () => {

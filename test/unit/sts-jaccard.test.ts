@@ -3,20 +3,23 @@ import {mkdtempSync} from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import {describe, expect, it} from "vitest";
-import {parseSuite} from "../../harness/config/suite.js";
-import {builtinModelInfo} from "../../harness/models/builtin.js";
-import {resolveModels} from "../../harness/models/resolve.js";
-import {lexicalProvider} from "../../harness/providers/lexical/index.js";
+import {parseSuite} from "../../harness/run/suite.js";
+import lexicalProvider from "../../harness/providers/lexical/index.js";
 import {jaccard, LEXICAL_METHODS, methodSha256} from "../../harness/providers/lexical/methods.js";
-import {providerFor} from "../../harness/providers/registry.js";
+import {builtinModelInfo} from "../../harness/providers/lexical/models.js";
+import {providerById} from "../../harness/providers/registry.js";
 import {modelInfoSchema} from "../../harness/results/schema.js";
 import type {TrialRecord} from "../../harness/results/schema.js";
 import {readResultDocument} from "../../harness/results/write.js";
+import {runModelJob} from "../../harness/run/model-job.js";
+import {withComparisons} from "../../harness/run/references.js";
 import {runSuite} from "../../harness/run/run-suite.js";
-import {compare, compareWithReferences} from "../../harness/tasks/sts/compare.js";
+import {loadTasks} from "../../harness/tasks/registry.js";
+import {compare} from "../../harness/tasks/sts/compare.js";
 import sts from "../../harness/tasks/sts/index.js";
 import {stsScoresSchema} from "../../harness/tasks/sts/scores-schema.js";
 import {testAssetRoots} from "../helpers/assets.js";
+import {resolveModels} from "../helpers/resolve.js";
 
 const assetRoots = testAssetRoots(mkdtempSync(path.join(os.tmpdir(), "slmbench-sts-jaccard-")));
 const model = builtinModelInfo("builtin:jaccard");
@@ -26,8 +29,8 @@ async function runJaccard(dataset: object, extra: object = {}) {
     const config = sts.configSchema.parse({dataset, ...extra});
     const trials = sts.plan(config, model);
     const records: TrialRecord[] = [];
-    const outcome = await lexicalProvider.runModel(
-        {model, threads: 1, contextSize: 512, assetRoots, tasks: [{instanceId: "t", type: "sts", config, trials}]},
+    const outcome = await runModelJob(lexicalProvider,
+        {model, settings: {method: "jaccard"}, threads: 1, contextSize: 512, assetRoots, tasks: [{instanceId: "t", type: "sts", config, trials}]},
         {onTrialDone: (_id, record) => records.push(record)});
     expect(outcome.ok).toBe(true);
     return {records, scores: stsScoresSchema.parse(sts.aggregate(config, records))};
@@ -74,16 +77,16 @@ describe("Jaccard word-overlap baseline (builtin:jaccard)", () => {
     });
 
     it("is a schema-valid model without weights, resolved from the suite reference builtin:jaccard", async () => {
-        const {models, unresolved, paths} = await resolveModels(["builtin:jaccard", "builtin:nope"], {assetRoots});
+        const {models, unresolved} = await resolveModels(["builtin:jaccard", "builtin:nope"], {assetRoots});
         expect(models).toEqual([model]);
-        expect(paths.size).toBe(0);
+        expect(models[0]!.path).toBeUndefined();
         expect(unresolved).toEqual([{source: "builtin:nope", message: 'unknown built-in model "builtin:nope" (known: builtin:jaccard)'}]);
         expect(model.provider).toBe("lexical");
         expect(model.sha256).toBe(methodSha256(LEXICAL_METHODS.jaccard!));
         expect(model.bytes).toBe(0);
         expect(model.quantLabel).toBe("none");
         expect(modelInfoSchema.safeParse(model).success).toBe(true);
-        expect((await providerFor("lexical")).id).toBe("lexical");
+        expect((await providerById("lexical")).id).toBe("lexical");
     });
 
     it("runs in-process through runSuite into a schema-valid document; compared with itself it shows no change", async () => {
@@ -96,8 +99,8 @@ describe("Jaccard word-overlap baseline (builtin:jaccard)", () => {
         expect(doc.scores.main).toBeCloseTo(64.79, 2);
         const itself = compare(doc, doc);
         expect(itself).toMatchObject({pairs: 1500, deltaSpearman: 0, deltaCi: [0, 0], drift: null});
-        // A reference is never compared with itself by the post-run step.
-        expect(await compareWithReferences(report.documents, {assetRoots})).toEqual([]);
+        // A reference is never compared with itself by the comparison step.
+        expect(await withComparisons(report.documents, await loadTasks(), {assetRoots})).toEqual(report.documents);
     });
 
     it("fails the trial with a clear message on tasks it cannot serve", async () => {
@@ -105,8 +108,8 @@ describe("Jaccard word-overlap baseline (builtin:jaccard)", () => {
         const niahConfig = {lengths: [64], depths: [50]};
         const {default: niah} = await import("../../harness/tasks/niah/index.js");
         const config = niah.configSchema.parse(niahConfig);
-        await lexicalProvider.runModel(
-            {model, threads: 1, contextSize: 512, assetRoots, tasks: [{instanceId: "n", type: "niah", config, trials: niah.plan(config, model)}]},
+        await runModelJob(lexicalProvider,
+            {model, settings: {method: "jaccard"}, threads: 1, contextSize: 512, assetRoots, tasks: [{instanceId: "n", type: "niah", config, trials: niah.plan(config, model)}]},
             {onTrialDone: (_id, record) => records.push(record)});
         expect(records[0]!.status).toBe("error");
         expect(records[0]!.error!.message).toMatch(/cannot run niah: it lacks .*generate/);

@@ -1,8 +1,11 @@
 import {InferenceClient, setLogger} from "@huggingface/inference";
 import pLimit, {LimitFunction} from "p-limit";
-import type {HostedRuntime} from "../../models/hosted.js";
-import type {ChatPrompt, GenerateResult, Session, SessionCounters} from "../types.js";
-import {attemptFetch, HostedRequestError, scrub, withRetries} from "./http.js";
+import type {HostedRuntime} from "./models.js";
+import type {HostedEndpoint, HostedProtocol, RequestContext} from "./protocol.js";
+import type {ChatPrompt, GenerateResult, ServerReport, Session, SessionCounters} from "../../session/types.js";
+
+export type {ServerReport};
+import {attemptFetch, HostedRequestError, withRetries} from "./http.js";
 
 /** Texts per embedding request; a session's embed() sends its batches concurrently through the pool. */
 export const EMBED_REQUEST_BATCH = 32;
@@ -15,26 +18,11 @@ export interface ChatMessage {
     content: string;
 }
 
-/** What the server reported for one request. */
-export interface ServerReport {
-    /** The model name the server answered with. */
-    model: string | null;
-    usage: {promptTokens: number | null; completionTokens: number | null} | null;
-    /** Time of the successful attempt, request to last body byte. */
-    latencyMs: number;
-    attempts: number;
-    endpoint: string;
-    finishReason?: string | null;
-}
-
 export interface HostedGenerateResult extends GenerateResult {
     server: ServerReport;
 }
 
-interface Endpoint {
-    /** Base URL (hf-endpoint, openai), or "router.huggingface.co@<provider>". */
-    label: string;
-    url?: string;
+interface Endpoint extends HostedEndpoint {
     limit: LimitFunction;
     client: InferenceClient;
 }
@@ -64,9 +52,8 @@ export class HostedSession implements Session {
     private readonly token: string | undefined;
     private next = 0;
     private readonly totals: SessionCounters = {promptTokens: 0, evaluatedTokens: 0, generatedTokens: 0, promptMs: 0, generateMs: 0};
-    readonly servedModels = new Set<string>();
 
-    constructor(private readonly runtime: HostedRuntime, env: NodeJS.ProcessEnv = process.env) {
+    constructor(private readonly protocol: HostedProtocol, private readonly runtime: HostedRuntime, env: NodeJS.ProcessEnv = process.env) {
         this.token = runtime.tokenEnv ? env[runtime.tokenEnv] || undefined : undefined;
         const rewrite = hubRewrite();
         const once = attemptFetch(runtime.timeoutMs, this.token);
@@ -75,15 +62,19 @@ export class HostedSession implements Session {
             : once;
         const options = {fetch: fetchFn, retry_on_error: false};
         const {uri} = runtime;
-        this.endpoints = uri.kind === "hf-inference"
-            ? [{label: `router.huggingface.co@${uri.inferenceProvider}`, limit: pLimit(runtime.concurrency), client: new InferenceClient(this.token ?? "", options)}]
-            : runtime.endpoints.map((url) => ({
+        this.endpoints = protocol.pooled
+            ? runtime.endpoints.map((url) => ({
                 label: url, url, limit: pLimit(runtime.concurrency),
                 client: new InferenceClient(this.token ?? "", {...options, endpointUrl: url})
-            }));
+            }))
+            : [{label: protocol.endpointIdentity(uri), limit: pLimit(runtime.concurrency), client: new InferenceClient(this.token ?? "", options)}];
         this.fetchOnce = fetchFn;
     }
     private readonly fetchOnce: typeof fetch;
+
+    private contextOf(endpoint: Endpoint): RequestContext {
+        return {client: endpoint.client, endpoint, uri: this.runtime.uri, fetch: this.fetchOnce, token: this.token};
+    }
 
     /** Requests in flight at most: the trial loop's concurrency. */
     get concurrency(): number {
@@ -122,10 +113,8 @@ export class HostedSession implements Session {
 
     /** Chat completion of messages (greedy: temperature 0). */
     async chat(messages: ChatMessage[], maxTokens: number): Promise<{text: string; server: ServerReport}> {
-        const {uri} = this.runtime;
-        const {value, latencyMs, attempts, endpoint} = await this.request((ep) => ep.client.chatCompletion({
-            ...(uri.kind === "hf-inference" ? {model: uri.model, provider: uri.inferenceProvider as never} : uri.model ? {model: uri.model} : {}),
-            messages: messages.map((m) => ({role: m.role, content: m.content} as Record<string, string>)) as never,
+        const {value, latencyMs, attempts, endpoint} = await this.request((ep) => this.protocol.chat(this.contextOf(ep), {
+            messages: messages.map((m) => ({role: m.role, content: m.content})),
             max_tokens: maxTokens,
             temperature: 0
         }));
@@ -137,7 +126,6 @@ export class HostedSession implements Session {
         const usage = response.usage && typeof response.usage === "object"
             ? {promptTokens: count(response.usage.prompt_tokens), completionTokens: count(response.usage.completion_tokens)} : null;
         const model = typeof response.model === "string" ? response.model : null;
-        if (model) this.servedModels.add(model);
         this.totals.promptTokens += usage?.promptTokens ?? 0;
         this.totals.generatedTokens += usage?.completionTokens ?? 0;
         this.totals.evaluatedTokens += (usage?.promptTokens ?? 0) + (usage?.completionTokens ?? 0);
@@ -176,32 +164,12 @@ export class HostedSession implements Session {
     }
 
     private async embedBatch(texts: string[]): Promise<number[][]> {
-        const {uri} = this.runtime;
         const {value, latencyMs} = await this.request(async (ep): Promise<number[][]> => {
-            if (uri.kind === "openai") return this.openAiEmbeddings(ep.url!, texts);
-            const output = await ep.client.featureExtraction(uri.kind === "hf-inference"
-                ? {model: uri.model!, provider: uri.inferenceProvider as never, inputs: texts}
-                : {inputs: texts});
+            const output = await this.protocol.embed(this.contextOf(ep), texts);
             return asVectors(output, texts.length, ep.label, this.runtime.pooling);
         });
         this.totals.generateMs += latencyMs;
         return value;
-    }
-
-    /** OpenAI-style servers embed at <base>/v1/embeddings (the client's {inputs} to the bare URL is TEI's shape, not theirs). */
-    private async openAiEmbeddings(base: string, texts: string[]): Promise<number[][]> {
-        const url = base.endsWith("/v1") ? `${base}/embeddings` : `${base}/v1/embeddings`;
-        const headers: Record<string, string> = {"Content-Type": "application/json"};
-        if (this.token) headers.Authorization = `Bearer ${this.token}`;
-        const response = await this.fetchOnce(url, {
-            method: "POST", headers,
-            body: JSON.stringify({...(this.runtime.uri.model ? {model: this.runtime.uri.model} : {}), input: texts})
-        });
-        const body = await response.json() as {data?: {embedding?: unknown; index?: number}[]; model?: unknown};
-        if (!Array.isArray(body?.data)) throw new HostedRequestError(`${base}: the response is not an embeddings list (no data[])`, false);
-        if (typeof body.model === "string") this.servedModels.add(body.model);
-        const ordered = [...body.data].sort((a, b) => (a.index ?? 0) - (b.index ?? 0)).map((item) => item.embedding);
-        return asVectors(ordered, texts.length, base, this.runtime.pooling);
     }
 
     counters(): SessionCounters {

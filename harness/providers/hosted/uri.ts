@@ -1,34 +1,25 @@
 /**
- * Hosted model URIs, one syntax across providers (prefix per protocol, as promptfoo does):
+ * Hosted model URIs, one syntax across protocols (a prefix per protocol, as promptfoo does):
  *
  *   hf-inference:<org>/<model>[@<provider>]   HF Inference Providers through router.huggingface.co
- *                                             (<provider>: together, groq, hf-inference, ... default auto)
- *   hf-endpoint:<url>[#<model>]               an HF Inference Endpoint, TGI or TEI server: chat at
- *                                             <url>/v1/chat/completions, embeddings as {inputs} at <url>
- *   openai:<base url>[#<model>]               any OpenAI-compatible server (vLLM, llama-server, ...):
- *                                             chat at <base>/v1/chat/completions, embeddings at <base>/v1/embeddings
+ *   hf-endpoint:<url>[#<model>]               an HF Inference Endpoint, TGI or TEI server
+ *   openai:<base url>[#<model>]               any OpenAI-compatible server (vLLM, llama-server, ...)
  *
+ * Each protocol is a provider folder (providers/<kind>/) built on this folder's machinery.
  * `hf:` is not one of them: it stays node-llama-cpp's GGUF download URI.
  */
-export type HostedKind = "hf-inference" | "hf-endpoint" | "openai";
-
-export const HOSTED_PREFIXES: readonly HostedKind[] = ["hf-inference", "hf-endpoint", "openai"];
-
 export interface HostedUri {
-    kind: HostedKind;
+    /** The protocol: the URI prefix and the provider id ("openai"). */
+    kind: string;
     /** HF model id (hf-inference), or the model name sent in requests (optional for servers serving one model). */
     model?: string;
     /** hf-inference: the inference provider or policy ("auto" when not named). */
     inferenceProvider?: string;
-    /** hf-endpoint / openai: the server's base URL (no credentials, no trailing slash). */
+    /** URL protocols: the server's base URL (no credentials, no trailing slash). */
     url?: string;
 }
 
-export function isHostedUri(ref: string): boolean {
-    return HOSTED_PREFIXES.some((prefix) => ref.startsWith(`${prefix}:`));
-}
-
-function checkUrl(raw: string, uri: string): string {
+export function checkUrl(raw: string, uri: string): string {
     let url: URL;
     try {
         url = new URL(raw);
@@ -42,22 +33,8 @@ function checkUrl(raw: string, uri: string): string {
     return url.href.replace(/\/+$/, "");
 }
 
-/** Parses a hosted URI; throws with what is wrong and the expected shape. */
-export function parseHostedUri(uri: string, options: {provider?: string} = {}): HostedUri {
-    const colon = uri.indexOf(":");
-    const kind = uri.slice(0, colon) as HostedKind;
-    const rest = uri.slice(colon + 1).trim();
-    if (!HOSTED_PREFIXES.includes(kind)) throw new Error(`${uri}: not a hosted model URI (prefixes: ${HOSTED_PREFIXES.map((p) => p + ":").join(", ")})`);
-    if (kind === "hf-inference") {
-        const at = rest.lastIndexOf("@");
-        const model = at >= 0 ? rest.slice(0, at) : rest;
-        const provider = at >= 0 ? rest.slice(at + 1) : undefined;
-        if (!/^[\w.-]+\/[\w.-]+$/.test(model)) throw new Error(`${uri}: expected hf-inference:<org>/<model>[@<provider>]`);
-        if (provider !== undefined && !/^[\w.-]+$/.test(provider)) throw new Error(`${uri}: bad provider name "${provider}"`);
-        if (provider && options.provider && provider !== options.provider)
-            throw new Error(`${uri}: names provider ${provider} but the suite entry says ${options.provider}`);
-        return {kind, model, inferenceProvider: provider ?? options.provider ?? "auto"};
-    }
+/** `<url>[#<model>]`, the syntax of protocols that talk to a server by URL. */
+export function parseUrlUri(kind: string, rest: string, uri: string, options: {provider?: string} = {}): HostedUri {
     if (options.provider) throw new Error(`${uri}: "provider" applies to hf-inference: models only`);
     const hash = rest.indexOf("#");
     const url = hash >= 0 ? rest.slice(0, hash) : rest;
@@ -66,8 +43,7 @@ export function parseHostedUri(uri: string, options: {provider?: string} = {}): 
     return {kind, url: checkUrl(url, uri), model};
 }
 
-/** The canonical form of a parsed URI (the hosted model's id in results). */
-export function formatHostedUri(uri: HostedUri): string {
-    if (uri.kind === "hf-inference") return `hf-inference:${uri.model}@${uri.inferenceProvider}`;
+/** The canonical form of a URL protocol's URI (the hosted model's id in results). */
+export function formatUrlUri(uri: HostedUri): string {
     return `${uri.kind}:${uri.url}${uri.model ? `#${uri.model}` : ""}`;
 }

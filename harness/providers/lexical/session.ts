@@ -1,4 +1,4 @@
-import type {Capability, Session, SessionCounters} from "../types.js";
+import type {Capability, Session, SessionCounters} from "../../session/types.js";
 import type {LexicalMethod} from "./methods.js";
 
 /**

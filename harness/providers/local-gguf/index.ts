@@ -1,80 +1,51 @@
-import {fork} from "node:child_process";
 import {fileURLToPath} from "node:url";
-import type {ModelJob, ModelJobEvents, ModelJobOutcome, Provider} from "../provider.js";
-import type {ChildMessage, RunMessage} from "./protocol.js";
+import {z} from "zod";
+import type {Provider} from "../provider.js";
+import {LocalModelRef, LocalSettings, resolveLocalModels} from "./resolve.js";
 
-/** Registers tsx itself and imports child.ts: see child-entry.mjs for why not `--import tsx`. */
-const CHILD_ENTRY = fileURLToPath(new URL("./child-entry.mjs", import.meta.url));
-const STDERR_TAIL = 2000;
+const assetRefSchema = z.object({
+    asset: z.string().min(1).describe("Folder or file under an asset root's models/"),
+    download: z.string().regex(/^hf:/, "download must be an hf: URI").optional()
+        .describe("Where to get it when no asset root has it")
+}).strict();
 
 /**
- * Local GGUF files through node-llama-cpp, one child process per model file. A native abort
- * (llama.cpp calling abort(), e.g. a tokenizer throwing std::out_of_range) ends only that child:
- * the outcome names the trial in flight and the run goes on with the next model.
+ * Local GGUF files through node-llama-cpp, each in a model process of its own: a native abort
+ * (llama.cpp calling abort(), e.g. a tokenizer throwing std::out_of_range) ends only that
+ * process; the run records the trial in flight and goes on with the next model.
  */
-export const localGgufProvider: Provider = {
+const localGgufProvider: Provider<LocalSettings> = {
     id: "local-gguf",
-    runModel(job: ModelJob, events: ModelJobEvents): Promise<ModelJobOutcome> {
-        if (!job.modelPath) throw new Error(`${job.model.id}: local model without a path`);
-        const child = fork(CHILD_ENTRY, [], {
-            execArgv: [],
-            stdio: ["ignore", "ignore", "pipe", "ipc"],
-            serialization: "advanced"
-        });
-        let stderrTail = "";
-        child.stderr!.on("data", (chunk: Buffer) => {
-            stderrTail = (stderrTail + chunk.toString()).slice(-STDERR_TAIL);
-        });
-        const state: {loadMs?: number; llamaCpp?: string; peakRssBytes?: number; fatal?: string; current?: {instanceId: string; trialId: string}} = {};
-        child.on("message", (message: ChildMessage) => {
-            switch (message.type) {
-                case "loaded":
-                    state.loadMs = message.loadMs;
-                    state.llamaCpp = message.llamaCpp;
-                    events.onLoaded?.(message);
-                    break;
-                case "trial-start":
-                    state.current = {instanceId: message.instanceId, trialId: message.trialId};
-                    events.onTrialStart?.(message.instanceId, message.trialId);
-                    break;
-                case "trial-done":
-                    state.current = undefined;
-                    events.onTrialDone(message.instanceId, message.record);
-                    break;
-                case "task-done":
-                    events.onTaskDone?.(message.instanceId, message.performance);
-                    break;
-                case "done":
-                    state.peakRssBytes = message.peakRssBytes;
-                    break;
-                case "fatal":
-                    state.fatal = message.message;
-                    break;
+    syntax: "a .gguf file, a folder of them, a name under an asset root's models/, an hf: URI, or {asset, download}",
+    // Matched last: every other string form has a prefix.
+    claims: (ref) => typeof ref === "string" || "asset" in ref,
+    refSchema: assetRefSchema,
+    async resolve(refs, context) {
+        return resolveLocalModels(refs as LocalModelRef[], context);
+    },
+    isolation: "process",
+    // Starts node-llama-cpp before the model process compiles any TypeScript (see llama-preload.mjs).
+    preload: fileURLToPath(new URL("./llama-preload.mjs", import.meta.url)),
+    async open(_model, settings, options) {
+        const started = performance.now();
+        const [{llamaPromise}, {LocalGgufSession, llamaCppRelease}] = await Promise.all([import("./llama-preload.mjs"), import("./session.js")]);
+        const llama = await llamaPromise;
+        const model = await llama.loadModel({modelPath: settings.path, gpuLayers: 0});
+        const session = new LocalGgufSession(model, {contextSize: options.contextSize, threads: options.threads});
+        return {
+            session,
+            loadMs: performance.now() - started,
+            engine: llamaCppRelease(llama),
+            // One trial at a time, in each task's order: consecutive prompts share KV-cache prefixes.
+            concurrency: 1,
+            // The model process holds this model only.
+            peakRssBytes: () => process.resourceUsage().maxRSS * 1024,
+            async dispose() {
+                await session.dispose();
+                await model.dispose();
             }
-        });
-        const {model: _model, ...rest} = job;
-        child.send({type: "run", job: {...rest, modelPath: job.modelPath}} satisfies RunMessage);
-
-        return new Promise((resolve) => {
-            child.on("exit", (exitCode, signal) => {
-                if (exitCode === 0 && state.peakRssBytes != null) {
-                    resolve({ok: true, loadMs: state.loadMs ?? 0, peakRssBytes: state.peakRssBytes, llamaCpp: state.llamaCpp ?? "unknown"});
-                    return;
-                }
-                const nativeMessage = stderrTail.split("\n").map((line) => line.trim()).filter(Boolean).slice(-3).join(" | ");
-                const during = state.current ? ` during trial ${state.current.trialId} (${state.current.instanceId})`
-                    : state.loadMs == null ? " while loading the model" : "";
-                const message = state.fatal
-                    ? `${state.fatal}${during}`
-                    : `model process ${signal ? `killed by ${signal}` : `exited with code ${exitCode}`}${during}` +
-                      (nativeMessage ? `: ${nativeMessage}` : "");
-                resolve({
-                    ok: false,
-                    loadMs: state.loadMs,
-                    llamaCpp: state.llamaCpp,
-                    error: {message, instanceId: state.current?.instanceId, trialId: state.current?.trialId, exitCode, signal}
-                });
-            });
-        });
+        };
     }
 };
+
+export default localGgufProvider;

@@ -1,6 +1,6 @@
 import type {ChatHistoryItem, ChatWrapper, Llama, LlamaContext, LlamaContextSequence, LlamaModel, Token} from "node-llama-cpp";
 import {LlamaText, resolveChatWrapper} from "node-llama-cpp";
-import type {Capability, ChatPrompt, GenerateResult, LogprobResult, NextTokenLogprobs, Session, SessionCounters} from "../types.js";
+import type {Capability, ChatPrompt, GenerateResult, LogprobResult, NextTokenLogprobs, Session, SessionCounters} from "../../session/types.js";
 import {LocalEmbedder} from "./embedding.js";
 
 function commonPrefixLength(a: readonly Token[], b: readonly Token[]): number {
@@ -23,13 +23,14 @@ export interface LocalSessionOptions {
     chatWrapper?: "auto" | "base" | ChatWrapper;
 }
 
+/** The llama.cpp build as results record it (env.llamaCpp) and caches key on it: "ggml-org/llama.cpp@b6xxx". */
+export const llamaCppRelease = (llama: Llama) => `${llama.llamaCppRelease.repo}@${llama.llamaCppRelease.release}`;
+
 /**
  * A node-llama-cpp model and one context sequence, offering tokenize / generate / logprobs.
  * Prompts are rendered with the model's chat template when its GGUF has one, otherwise as plain
  * text ending in the answer prefix (RULER's "base" style).
  */
-/** The llama.cpp build as results record it (env.llamaCpp) and caches key on it: "ggml-org/llama.cpp@b6xxx". */
-export const llamaCppRelease = (llama: Llama) => `${llama.llamaCppRelease.repo}@${llama.llamaCppRelease.release}`;
 
 export class LocalGgufSession implements Session {
     readonly capabilities: ReadonlySet<Capability> = new Set(["tokenize", "generate", "logprobs", "embed", "distributions"]);

@@ -3,7 +3,7 @@ import {mkdir} from "node:fs/promises";
 import path from "node:path";
 import {crc32} from "node:zlib";
 import writeFileAtomic from "write-file-atomic";
-import type {NextTokenLogprobs} from "../../providers/types.js";
+import type {NextTokenLogprobs} from "../../session/types.js";
 import {shortHash} from "../../util/hash.js";
 import type {ReferencePosition} from "./metrics.js";
 

@@ -3,7 +3,7 @@ import {existsSync, readFileSync} from "node:fs";
 import path from "node:path";
 import type {AssetRoots} from "../../assets/roots.js";
 import {findAsset} from "../../assets/roots.js";
-import type {Session} from "../../providers/types.js";
+import type {Session} from "../../session/types.js";
 import type {CorpusConfig} from "./config.js";
 
 /**

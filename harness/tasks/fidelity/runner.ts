@@ -1,7 +1,7 @@
 import {writeFile, mkdir} from "node:fs/promises";
 import {existsSync} from "node:fs";
 import path from "node:path";
-import type {NextTokenLogprobs, Session} from "../../providers/types.js";
+import type {NextTokenLogprobs, Session} from "../../session/types.js";
 import type {PlannedTrial, TaskContext, TaskRunner} from "../types.js";
 import {chunkFile, chunkFromDistributions, readChunk, ReferenceChunk, referenceCacheDir, referenceCacheKey, referencePosition, writeChunk} from "./cache.js";
 import type {FidelityConfig} from "./config.js";

@@ -9,7 +9,7 @@
  * tokenizer; the empty probe gives the tokens of the template, instructions and question.
  * Probes use the same server (same tokenizer), so shards and resumed runs size identically.
  */
-import type {ChatPrompt, Session} from "../../providers/types.js";
+import type {ChatPrompt, Session} from "../../session/types.js";
 
 /** Used when the server reports no usage: a common English average. */
 export const FALLBACK_CHARS_PER_TOKEN = 4;

@@ -1,5 +1,4 @@
 import type {ResultDocument, TrialRecord} from "../../results/schema.js";
-import {writeResultDocument} from "../../results/write.js";
 import {mcnemarExactP} from "../../util/mcnemar.js";
 import {bootstrapMeanCi} from "../../util/stats.js";
 import type {NiahComparison} from "./scores-schema.js";
@@ -49,17 +48,4 @@ export function compareNiah(reference: ResultDocument, candidate: ResultDocument
         deltaLiftCi: bootstrapMeanCi(liftDeltas, {seed: 1}),
         bootstrap: {method: "paired percentile bootstrap over trials", resamples: 1000, seed: 1, level: 0.95}
     };
-}
-
-/** afterRun: adds `scores.vsReference` to each quantized file's NIAH document whose reference ran in the same run. */
-export async function compareNiahWithReferences(documents: ResultDocument[], context: {files: string[]}): Promise<void> {
-    for (const [index, candidate] of documents.entries()) {
-        if (candidate.task.type !== "niah" || candidate.model.ladder.isReference) continue;
-        const reference = documents.find((doc) => doc.task.type === "niah" && doc.task.id === candidate.task.id &&
-            doc.task.configHash === candidate.task.configHash && doc.model.sha256 === candidate.model.ladder.referenceSha256);
-        if (!reference) continue;
-        const updated = {...candidate, scores: {...candidate.scores, vsReference: compareNiah(reference, candidate)}};
-        documents[index] = updated;
-        if (context.files[index]) await writeResultDocument(context.files[index]!, updated);
-    }
 }

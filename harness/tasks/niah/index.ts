@@ -4,7 +4,7 @@ import {NiahConfig, niahConfigSchema} from "./config.js";
 import {NiahTrialSpec, planNiah} from "./grid.js";
 import {loadHaystackSentences} from "./haystack.js";
 import {createNiahRunner} from "./runner.js";
-import {compareNiahWithReferences} from "./compare.js";
+import {compareNiah} from "./compare.js";
 import {NIAH_TRIAL_SCORES} from "./scores-schema.js";
 
 const niah: Task<NiahConfig, NiahTrialSpec> = {
@@ -26,7 +26,7 @@ const niah: Task<NiahConfig, NiahTrialSpec> = {
     createRunner: createNiahRunner,
     aggregate: aggregateNiah,
     // Flips with McNemar's test and the change in lift against the ladder's reference file.
-    afterRun: compareNiahWithReferences
+    compare: compareNiah
 };
 
 export default niah;

@@ -1,6 +1,6 @@
 import {readFileSync} from "node:fs";
 import {fileURLToPath} from "node:url";
-import type {ChatPrompt} from "../../providers/types.js";
+import type {ChatPrompt} from "../../session/types.js";
 import {SeededRandom} from "../../util/random.js";
 import type {NeedleConfig} from "./config.js";
 

@@ -1,4 +1,4 @@
-import type {ChatPrompt, Session} from "../../providers/types.js";
+import type {ChatPrompt, Session} from "../../session/types.js";
 import {deriveSeed, SeededRandom} from "../../util/random.js";
 import {SkipTrial} from "../skip.js";
 import type {PlannedTrial, TaskContext, TaskRunner} from "../types.js";
@@ -7,6 +7,7 @@ import type {NiahTrialSpec} from "./grid.js";
 import {ApproximateSizing, calibrateSizing, FALLBACK_CHARS_PER_TOKEN, PromptSizing} from "./approximate-sizing.js";
 import {contextLengths} from "./grid.js";
 import {assembleContext, loadHaystackSentences, SizedHaystack, takeSentences} from "./haystack.js";
+import {createJudge} from "./judge.js";
 import {buildNeedleSet, NeedleSet} from "./needles.js";
 import {stringMatchAll} from "./scoring.js";
 
@@ -39,8 +40,8 @@ export async function createNiahRunner(config: NiahConfig, session: Session, con
     if (!generate) throw new Error("NIAH needs a session that generates");
     // Without log-probabilities the logprob scores are null (lift unavailable) and string match stays.
     const continuationLogprob = session.capabilities.has("logprobs") ? session.continuationLogprob : undefined;
-    // Optional LLM judge (hosted chat model), loaded only when configured.
-    const judge = config.judge ? (await import("../../providers/hosted/judge.js")).createJudge(config.judge.model as never, config.judge.maxTokens) : undefined;
+    // Optional LLM judge (a chat model the run opens for this task), only when configured.
+    const judge = config.judge ? await createJudge(context.openModel, config.judge.model, config.judge.maxTokens) : undefined;
     const sentences = loadHaystackSentences(config.haystack, context.assetRoots);
     const sentenceTokens = new Map<string, number>();
     const groups = new Map<string, Promise<Group>>();
@@ -135,6 +136,8 @@ export async function createNiahRunner(config: NiahConfig, session: Session, con
     }
 
     return {
+        dispose: async () => judge?.dispose(),
+
         order(trials: PlannedTrial<NiahTrialSpec>[]) {
             return [...trials].sort((a, b) =>
                 a.spec.length - b.spec.length || a.spec.trial - b.spec.trial || b.spec.depth - a.spec.depth);
@@ -152,7 +155,7 @@ export async function createNiahRunner(config: NiahConfig, session: Session, con
             const generated = await generate.call(session, prompt, {maxTokens: config.maxNewTokens});
             const scored = continuationLogprob ? await continuationLogprob.call(session, prompt, group.needles.answer) : undefined;
             // What a hosted server reported (model name, usage, latency, attempts), when the session has it.
-            const server = (generated as {server?: Record<string, unknown>}).server;
+            const server = generated.server;
             const judged = judge ? await judge.score({
                 question: prompt.user.trim().split("\n").at(-1)!,
                 reference: group.needles.needles.filter((n) => n.queried).map((n) => n.text.trim()).join(" "),

@@ -1,6 +1,5 @@
 import type {AssetRoots} from "../../assets/roots.js";
 import type {ResultDocument} from "../../results/schema.js";
-import {writeResultDocument} from "../../results/write.js";
 import {bootstrapSettings, pairRecordsOf} from "./aggregate.js";
 import {EmbeddingCache, embeddingKey} from "./cache.js";
 import {StsConfig, stsConfigSchema} from "./config.js";
@@ -119,47 +118,23 @@ function cachedVectors(reference: ResultDocument, candidate: ResultDocument, ass
     return vectors;
 }
 
-export interface CompareOptions {
-    /** Where datasets and the embedding cache (cacheDir/embeddings) are. */
-    assetRoots: AssetRoots;
-    /** The documents' files, same order: the compared ones are rewritten with the comparison in place. */
-    files?: string[];
-}
-
 /**
- * Post-run step: for every STS document of a non-reference file whose ladder reference ran the
- * same task instance in the same set of documents, adds `scores.vsReference` (compare() plus
- * drift from the embedding cache), or a warning saying why not; never throws for one document.
- * Returns the documents it changed; with `files` (same order as documents), rewrites them.
+ * What compare() needs beyond the two documents: the vectors of every distinct sentence of the
+ * dataset from both files' embedding caches (read with the backend each file embedded with), or
+ * why they are not there.
  */
-export async function compareWithReferences(documents: ResultDocument[], options: CompareOptions): Promise<ResultDocument[]> {
-    const changed: ResultDocument[] = [];
-    const opened = new Map<string, EmbeddingCache>();
-    const caches = (document: ResultDocument) => {
+export async function loadComparisonVectors(reference: ResultDocument, candidate: ResultDocument, context: {assetRoots: AssetRoots}): Promise<SentenceVectors | string> {
+    const cacheOf = (document: ResultDocument) => {
         // The backend the runner embedded with (older documents have none: the cache file without a backend tag).
         const backend = document.trials.map((t) => t.input?.embeddingBackend).find((b): b is string => typeof b === "string");
-        const key = `${document.model.sha256}|${backend ?? ""}`;
-        let cache = opened.get(key);
-        if (!cache) opened.set(key, cache = EmbeddingCache.open(options.assetRoots.cacheDir, document.model.sha256, backend));
-        return cache;
+        return EmbeddingCache.open(context.assetRoots.cacheDir, document.model.sha256, backend);
     };
-    for (const [index, candidate] of documents.entries()) {
-        if (candidate.task.type !== "sts" || candidate.model.ladder.isReference) continue;
-        const reference = documents.find((doc) =>
-            doc.task.type === "sts" && doc.task.id === candidate.task.id && doc.task.configHash === candidate.task.configHash &&
-            doc.model.sha256 === candidate.model.ladder.referenceSha256 && doc.model.provider === candidate.model.provider);
-        if (!reference) continue;
-        try {
-            const vectors = cachedVectors(reference, candidate, options.assetRoots, caches);
-            const comparison = typeof vectors === "string" ? {...compare(reference, candidate), driftNote: vectors} : compare(reference, candidate, vectors);
-            candidate.scores = {...candidate.scores, vsReference: comparison};
-        } catch (error) {
-            // Never fails the run: the document says why it has no comparison.
-            candidate.warnings = [...candidate.warnings, `no comparison with the reference ${reference.model.fileName}: ${(error as Error).message}`];
-        }
-        changed.push(candidate);
-        const file = options.files?.[index];
-        if (file) await writeResultDocument(file, candidate);
-    }
-    return changed;
+    return cachedVectors(reference, candidate, context.assetRoots, cacheOf);
+}
+
+/** compare() with the loaded inputs: vectors give drift; a string says why there is none. */
+export function compareWithInputs(reference: ResultDocument, candidate: ResultDocument, inputs?: unknown): StsComparison {
+    return typeof inputs === "string"
+        ? {...compare(reference, candidate), driftNote: inputs}
+        : compare(reference, candidate, inputs as SentenceVectors | undefined);
 }

@@ -2,7 +2,7 @@ import {ensureDatasetFiles} from "../../assets/datasets.js";
 import type {ModelInfo} from "../../results/schema.js";
 import type {PlannedTrial, Task} from "../types.js";
 import {aggregateSts} from "./aggregate.js";
-import {compareWithReferences} from "./compare.js";
+import {compareWithInputs, loadComparisonVectors} from "./compare.js";
 import {StsConfig, stsConfigSchema} from "./config.js";
 import {builtinDatasetFiles, loadDataset} from "./datasets.js";
 import {createStsRunner, StsTrialSpec} from "./runner.js";
@@ -53,7 +53,8 @@ const sts: Task<StsConfig, StsTrialSpec> = {
     createRunner: createStsRunner,
     aggregate: aggregateSts,
     // Change in Spearman and embedding drift against the ladder's reference file.
-    afterRun: compareWithReferences
+    compare: compareWithInputs,
+    compareInputs: loadComparisonVectors
 };
 
 export default sts;

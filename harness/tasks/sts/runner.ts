@@ -1,4 +1,4 @@
-import type {Session} from "../../providers/types.js";
+import type {Session} from "../../session/types.js";
 import type {PlannedTrial, TaskContext, TaskRunner} from "../types.js";
 import {EmbeddingCache, embeddingKey} from "./cache.js";
 import type {StsConfig} from "./config.js";

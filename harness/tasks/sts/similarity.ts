@@ -1,9 +1,9 @@
-import type {Session} from "../../providers/types.js";
+import type {Session} from "../../session/types.js";
 
 /**
- * A session that scores sentence pairs itself instead of embedding them: the built-in lexical
- * baseline (harness/providers/lexical) offers Jaccard word overlap this way. The STS runner uses
- * it when present; every other model is scored by the cosine of its embeddings.
+ * A session that scores sentence pairs itself instead of embedding them (capability
+ * "similarity"): the built-in lexical baseline offers Jaccard word overlap this way. The STS
+ * runner uses it when present; every other model is scored by the cosine of its embeddings.
  */
 export interface PairScorer {
     /** Name of the similarity, recorded in results ("jaccard"). */
@@ -12,8 +12,8 @@ export interface PairScorer {
 }
 
 export function pairScorerOf(session: Session): PairScorer | undefined {
-    const candidate = session as Session & Partial<PairScorer>;
-    return typeof candidate.scorePairs === "function" && typeof candidate.pairSimilarity === "string"
-        ? candidate as PairScorer
+    const {pairSimilarity, scorePairs} = session;
+    return session.capabilities.has("similarity") && scorePairs && pairSimilarity
+        ? {pairSimilarity, scorePairs: (pairs) => scorePairs.call(session, pairs)}
         : undefined;
 }

@@ -1,5 +1,4 @@
-import {hostedModelInfo, HostedModelRef, hostedRuntimeFor} from "../../models/hosted.js";
-import {HostedSession} from "./session.js";
+import type {OpenModel} from "../../session/types.js";
 
 /**
  * LLM-as-judge scoring as the original NIAH test did it (gkamradt: LangChain
@@ -38,17 +37,22 @@ export function parseJudgeScore(reply: string): number | null {
 export interface Judge {
     model: string;
     score(input: {question: string; reference: string; prediction: string}): Promise<{score: number | null; reply: string; prompt: string; servedModel: string | null}>;
+    dispose(): Promise<void>;
 }
 
-export function createJudge(ref: string | HostedModelRef, maxTokens = 16): Judge {
-    const model = hostedModelInfo(ref);
-    const session = new HostedSession(hostedRuntimeFor(model));
+/** A judge on any chat model the run can open (a hosted model in practice: it needs no log-probabilities). */
+export async function createJudge(openModel: OpenModel | undefined, ref: unknown, maxTokens = 16): Promise<Judge> {
+    if (!openModel) throw new Error("this run cannot open a judge model");
+    const {id, session, dispose} = await openModel(ref);
+    const generate = session.generate;
+    if (!generate) throw new Error(`the judge ${id} cannot generate text`);
     return {
-        model: model.id,
+        model: id,
         async score({question, reference, prediction}) {
             const prompt = judgePrompt(question, reference, prediction);
-            const {text, server} = await session.chat([{role: "system", content: SYSTEM}, {role: "user", content: prompt}], maxTokens);
-            return {score: parseJudgeScore(text), reply: text, prompt, servedModel: server.model};
-        }
+            const generated = await generate.call(session, {system: SYSTEM, user: prompt}, {maxTokens});
+            return {score: parseJudgeScore(generated.text), reply: generated.text, prompt, servedModel: generated.server?.model ?? null};
+        },
+        dispose
     };
 }

@@ -1,6 +1,7 @@
 /**
- * What a task can ask of a model. A provider opens a model into a Session offering some of
- * these capabilities; a task declares which it requires (Task.requires) and the runner checks.
+ * The capability contract between tasks and providers. A provider opens a model into a Session
+ * offering some of these capabilities; a task declares which it requires (Task.requires) and the
+ * trial loop checks. Tasks see only this module, never a provider.
  */
 export type Capability = "tokenize" | "generate" | "logprobs" | "embed" | "distributions" | "similarity";
 
@@ -14,10 +15,26 @@ export interface ChatPrompt {
 
 export interface GenerateResult {
     text: string;
+    /** Tokens of the prompt; NaN when unknown (a server that reports no usage). */
     promptTokens: number;
+    /** NaN when unknown. */
     generatedTokens: number;
     promptMs: number;
     generateMs: number;
+    /** What a remote server reported for the request, recorded with the trial. */
+    server?: ServerReport;
+}
+
+/** What a server reported for one request (hosted sessions). */
+export interface ServerReport {
+    /** The model name the server answered with. */
+    model: string | null;
+    usage: {promptTokens: number | null; completionTokens: number | null} | null;
+    /** Time of the successful attempt, request to last body byte. */
+    latencyMs: number;
+    attempts: number;
+    endpoint: string;
+    finishReason?: string | null;
 }
 
 export interface LogprobResult {
@@ -67,6 +84,10 @@ export interface Session {
     continuationLogprob?(prompt: ChatPrompt, continuation: string): Promise<LogprobResult>;
     /** Sentence embeddings (capability "embed"). */
     embed?(texts: string[]): Promise<number[][]>;
+    /** Name of the similarity a pair scorer computes, recorded in results ("jaccard") (capability "similarity"). */
+    readonly pairSimilarity?: string;
+    /** Similarity of each sentence pair, for models that score pairs instead of embedding sentences (capability "similarity"). */
+    scorePairs?(pairs: [string, string][]): Promise<number[]>;
     /** Token ids of bare text (no BOS), and the BOS token the model starts a sequence with, if it adds one (capability "distributions"). */
     tokenizeText?(text: string): Promise<{tokens: number[]; bos: number | null}>;
     /**
@@ -82,3 +103,16 @@ export interface Session {
      */
     readonly backend?: string;
 }
+
+/** A session opened for a task's own use (e.g. an LLM judge), with the model's id as results record it. */
+export interface OpenedModel {
+    id: string;
+    session: Session;
+    dispose(): Promise<void>;
+}
+
+/**
+ * How a task asks for another model than the one it runs on: by a model reference as a suite
+ * writes it. The run layer answers through the provider registry, so tasks never import a provider.
+ */
+export type OpenModel = (ref: unknown) => Promise<OpenedModel>;

@@ -1,26 +1,29 @@
 import {existsSync, readdirSync, statSync} from "node:fs";
 import path from "node:path";
-import type {AssetRoots} from "../assets/roots.js";
-import {findAsset} from "../assets/roots.js";
-import type {ModelInfo} from "../results/schema.js";
-import {resolveBuiltinModels} from "./builtin.js";
-import {downloadHfModel, findDownloaded} from "./download.js";
-import {applyHostedReferences, HostedModelRef, resolveHostedModels} from "./hosted.js";
-import {GgufFacts, readGgufFacts} from "./gguf-info.js";
-import {groupLadders, ladderDisplayId} from "./ladder.js";
-import {Sha256Cache} from "./sha256-cache.js";
+import type {AssetRoots} from "../../assets/roots.js";
+import {findAsset} from "../../assets/roots.js";
+import {downloadHfModel, findDownloaded} from "../../models/download.js";
+import {GgufFacts, readGgufFacts} from "../../models/gguf-info.js";
+import {groupLadders, ladderDisplayId} from "../../models/ladder.js";
+import {Sha256Cache} from "../../models/sha256-cache.js";
+import type {ModelInfo} from "../../results/schema.js";
+import type {ResolveContext, ResolvedModel, UnresolvedModel} from "../provider.js";
 
 /**
- * How a suite names models:
+ * How a suite names local GGUF models:
  *  - a path to a `.gguf` file, or to a folder of them (one or more ladders),
  *  - a name relative to the asset roots' `models/` folder ("stories260K"),
  *  - an `hf:` URI (node-llama-cpp syntax), downloaded into the cache when no asset root has it,
- *  - `{asset, download}`: the asset when present, else the download,
- *  - a hosted model: `hf-inference:`, `hf-endpoint:` or `openai:` URI, or `{hosted, ...}` (hosted.ts).
+ *  - `{asset, download}`: the asset when present, else the download.
  */
-export type ModelRef = string | {asset: string; download?: string} | HostedModelRef;
+export type LocalModelRef = string | {asset: string; download?: string};
 
-export interface ResolvedModel {
+/** What opening a local model needs: where its weights are. */
+export interface LocalSettings {
+    path: string;
+}
+
+interface LocalFile {
     source: string;
     path: string;
     fileName: string;
@@ -29,21 +32,7 @@ export interface ResolvedModel {
     facts: GgufFacts;
 }
 
-/** A model reference that could not be turned into files; the run reports it and goes on. */
-export interface UnresolvedModel {
-    source: string;
-    message: string;
-}
-
-export interface ResolveOptions {
-    assetRoots: AssetRoots;
-    /** Allow downloads of `hf:` URIs. Default true. */
-    allowDownload?: boolean;
-    progress?: boolean;
-}
-
-function refLabel(ref: ModelRef): string {
-    if (typeof ref !== "string" && "hosted" in ref) return ref.hosted;
+function refLabel(ref: LocalModelRef): string {
     return typeof ref === "string" ? ref : `${ref.asset}${ref.download ? ` (or ${ref.download})` : ""}`;
 }
 
@@ -55,10 +44,9 @@ function ggufFilesIn(dir: string): string[] {
 }
 
 /** Turns one reference into the `.gguf` paths it stands for. Throws with a message saying what to do. */
-async function pathsOf(ref: ModelRef, options: ResolveOptions): Promise<string[]> {
+async function pathsOf(ref: LocalModelRef, options: ResolveContext): Promise<string[]> {
     const {assetRoots} = options;
     if (typeof ref !== "string") {
-        if ("hosted" in ref) throw new Error(`${ref.hosted}: hosted models are resolved by hosted.ts`);
         const asset = findAsset(assetRoots, "models", ref.asset);
         if (asset) return pathsOf(asset, options);
         if (ref.download) return pathsOf(ref.download, options);
@@ -91,17 +79,16 @@ async function pathsOf(ref: ModelRef, options: ResolveOptions): Promise<string[]
 }
 
 /**
- * Resolves every reference into model files with their facts, then groups them into ladders.
- * A reference or file that fails is reported in `unresolved` and the rest go on.
+ * Resolves every reference into model files with their facts, then groups them into ladders
+ * (files of several references can form one ladder), each ladder reference first. A reference or
+ * file that fails is reported in `unresolved` and the rest go on.
  */
-export async function resolveModels(refs: ModelRef[], options: ResolveOptions): Promise<{models: ModelInfo[]; paths: Map<string, string>; unresolved: UnresolvedModel[]}> {
+export async function resolveLocalModels(refs: LocalModelRef[], options: ResolveContext): Promise<{models: ResolvedModel<LocalSettings>[]; unresolved: UnresolvedModel[]}> {
     const sha = new Sha256Cache(options.assetRoots.cacheDir);
-    const resolved: ResolvedModel[] = [];
+    const resolved: LocalFile[] = [];
     const unresolved: UnresolvedModel[] = [];
     const seen = new Set<string>();
-    const builtin = resolveBuiltinModels(refs); // builtin:* models (no files), see builtin.ts
-    const hosted = resolveHostedModels(builtin.rest); // hf-inference:/hf-endpoint:/openai: models, see hosted.ts
-    for (const ref of hosted.rest) {
+    for (const ref of refs) {
         let files: string[];
         try {
             files = await pathsOf(ref, options);
@@ -116,7 +103,7 @@ export async function resolveModels(refs: ModelRef[], options: ResolveOptions): 
             try {
                 const facts = await readGgufFacts(absolute);
                 resolved.push({
-                    source: typeof ref === "string" ? ref : refLabel(ref),
+                    source: refLabel(ref),
                     path: absolute,
                     fileName: path.basename(absolute),
                     bytes: statSync(absolute).size,
@@ -128,21 +115,17 @@ export async function resolveModels(refs: ModelRef[], options: ResolveOptions): 
             }
         }
     }
-    const files = toModelInfos(resolved);
-    return {models: [...applyHostedReferences(files.models, hosted.models), ...builtin.models], paths: files.paths, unresolved: [...builtin.unresolved, ...hosted.unresolved, ...unresolved]};
+    return {models: toModels(resolved), unresolved};
 }
 
-function toModelInfos(resolved: ResolvedModel[]): {models: ModelInfo[]; paths: Map<string, string>} {
-    const models: ModelInfo[] = [];
-    const paths = new Map<string, string>();
+function toModels(resolved: LocalFile[]): ResolvedModel<LocalSettings>[] {
+    const models: ResolvedModel<LocalSettings>[] = [];
     for (const ladder of groupLadders(resolved).values()) {
         const reference = ladder[0]!;
         const ladderId = ladderDisplayId(reference);
         for (const file of ladder) {
-            const id = `${ladderId}/${file.fileName}`;
-            paths.set(id, file.path);
-            models.push({
-                id,
+            const info: ModelInfo = {
+                id: `${ladderId}/${file.fileName}`,
                 provider: "local-gguf",
                 source: file.source,
                 fileName: file.fileName,
@@ -165,8 +148,9 @@ function toModelInfos(resolved: ResolvedModel[]): {models: ModelInfo[]; paths: M
                     isReference: file === reference,
                     size: ladder.length
                 }
-            });
+            };
+            models.push({info, settings: {path: file.path}});
         }
     }
-    return {models, paths};
+    return models;
 }

@@ -1,13 +1,14 @@
-import type {TrialRecord} from "../../results/schema.js";
-import type {ModelJob, TaskPerformance} from "../provider.js";
+import type {TrialRecord} from "../results/schema.js";
+import type {TaskPerformance} from "../tasks/trial-loop.js";
+import type {ModelJob} from "./model-job.js";
 
-/** Parent -> child: the one message a model process receives. */
+/** Parent -> model process: the one message it receives. */
 export interface RunMessage {
     type: "run";
-    job: Omit<ModelJob, "model"> & {modelPath: string};
+    job: ModelJob;
 }
 
-/** Child -> parent. */
+/** Model process -> parent. */
 export type ChildMessage =
     | {type: "loaded"; loadMs: number; llamaCpp: string}
     | {type: "trial-start"; instanceId: string; trialId: string}

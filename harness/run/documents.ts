@@ -1,0 +1,72 @@
+import path from "node:path";
+import type {TaskInstance} from "../config/suite.js";
+import type {ModelInfo, ResultDocument, RunEnv, TrialRecord} from "../results/schema.js";
+import {RESULT_SCHEMA_VERSION} from "../results/schema.js";
+import {safeName} from "../results/write.js";
+import type {PlannedTrial, Task} from "../tasks/types.js";
+import {Shard, shardSuffix} from "./shards.js";
+
+/** Everything a result document is made of; run and merge both build documents through buildDocument. */
+export interface DocumentParts {
+    runId: string;
+    suite: {name: string; hash: string};
+    /** Default: now. */
+    createdAt?: string;
+    instance: Pick<TaskInstance, "id" | "type" | "config" | "configHash">;
+    task: Task;
+    model: ModelInfo;
+    env: RunEnv;
+    /** The plan of this document's trials (a shard's slice, or the whole plan after merge). */
+    planned: PlannedTrial[];
+    /** Finished records by trial id; records of unplanned ids (an older plan's) follow the planned ones. */
+    records: ReadonlyMap<string, TrialRecord>;
+    modelError?: ResultDocument["modelError"];
+    performance?: ResultDocument["performance"];
+    /** The shard this document holds (a run with --shard). */
+    shard?: Shard;
+    /** Warnings beyond those every document derives from its plan and trials. */
+    notes?: string[];
+}
+
+/** One result document: trials in plan order, counts, the task's aggregate, and the warnings its plan implies. */
+export function buildDocument(parts: DocumentParts): ResultDocument {
+    const {instance, task, model, planned, records, shard} = parts;
+    const plannedIds = new Set(planned.map((trial) => trial.id));
+    const trials = [
+        ...planned.map((trial) => records.get(trial.id)).filter((r): r is TrialRecord => r != null),
+        ...[...records.values()].filter((r) => !plannedIds.has(r.id))
+    ];
+    const count = (status: TrialRecord["status"]) => trials.filter((r) => r.status === status).length;
+    const warnings: string[] = [];
+    if (shard) warnings.push(`shard ${shard.index}/${shard.count}: this document holds only the shard's trials (merge the shards with \`slmbench merge\`)`);
+    if (planned.length > 0 && planned.every((trial) => trial.skipReason))
+        warnings.push(`every cell of ${instance.id} was skipped for ${model.id}: ${planned[0]!.skipReason}`);
+    warnings.push(...(parts.notes ?? []));
+    return {
+        schemaVersion: RESULT_SCHEMA_VERSION,
+        kind: "slmbench.result",
+        runId: parts.runId,
+        createdAt: parts.createdAt ?? new Date().toISOString(),
+        suite: parts.suite,
+        task: {
+            type: instance.type,
+            id: instance.id,
+            config: instance.config,
+            configHash: instance.configHash,
+            mainScore: task.mainScore(instance.config)
+        },
+        model,
+        env: parts.env,
+        scores: task.aggregate(instance.config, trials),
+        counts: {planned: planned.length, ok: count("ok"), error: count("error"), skipped: count("skipped")},
+        modelError: parts.modelError,
+        warnings,
+        performance: parts.performance,
+        trials
+    };
+}
+
+/** Where a result document goes: <run dir>/<task id>/<ladder>/<file>.json; a shard's carries the shard in its name. */
+export function documentFile(runDir: string, instanceId: string, model: ModelInfo, shard?: Shard): string {
+    return path.join(runDir, safeName(instanceId), safeName(model.ladder.id), `${safeName(model.fileName.replace(/\.gguf$/i, ""))}${shardSuffix(shard)}.json`);
+}
