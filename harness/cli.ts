@@ -5,12 +5,13 @@ import {fileURLToPath} from "node:url";
 import {resolveAssetRoots} from "./assets/roots.js";
 import {Suite, SuiteError} from "./config/suite.js";
 import {mergeRuns} from "./run/merge.js";
-import {formatRecommendation, loadLatestDocuments, parseSize, recommend} from "./run/recommend.js";
+import {formatRecommendation, loadLatestDocuments, recommend} from "./run/recommend.js";
 import {runSuite} from "./run/run-suite.js";
 import {parseShard} from "./run/shards.js";
 import {loadSuiteFile, parseSuite} from "./run/suite.js";
 import {summaryTable} from "./run/summary.js";
 import {SLMBENCH_VERSION} from "./run/env.js";
+import {parseSize} from "./util/units.js";
 
 const DEFAULT_SUITE = fileURLToPath(new URL("../benchmarks/suites/default.ts", import.meta.url));
 

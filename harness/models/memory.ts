@@ -1,4 +1,5 @@
 import {GgufInsights, type GgufFileInfo} from "node-llama-cpp";
+import type {MemoryFacts} from "../util/units.js";
 
 /**
  * Memory facts of a GGUF file, for estimates at any context length:
@@ -19,10 +20,7 @@ import {GgufInsights, type GgufFileInfo} from "node-llama-cpp";
  *     llama.cpp (attention scores without flash attention), so estimates at long contexts are
  *     lower bounds.
  */
-export interface ModelMemory {
-    kvBytesPerToken: number;
-    overheadBytes: number;
-}
+export type ModelMemory = MemoryFacts;
 
 /** The context at which the fixed overhead is taken (a multiple of node-llama-cpp's 256-token padding). */
 export const OVERHEAD_CONTEXT = 512;
@@ -72,10 +70,4 @@ export async function estimateModelMemory(info: GgufFileInfo): Promise<ModelMemo
     } catch {
         return undefined;
     }
-}
-
-/** Estimated memory to run `model` at `context` tokens; undefined without memory facts or local weights. */
-export function estimateMemoryBytes(model: {bytes: number; memory?: ModelMemory}, context: number): number | undefined {
-    if (!model.memory || model.bytes <= 0) return undefined;
-    return model.bytes + model.memory.kvBytesPerToken * context + model.memory.overheadBytes;
 }

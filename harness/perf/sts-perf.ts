@@ -15,7 +15,7 @@ import {findAsset, resolveAssetRoots} from "../assets/roots.js";
 import {LocalEmbedder} from "../providers/local-gguf/embedding.js";
 import {loadDataset} from "../tasks/sts/datasets.js";
 import {distinctSentences, EMBED_BATCH} from "../tasks/sts/runner.js";
-import {cosine} from "../tasks/sts/stats.js";
+import {cosine} from "../util/correlation.js";
 
 const {values: args} = parseArgs({
     options: {

@@ -1,42 +1,12 @@
-import {readdir} from "node:fs/promises";
-import path from "node:path";
-import {estimateMemoryBytes} from "../models/memory.js";
-import type {ModelInfo, ResultDocument} from "../results/schema.js";
-import {readResultDocument} from "../results/write.js";
-
 /**
  * "Fits my machine": from existing result documents, which model files fit a memory budget at a
  * context length, and which of them score best. Pure functions on documents, plus one loader.
  */
-
-const UNITS: Record<string, number> = {
-    "": 1, b: 1,
-    kb: 1e3, mb: 1e6, gb: 1e9, tb: 1e12,
-    kib: 2 ** 10, mib: 2 ** 20, gib: 2 ** 30, tib: 2 ** 40
-};
-
-/** Parses "512MiB", "8GiB", "1.5GB", "1e9" or "123456" (bytes) into bytes. Throws on anything else. */
-export function parseSize(text: string): number {
-    const match = text.trim().match(/^(\d+(?:\.\d+)?(?:e\d+)?)\s*([a-z]*)$/i);
-    const unit = match ? UNITS[match[2]!.toLowerCase()] : undefined;
-    if (!match || unit === undefined)
-        throw new Error(`bad size "${text}": use bytes or a number with B, KB, MB, GB, TB (x1000) or KiB, MiB, GiB, TiB (x1024), e.g. 8GiB`);
-    const bytes = Math.round(Number(match[1]) * unit);
-    if (!Number.isFinite(bytes) || bytes <= 0) throw new Error(`bad size "${text}": must be more than 0 bytes`);
-    return bytes;
-}
-
-/** Bytes in binary units: "7.5 GiB". */
-export function formatBytes(bytes: number): string {
-    const units = ["B", "KiB", "MiB", "GiB", "TiB"];
-    let value = bytes;
-    let unit = 0;
-    while (value >= 1024 && unit < units.length - 1) {
-        value /= 1024;
-        unit++;
-    }
-    return `${unit === 0 ? value : value.toFixed(value >= 100 ? 0 : 1)} ${units[unit]}`;
-}
+import {readdir} from "node:fs/promises";
+import path from "node:path";
+import type {ModelInfo, ResultDocument} from "../results/schema.js";
+import {readResultDocument} from "../results/write.js";
+import {estimateMemoryBytes, formatBytes} from "../util/units.js";
 
 /** Every result document under `dir` (recursively); the newest (createdAt) per (model sha256, task id). */
 export async function loadLatestDocuments(dir: string): Promise<{documents: ResultDocument[]; problems: string[]}> {

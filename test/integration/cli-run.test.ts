@@ -3,7 +3,7 @@ import path from "node:path";
 import {describe, expect, it} from "vitest";
 import type {ResultDocument} from "../../harness/results/schema.js";
 import {readResultDocument} from "../../harness/results/write.js";
-import {niahScoresSchema} from "../../harness/tasks/niah/scores-schema.js";
+import {niahScoresSchema} from "../../harness/tasks/niah/contract.js";
 import {MODELS, stories260K, tinyStories} from "../helpers/assets.js";
 import {runCli, startCli, tempDir, writeSuite} from "../helpers/cli.js";
 

@@ -8,7 +8,7 @@ import type {Suite} from "../../harness/config/suite.js";
 import {parseSuite} from "../../harness/run/suite.js";
 import type {ResultDocument} from "../../harness/results/schema.js";
 import {runSuite} from "../../harness/run/run-suite.js";
-import {FidelityScores, fidelityScoresSchema} from "../../harness/tasks/fidelity/scores-schema.js";
+import {FidelityScores, fidelityScoresSchema} from "../../harness/tasks/fidelity/contract.js";
 import {stories260K, testAssetRoots, tinyStories} from "../helpers/assets.js";
 
 const tempDir = (name: string) => mkdtempSync(path.join(os.tmpdir(), `slmbench-fidelity-${name}-`));

@@ -10,7 +10,7 @@ import {LocalGgufSession} from "../../harness/providers/local-gguf/session.js";
 import type {TrialRecord} from "../../harness/results/schema.js";
 import fidelity from "../../harness/tasks/fidelity/index.js";
 import {loadCorpusText, tokensSha256, tokenStream} from "../../harness/tasks/fidelity/corpus.js";
-import type {FidelityScores} from "../../harness/tasks/fidelity/scores-schema.js";
+import type {FidelityScores} from "../../harness/tasks/fidelity/contract.js";
 import {testAssetRoots, tinyStories} from "../helpers/assets.js";
 
 // In-process on purpose: the ascii-safe corpus holds only characters TinyStories-656K's tokenizer accepts.

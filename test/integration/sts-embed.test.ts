@@ -5,7 +5,7 @@ import type {Llama} from "node-llama-cpp";
 import {beforeAll, describe, expect, it} from "vitest";
 import {LocalEmbedder} from "../../harness/providers/local-gguf/embedding.js";
 import {LocalGgufSession} from "../../harness/providers/local-gguf/session.js";
-import {cosine} from "../../harness/tasks/sts/stats.js";
+import {cosine} from "../../harness/util/correlation.js";
 import {MODELS, stories260K} from "../helpers/assets.js";
 
 const SENTENCES = [

@@ -10,7 +10,7 @@ import type {ResultDocument} from "../../harness/results/schema.js";
 import {withComparisons} from "../../harness/run/references.js";
 import {runSuite} from "../../harness/run/run-suite.js";
 import {loadTasks} from "../../harness/tasks/registry.js";
-import {stsScoresSchema} from "../../harness/tasks/sts/scores-schema.js";
+import {stsScoresSchema} from "../../harness/tasks/sts/contract.js";
 import {MODELS, testAssetRoots, tinyStories} from "../helpers/assets.js";
 
 const tempDir = (name: string) => mkdtempSync(path.join(os.tmpdir(), `slmbench-sts-${name}-`));

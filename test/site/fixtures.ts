@@ -4,14 +4,14 @@ import {createHash} from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import {resultDocumentSchema, type ResultDocument} from "../../harness/results/schema.ts";
-import {fidelityScoresSchema} from "../../harness/tasks/fidelity/scores-schema.ts";
+import {fidelityScoresSchema} from "../../harness/tasks/fidelity/contract.ts";
 import {compareNiah} from "../../harness/tasks/niah/compare.ts";
-import {niahScoresSchema, type NiahScores} from "../../harness/tasks/niah/scores-schema.ts";
+import {niahScoresSchema, type NiahScores} from "../../harness/tasks/niah/contract.ts";
 import {aggregateSts} from "../../harness/tasks/sts/aggregate.ts";
 import {compare} from "../../harness/tasks/sts/compare.ts";
 import {stsConfigSchema} from "../../harness/tasks/sts/config.ts";
-import {stsScoresSchema} from "../../harness/tasks/sts/scores-schema.ts";
-import {pearson, spearman} from "../../harness/tasks/sts/stats.ts";
+import {stsScoresSchema} from "../../harness/tasks/sts/contract.ts";
+import {pearson, spearman} from "../../harness/util/correlation.ts";
 import {bootstrapMeanCi} from "../../harness/util/stats.ts";
 
 export const XSS_TEXT = "<script>alert(1)</script>";

@@ -1,15 +1,16 @@
 // Pure helpers behind the pages: Pareto front, CI lookup, slugs, and the fixtures' validity.
 import {describe, expect, it} from "vitest";
 import {resultDocumentSchema} from "../../harness/results/schema.ts";
-import {fidelityScoresSchema} from "../../harness/tasks/fidelity/scores-schema.ts";
-import {stsScoresSchema} from "../../harness/tasks/sts/scores-schema.ts";
+import {fidelityScoresSchema} from "../../harness/tasks/fidelity/contract.ts";
+import {stsScoresSchema} from "../../harness/tasks/sts/contract.ts";
 import {ciOf, hasWeights, modelKind, slugify} from "../../site/src/lib/data.ts";
 import {fmtDeltaScore, fmtScore, fmtSig} from "../../site/src/lib/format.ts";
-import {averageRanks, changedPairs, deltaVerdict, parsePairRecords, rankPercentiles, worstPairs, type PairRecords} from "../../site/src/lib/sts.ts";
+import {changedPairs, deltaVerdict, parsePairRecords, rankPercentiles, worstPairs, type PairRecords} from "../../site/src/lib/sts.ts";
+import {averageRanks} from "../../harness/util/correlation.ts";
 import {paretoFront} from "../../site/src/lib/pareto.ts";
 import {contextLabel, memoryAt} from "../../site/src/lib/memory.ts";
 import {effectiveContextText, fmtP} from "../../site/src/lib/niah.ts";
-import type {NiahScores} from "../../harness/tasks/niah/scores-schema.ts";
+import type {NiahScores} from "../../harness/tasks/niah/contract.ts";
 import {JACCARD, makeDoc} from "./fixtures.ts";
 
 describe("site helpers", () => {
@@ -68,7 +69,7 @@ describe("site helpers", () => {
     });
 
     it("ranks ties by their average rank, as percentiles 0..100", () => {
-        expect(averageRanks([10, 20, 20, 5])).toEqual([2, 3.5, 3.5, 1]);
+        expect([...averageRanks([10, 20, 20, 5])]).toEqual([2, 3.5, 3.5, 1]);
         expect(rankPercentiles([10, 20, 20, 5])).toEqual([100 / 3, 250 / 3, 250 / 3, 0]);
         expect(rankPercentiles([7])).toEqual([50]);
     });

@@ -6,7 +6,7 @@ import {fidelityConfigSchema} from "../../harness/tasks/fidelity/config.js";
 import {
     addPosition, comparePosition, decodeFloat32, emptySums, encodeFloat32, klTopK, meanAndUncertainty, percentileSorted, summarize
 } from "../../harness/tasks/fidelity/metrics.js";
-import {fidelityScoresSchema} from "../../harness/tasks/fidelity/scores-schema.js";
+import {fidelityScoresSchema} from "../../harness/tasks/fidelity/contract.js";
 
 const log = Math.log;
 

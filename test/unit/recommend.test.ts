@@ -1,10 +1,11 @@
 import {GgufInsights, readGgufFileInfo} from "node-llama-cpp";
 import {describe, expect, it} from "vitest";
 import {readGgufFacts} from "../../harness/models/gguf-info.js";
-import {estimateMemoryBytes, kvBytesPerTokenOf, OVERHEAD_CONTEXT} from "../../harness/models/memory.js";
+import {kvBytesPerTokenOf, OVERHEAD_CONTEXT} from "../../harness/models/memory.js";
 import type {ResultDocument} from "../../harness/results/schema.js";
 import {resultDocumentSchema} from "../../harness/results/schema.js";
-import {asGoodAs, formatRecommendation, paretoFront, parseSize, recommend} from "../../harness/run/recommend.js";
+import {asGoodAs, formatRecommendation, paretoFront, recommend} from "../../harness/run/recommend.js";
+import {estimateMemoryBytes, parseSize} from "../../harness/util/units.js";
 import {MODELS, stories260K, tinyStories} from "../helpers/assets.js";
 import {makeDoc} from "../site/fixtures.js";
 

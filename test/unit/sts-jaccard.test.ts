@@ -17,7 +17,7 @@ import {runSuite} from "../../harness/run/run-suite.js";
 import {loadTasks} from "../../harness/tasks/registry.js";
 import {compare} from "../../harness/tasks/sts/compare.js";
 import sts from "../../harness/tasks/sts/index.js";
-import {stsScoresSchema} from "../../harness/tasks/sts/scores-schema.js";
+import {stsScoresSchema} from "../../harness/tasks/sts/contract.js";
 import {testAssetRoots} from "../helpers/assets.js";
 import {resolveModels} from "../helpers/resolve.js";
 

@@ -1,6 +1,6 @@
 // STS statistics: scipy-equivalent ranks and correlations, the weighted bootstrap, cosine.
 import {describe, expect, it} from "vitest";
-import {averageRanks, bootstrapCi, bootstrapWeights, cosine, pearson, percentile, ResampledSpearman, spearman} from "../../harness/tasks/sts/stats.js";
+import {averageRanks, bootstrapCi, bootstrapWeights, cosine, pearson, percentile, ResampledSpearman, spearman} from "../../harness/util/correlation.js";
 import {SeededRandom} from "../../harness/util/random.js";
 
 describe("STS statistics", () => {

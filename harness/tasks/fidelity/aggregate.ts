@@ -1,7 +1,7 @@
 import type {TrialRecord} from "../../results/schema.js";
 import type {FidelityConfig} from "./config.js";
 import {addSums, ChunkSums, decodeFloat32, emptySums, percentileSorted, summarize} from "./metrics.js";
-import type {FidelityScores} from "./scores-schema.js";
+import type {FidelityScores} from "./contract.js";
 
 function sumsOf(record: TrialRecord): ChunkSums {
     const s = record.scores;

@@ -1,7 +1,7 @@
 import type {TrialRecord} from "../../results/schema.js";
 import {bootstrapMeanCi, meanOrNull} from "../../util/stats.js";
 import type {NiahConfig} from "./config.js";
-import type {NiahScoreName, NiahScores} from "./scores-schema.js";
+import type {NiahScoreName, NiahScores} from "./contract.js";
 
 /**
  * RULER calls the longest length scoring above 85.6 (Llama-2-7B-chat at 4K) a model's effective

@@ -1,7 +1,7 @@
 import type {ResultDocument, TrialRecord} from "../../results/schema.js";
 import {mcnemarExactP} from "../../util/mcnemar.js";
 import {bootstrapMeanCi} from "../../util/stats.js";
-import type {NiahComparison} from "./scores-schema.js";
+import type {NiahComparison} from "./contract.js";
 
 type Outcome = (record: TrialRecord) => boolean | null;
 

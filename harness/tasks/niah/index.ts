@@ -5,7 +5,7 @@ import {NiahTrialSpec, planNiah} from "./grid.js";
 import {loadHaystackSentences} from "./haystack.js";
 import {createNiahRunner} from "./runner.js";
 import {compareNiah} from "./compare.js";
-import {NIAH_TRIAL_SCORES} from "./scores-schema.js";
+import {NIAH_TRIAL_SCORES} from "./contract.js";
 
 const niah: Task<NiahConfig, NiahTrialSpec> = {
     type: "niah",

@@ -1,9 +1,8 @@
 import {z} from "zod";
 import type {TrialRecord} from "../../results/schema.js";
 import type {StsConfig} from "./config.js";
-import type {StsPairRecords} from "./runner.js";
-import {stsPairRecordsSchema, type StsScores} from "./scores-schema.js";
-import {bootstrapCi, pearson, ResampledSpearman, spearman} from "./stats.js";
+import {pairRecordsOf, type StsPairRecords, type StsScores} from "./contract.js";
+import {bootstrapCi, pearson, ResampledSpearman, spearman} from "../../util/correlation.js";
 
 const trialInputSchema = z.object({
     dataset: z.object({
@@ -18,22 +17,6 @@ const trialInputSchema = z.object({
     prefixApplied: z.boolean(),
     similarity: z.string()
 });
-
-/** The per-pair records of every ok trial, concatenated (one trial per dataset today). */
-export function pairRecordsOf(trials: TrialRecord[]): StsPairRecords | null {
-    const ok = trials.filter((trial) => trial.status === "ok");
-    if (ok.length === 0) return null;
-    const merged: StsPairRecords = {pairIds: [], gold: [], similarity: [], groups: {}};
-    for (const trial of ok) {
-        const records = stsPairRecordsSchema.parse(trial.output);
-        merged.pairIds.push(...records.pairIds);
-        merged.gold.push(...records.gold);
-        merged.similarity.push(...records.similarity);
-        for (const [key, values] of Object.entries(records.groups)) (merged.groups[key] ??= []).push(...values);
-        if (records.texts) (merged.texts ??= []).push(...records.texts);
-    }
-    return merged;
-}
 
 const times100 = (value: number | null) => (value == null ? null : value * 100);
 

@@ -1,12 +1,12 @@
 import type {AssetRoots} from "../../assets/roots.js";
 import type {ResultDocument} from "../../results/schema.js";
-import {bootstrapSettings, pairRecordsOf} from "./aggregate.js";
+import {bootstrapSettings} from "./aggregate.js";
 import {EmbeddingCache, embeddingKey} from "./cache.js";
 import {StsConfig, stsConfigSchema} from "./config.js";
 import {loadDataset} from "./datasets.js";
 import {distinctSentences} from "./runner.js";
-import type {StsComparison} from "./scores-schema.js";
-import {bootstrapCi, cosine, percentile, ResampledSpearman, spearman} from "./stats.js";
+import {pairRecordsOf, type StsComparison} from "./contract.js";
+import {bootstrapCi, cosine, percentile, ResampledSpearman, spearman} from "../../util/correlation.js";
 
 /** Vectors of the same sentences (same order) from the reference file and the candidate file. */
 export interface SentenceVectors {

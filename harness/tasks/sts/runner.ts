@@ -1,10 +1,11 @@
 import type {Session} from "../../session/types.js";
 import type {PlannedTrial, TaskContext, TaskRunner} from "../types.js";
 import {EmbeddingCache, embeddingKey} from "./cache.js";
+import type {StsPairRecords} from "./contract.js";
 import type {StsConfig} from "./config.js";
 import {loadDataset, StsDataset} from "./datasets.js";
 import {pairScorerOf} from "./similarity.js";
-import {cosine, pearson, spearman} from "./stats.js";
+import {cosine, pearson, spearman} from "../../util/correlation.js";
 
 /** What plan() hands the runner: the model's identity, for the embedding cache. */
 export interface StsTrialSpec {
@@ -13,17 +14,6 @@ export interface StsTrialSpec {
 
 /** Texts sent to the model per embed() call; the cache is flushed after each, so a killed run resumes from there. */
 export const EMBED_BATCH = 256;
-
-/** The per-pair records a trial writes (parallel arrays, in dataset order). */
-export interface StsPairRecords {
-    pairIds: string[];
-    gold: number[];
-    similarity: number[];
-    /** Breakdown key -> value per pair (STS-B: genre, source). */
-    groups: Record<string, string[]>;
-    /** [sentence1, sentence2] per pair, only with includeText. */
-    texts?: [string, string][];
-}
 
 export function datasetSummary(dataset: StsDataset) {
     return {

@@ -4,9 +4,9 @@
 import fs from "node:fs";
 import path from "node:path";
 import {resultDocumentSchema, type ResultDocument} from "../../../harness/results/schema.ts";
-import {fidelityScoresSchema, type FidelityScores} from "../../../harness/tasks/fidelity/scores-schema.ts";
-import {niahScoresSchema, type NiahScores} from "../../../harness/tasks/niah/scores-schema.ts";
-import {stsScoresSchema, type StsScores} from "../../../harness/tasks/sts/scores-schema.ts";
+import {fidelityScoresSchema, type FidelityScores} from "../../../harness/tasks/fidelity/contract.ts";
+import {niahScoresSchema, type NiahScores} from "../../../harness/tasks/niah/contract.ts";
+import {stsScoresSchema, type StsScores} from "../../../harness/tasks/sts/contract.ts";
 import {describeIssues} from "./issues.ts";
 import {parsePairRecords, type PairRecords} from "./sts.ts";
 

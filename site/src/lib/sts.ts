@@ -9,54 +9,22 @@
 // largest |error| are the ones that cost the file the most correlation. Positive: the model finds
 // the pair more similar than the annotators did, relative to the other pairs; negative: less.
 import type {TrialRecord} from "../../../harness/results/schema.ts";
-import type {StsPairRecords} from "../../../harness/tasks/sts/runner.ts";
-import {stsPairRecordsSchema, type StsComparison} from "../../../harness/tasks/sts/scores-schema.ts";
+import {parsePairRecords as readPairRecords, type StsComparison, type StsPairRecords} from "../../../harness/tasks/sts/contract.ts";
+import {averageRanks} from "../../../harness/util/correlation.ts";
 import {describeIssues} from "./issues.ts";
 
 export type PairRecords = StsPairRecords;
 
-/** The per-pair records of every ok trial, concatenated; null when no trial ran. Texts only when every trial has them. */
+/** The per-pair records of every ok trial (the task's own reader), or why they are invalid, naming the field. */
 export function parsePairRecords(trials: TrialRecord[]): {ok: true; records: PairRecords | null} | {ok: false; error: string} {
-    const merged: PairRecords = {pairIds: [], gold: [], similarity: [], groups: {}};
-    const texts: [string, string][] = [];
-    let withText = true;
-    let any = false;
-    for (const [index, trial] of trials.entries()) {
-        if (trial.status !== "ok") continue;
-        const parsed = stsPairRecordsSchema.safeParse(trial.output);
-        if (!parsed.success) return {ok: false, error: describeIssues(parsed.error.issues, `trials.${index}.output`)};
-        const r = parsed.data;
-        any = true;
-        merged.pairIds.push(...r.pairIds);
-        merged.gold.push(...r.gold);
-        merged.similarity.push(...r.similarity);
-        for (const [key, values] of Object.entries(r.groups)) (merged.groups[key] ??= []).push(...values);
-        if (r.texts) texts.push(...r.texts);
-        else withText = false;
-    }
-    if (!any) return {ok: true, records: null};
-    if (withText) merged.texts = texts;
-    return {ok: true, records: merged};
-}
-
-/** 1-based average ranks (ties share the mean of the ranks they span; scipy's rankdata "average"). */
-export function averageRanks(values: readonly number[]): number[] {
-    const order = values.map((_, i) => i).sort((a, b) => values[a]! - values[b]!);
-    const ranks = new Array<number>(values.length);
-    for (let start = 0; start < order.length;) {
-        let end = start + 1;
-        while (end < order.length && values[order[end]!] === values[order[start]!]) end++;
-        const rank = (start + 1 + end) / 2;
-        for (let k = start; k < end; k++) ranks[order[k]!] = rank;
-        start = end;
-    }
-    return ranks;
+    const result = readPairRecords(trials);
+    return result.ok ? result : {ok: false, error: describeIssues(result.issues, `trials.${result.trialIndex}.output`)};
 }
 
 /** Rank percentiles, 0 (lowest) to 100 (highest); 50 for a single value. */
 export function rankPercentiles(values: readonly number[]): number[] {
     const n = values.length;
-    return averageRanks(values).map((r) => (n > 1 ? (100 * (r - 1)) / (n - 1) : 50));
+    return Array.from(averageRanks(values), (r) => (n > 1 ? (100 * (r - 1)) / (n - 1) : 50));
 }
 
 export interface PairError {

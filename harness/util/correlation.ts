@@ -1,5 +1,5 @@
-import {SeededRandom} from "../../util/random.js";
-import {quantileSorted} from "../../util/stats.js";
+import {SeededRandom} from "./random.js";
+import {quantileSorted} from "./stats.js";
 
 /**
  * Correlations as scipy computes them: Pearson's r, and Spearman's rho as the Pearson r of

@@ -82,7 +82,18 @@ export const stsScoresSchema = z.object({
 });
 export type StsScores = z.infer<typeof stsScoresSchema>;
 
-/** The per-pair records an STS trial writes in its output (runner.ts StsPairRecords): parallel arrays in dataset order. */
+/** The per-pair records an STS trial writes in its output: parallel arrays in dataset order. */
+export interface StsPairRecords {
+    pairIds: string[];
+    gold: number[];
+    similarity: number[];
+    /** Breakdown key -> value per pair (STS-B: genre, source). */
+    groups: Record<string, string[]>;
+    /** [sentence1, sentence2] per pair, only with includeText. */
+    texts?: [string, string][];
+}
+
+/** Schema of StsPairRecords in a trial's output. */
 export const stsPairRecordsSchema = z.object({
     pairIds: z.array(z.string()),
     gold: z.array(z.number()),
@@ -99,3 +110,44 @@ export const stsPairRecordsSchema = z.object({
     for (const [key, values] of Object.entries(r.groups)) check(["groups", key], values.length);
     if (r.texts) check(["texts"], r.texts.length);
 });
+
+/** Why a trial's per-pair records are invalid: the trial's index and zod's issues (paths inside the output). */
+export interface PairRecordsProblem {
+    trialIndex: number;
+    issues: z.core.$ZodIssue[];
+}
+
+/**
+ * The per-pair records of every ok trial, concatenated (one trial per dataset); null when no trial
+ * ran. Texts only when every trial has them. The reader harness and site share.
+ */
+export function parsePairRecords(trials: readonly {status: string; output?: unknown}[]): {ok: true; records: StsPairRecords | null} | ({ok: false} & PairRecordsProblem) {
+    const merged: StsPairRecords = {pairIds: [], gold: [], similarity: [], groups: {}};
+    const texts: [string, string][] = [];
+    let withText = true;
+    let any = false;
+    for (const [trialIndex, trial] of trials.entries()) {
+        if (trial.status !== "ok") continue;
+        const parsed = stsPairRecordsSchema.safeParse(trial.output);
+        if (!parsed.success) return {ok: false, trialIndex, issues: parsed.error.issues};
+        const r = parsed.data;
+        any = true;
+        merged.pairIds.push(...r.pairIds);
+        merged.gold.push(...r.gold);
+        merged.similarity.push(...r.similarity);
+        for (const [key, values] of Object.entries(r.groups)) (merged.groups[key] ??= []).push(...values);
+        if (r.texts) texts.push(...r.texts);
+        else withText = false;
+    }
+    if (!any) return {ok: true, records: null};
+    if (withText) merged.texts = texts;
+    return {ok: true, records: merged};
+}
+
+/** parsePairRecords for the harness: invalid records are an error naming the trial and field. */
+export function pairRecordsOf(trials: readonly {status: string; output?: unknown}[]): StsPairRecords | null {
+    const result = parsePairRecords(trials);
+    if (result.ok) return result.records;
+    const issue = result.issues[0]!;
+    throw new Error(`trials[${result.trialIndex}].output.${issue.path.join(".")}: ${issue.message}`);
+}
