@@ -11,7 +11,7 @@ import {providerById} from "../../harness/providers/registry.js";
 import {modelInfoSchema} from "../../harness/results/schema.js";
 import type {TrialRecord} from "../../harness/results/schema.js";
 import {readResultDocument} from "../../harness/results/write.js";
-import {runModelJob} from "../../harness/run/model-job.js";
+import {runModelJob} from "../../harness/run/run-model.js";
 import {withComparisons} from "../../harness/run/references.js";
 import {runSuite} from "../../harness/run/run-suite.js";
 import {loadTasks} from "../../harness/tasks/registry.js";
