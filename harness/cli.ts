@@ -4,6 +4,7 @@ import path from "node:path";
 import {fileURLToPath} from "node:url";
 import {resolveAssetRoots} from "./assets/roots.js";
 import {Suite, SuiteError} from "./config/suite.js";
+import {diffRuns} from "./run/diff.js";
 import {mergeRuns} from "./run/merge.js";
 import {formatRecommendation, loadLatestDocuments, recommend} from "./run/recommend.js";
 import {runSuite} from "./run/run-suite.js";
@@ -36,6 +37,8 @@ const program = new Command()
     .option("--assets <dirs>", "extra asset roots (colon-separated), searched after ./assets and before SLMBENCH_ASSETS")
     .option("--fresh", "ignore the resume journal and run every trial again", false)
     .option("-q, --quiet", "no progress output", false)
+    .option("--task-dirs <dirs>", "extra folders of task folders, colon-separated (also SLMBENCH_TASK_DIRS)")
+    .option("--provider-dirs <dirs>", "extra folders of provider folders, colon-separated (also SLMBENCH_PROVIDER_DIRS)")
     .option("--shard <i/n>", "run only the i-th of n deterministic slices of the trials (combine with `merge`)", (value: string) => {
         try {
             return parseShard(value);
@@ -44,6 +47,9 @@ const program = new Command()
         }
     })
     .action(async (options) => {
+        // Through the environment, so model processes find the same tasks and providers.
+        if (options.taskDirs) process.env.SLMBENCH_TASK_DIRS = options.taskDirs;
+        if (options.providerDirs) process.env.SLMBENCH_PROVIDER_DIRS = options.providerDirs;
         let suite: Suite;
         try {
             suite = await loadSuiteFile(options.suite);
@@ -89,6 +95,20 @@ program.command("merge")
         for (const d of errored)
             process.stderr.write(`warning: ${d.task.id} on ${d.model.id}: ${d.counts.error} of ${d.counts.planned} trials errored in every shard that ran them (rerun that shard to retry them, then merge again)\n`);
         if (report.incomplete.length > 0) process.exitCode = 1;
+    });
+
+// `diff <dir> <dir>`: the same results apart from timestamps, timings and cache locations?
+program.command("diff")
+    .description("compare the result documents of two output folders, ignoring timestamps, timings and cache locations")
+    .argument("<first>", "an output folder (searched recursively)")
+    .argument("<second>", "another output folder")
+    .action(async (first: string, second: string) => {
+        const diff = await diffRuns(first, second);
+        for (const {key, firstDifference} of diff.different) process.stdout.write(`differs: ${key}\n  ${firstDifference}\n`);
+        for (const key of diff.onlyIn.first) process.stdout.write(`only in ${first}: ${key}\n`);
+        for (const key of diff.onlyIn.second) process.stdout.write(`only in ${second}: ${key}\n`);
+        process.stdout.write(`${diff.same.length} documents the same, ${diff.different.length} different, ${diff.onlyIn.first.length + diff.onlyIn.second.length} in one folder only\n`);
+        if (diff.different.length > 0 || diff.onlyIn.first.length + diff.onlyIn.second.length > 0) process.exitCode = 1;
     });
 
 // `recommend --memory 8GiB --context 8192`: what fits a memory budget, from existing results (run/recommend.ts).

@@ -17,8 +17,8 @@ const assetRefSchema = z.object({
 const localGgufProvider: Provider<LocalSettings> = {
     id: "local-gguf",
     syntax: "a .gguf file, a folder of them, a name under an asset root's models/, an hf: URI, or {asset, download}",
-    // Matched last: every other string form has a prefix.
-    claims: (ref) => typeof ref === "string" || "asset" in ref,
+    // Matched last: paths and names, hf: URIs, and {asset}; a string with another URI scheme is no file.
+    claims: (ref) => (typeof ref === "string" ? ref.startsWith("hf:") || !/^[a-z][a-z0-9+.-]+:/i.test(ref) : "asset" in ref),
     refSchema: assetRefSchema,
     async resolve(refs, context) {
         return resolveLocalModels(refs as LocalModelRef[], context);
