@@ -15,6 +15,11 @@
  *    no tagged occurrence at all, are dropped (rare or odd senses such as the noun "are").
  * 3. A noun ending in "s" whose stem without "s"/"es" is also a noun is a plural and is dropped.
  * 4. A short exclusion list of words unfit for random "adjective-noun" keys (EXCLUDED below).
+ *
+ * `extended`: the stand-in for RULER's english_words.json, the bigger list cwe switches to when a
+ * prompt needs more distinct words than the three lists hold (long contexts). It adds SCOWL's size
+ * 35 list to the candidates and keeps every noun, verb or adjective lemma (no SemCor count needed)
+ * that is not excluded and not already in the three lists.
  */
 import {createHash} from "node:crypto";
 import {execFileSync} from "node:child_process";
@@ -22,6 +27,7 @@ import {readFileSync, writeFileSync} from "node:fs";
 import {fileURLToPath} from "node:url";
 
 const SCOWL_FILES = ["/usr/share/dict/scowl/english-words.10", "/usr/share/dict/scowl/english-words.20"];
+const SCOWL_EXTENDED_FILE = "/usr/share/dict/scowl/english-words.35";
 const WORDNET = "/usr/share/wordnet";
 const OUT = fileURLToPath(new URL("./ruler-words.json", import.meta.url));
 
@@ -36,9 +42,10 @@ const POS: Pos[] = ["noun", "verb", "adj", "adv"];
 const read = (file: string) => readFileSync(file, "latin1");
 const sha256 = (file: string) => createHash("sha256").update(readFileSync(file)).digest("hex");
 
-const candidates = [...new Set(SCOWL_FILES.flatMap((file) => read(file).split("\n").map((line) => line.trim())))]
+const wordsOf = (files: string[]) => [...new Set(files.flatMap((file) => read(file).split("\n").map((line) => line.trim())))]
     .filter((word) => /^[a-z]{3,}$/.test(word))
     .sort();
+const candidates = wordsOf(SCOWL_FILES);
 
 /** WordNet senses per (lemma, part of speech). */
 const senses = new Map<string, number>();
@@ -74,18 +81,25 @@ for (const word of candidates) {
     lists[best].push(word);
 }
 
+const inLists = new Set([...lists.noun, ...lists.adj, ...lists.verb]);
+const extended = wordsOf([...SCOWL_FILES, SCOWL_EXTENDED_FILE])
+    .filter((word) => !EXCLUDED.has(word) && !inLists.has(word) && (["noun", "verb", "adj"] as const).some((pos) => senses.has(`${word}|${pos}`)));
+
 const dpkgVersion = (pkg: string) => execFileSync("dpkg-query", ["-W", "-f=${Version}", pkg], {encoding: "utf8"});
 const output = {
     _source: {
         description: "Stand-in for RULER's wonderwords noun/adjective/verb lists: common English words, lowercase a-z only. Built by benchmarks/data/build-ruler-words.ts (the filter is documented there).",
         packages: {scowl: dpkgVersion("scowl"), "wordnet-base": dpkgVersion("wordnet-base")},
-        inputs: Object.fromEntries([...SCOWL_FILES, `${WORDNET}/index.noun`, `${WORDNET}/index.verb`, `${WORDNET}/index.adj`, `${WORDNET}/index.adv`, `${WORDNET}/cntlist.rev`]
+        inputs: Object.fromEntries([...SCOWL_FILES, SCOWL_EXTENDED_FILE, `${WORDNET}/index.noun`, `${WORDNET}/index.verb`, `${WORDNET}/index.adj`, `${WORDNET}/index.adv`, `${WORDNET}/cntlist.rev`]
             .map((file) => [file, sha256(file)])),
         notices: "ruler-words.NOTICE.txt beside this file: the SCOWL copyright and permission notice and the WordNet 3.0 license"
     },
     nouns: lists.noun,
     adjectives: lists.adj,
-    verbs: lists.verb
+    verbs: lists.verb,
+    extended
 };
-writeFileSync(OUT, `${JSON.stringify(output, null, 1)}\n`);
-console.log(`wrote ${OUT}: ${lists.noun.length} nouns, ${lists.adj.length} adjectives, ${lists.verb.length} verbs`);
+// One line per list keeps the file small; the _source block stays readable.
+const json = JSON.stringify(output, null, 1).replace(/\[\n\s+("[a-z]+",?\n\s+)*"[a-z]+"\n\s+\]/g, (list) => JSON.stringify(JSON.parse(list)));
+writeFileSync(OUT, `${json}\n`);
+console.log(`wrote ${OUT}: ${lists.noun.length} nouns, ${lists.adj.length} adjectives, ${lists.verb.length} verbs, ${extended.length} extended`);
