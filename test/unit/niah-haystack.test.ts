@@ -1,7 +1,7 @@
 import {describe, expect, it} from "vitest";
 import {assembleContext, boundaryForDepth, splitSentences, takeSentences} from "../../harness/tasks/niah/haystack.js";
 import {buildNeedleSet} from "../../harness/tasks/niah/needles.js";
-import {normalizePrediction, stringMatchAll} from "../../harness/tasks/niah/scoring.js";
+import {normalizePrediction, stringMatchAll} from "../../harness/tasks/shared/string-match.js";
 
 describe("haystack sentences", () => {
     it("splits on sentence ends, keeping closing quotes with their sentence", () => {

@@ -1,8 +1,8 @@
 import {describe, expect, it} from "vitest";
-import {stringMatchAll} from "../../harness/tasks/niah/scoring.js";
-import {CWE_REGIMES, cweRegime, generateCwe, numberedList} from "../../harness/tasks/ruler/cwe.js";
-import {fill, TEMPLATES} from "../../harness/tasks/ruler/templates.js";
-import {rulerWords} from "../../harness/tasks/ruler/words.js";
+import {stringMatchAll} from "../../harness/tasks/shared/string-match.js";
+import {CWE_REGIMES, cweRegime, generateCwe, numberedList} from "../../harness/tasks/shared/ruler/cwe.js";
+import {fill, TEMPLATES} from "../../harness/tasks/shared/ruler/templates.js";
+import {rulerWords} from "../../harness/tasks/shared/ruler/words.js";
 
 const QUESTION = "\nQuestion: What are the 10 most common words in the above list?";
 const HEAD = "Below is a numbered list of words. In these words, some appear more often than others. Memorize the ones that appear most often.\n";

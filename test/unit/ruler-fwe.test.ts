@@ -1,7 +1,7 @@
 import {describe, expect, it} from "vitest";
-import {stringMatchAll} from "../../harness/tasks/niah/scoring.js";
-import {FWE_NOISE_WORD, fweMinimumSize, fweVocabSize, generateFwe, zeta, zipfCounts} from "../../harness/tasks/ruler/fwe.js";
-import {fill, TEMPLATES} from "../../harness/tasks/ruler/templates.js";
+import {stringMatchAll} from "../../harness/tasks/shared/string-match.js";
+import {FWE_NOISE_WORD, fweMinimumSize, fweVocabSize, generateFwe, zeta, zipfCounts} from "../../harness/tasks/shared/ruler/fwe.js";
+import {fill, TEMPLATES} from "../../harness/tasks/shared/ruler/templates.js";
 
 const HEAD = "Read the following coded text and track the frequency of each coded word. Find the three most frequently appeared coded words. ";
 const TAIL = "\nQuestion: Do not provide any explanation. Please ignore the dots '....'. What are the three most frequently appeared words in the above coded text?";

@@ -1,11 +1,11 @@
 import {readFileSync} from "node:fs";
 import path from "node:path";
 import {describe, expect, it} from "vitest";
-import {stringMatchAll} from "../../harness/tasks/niah/scoring.js";
-import {essayWords, firstWords, splitSentences} from "../../harness/tasks/ruler/essay.js";
-import {generateNiah, joinQueries, NIAH_PRESETS, type NiahPresetName} from "../../harness/tasks/ruler/niah.js";
-import {fill, NIAH_NEEDLE, NOISE_LINE, singularise, TEMPLATES} from "../../harness/tasks/ruler/templates.js";
-import {rulerWords} from "../../harness/tasks/ruler/words.js";
+import {stringMatchAll} from "../../harness/tasks/shared/string-match.js";
+import {essayWords, firstWords, splitSentences} from "../../harness/tasks/shared/ruler/essay.js";
+import {generateNiah, joinQueries, NIAH_PRESETS, type NiahPresetName} from "../../harness/tasks/shared/ruler/niah.js";
+import {fill, NIAH_NEEDLE, NOISE_LINE, singularise, TEMPLATES} from "../../harness/tasks/shared/ruler/templates.js";
+import {rulerWords} from "../../harness/tasks/shared/ruler/words.js";
 import {SHARED_ASSETS} from "../helpers/assets.js";
 
 const essay = essayWords(readFileSync(path.join(SHARED_ASSETS, "datasets", "haystacks", "pg1342-pride-and-prejudice.txt"), "utf8"));

@@ -1,6 +1,6 @@
 import {describe, expect, it} from "vitest";
-import {stringMatchAll} from "../../harness/tasks/niah/scoring.js";
-import {pythonRound, rulerTaskScore} from "../../harness/tasks/ruler/scoring.js";
+import {stringMatchAll} from "../../harness/tasks/shared/string-match.js";
+import {pythonRound, rulerTaskScore} from "../../harness/tasks/shared/ruler/scoring.js";
 
 describe("RULER scoring", () => {
     it("rounds like Python's round(x, 2): the exact binary value, ties to even", () => {

@@ -1,10 +1,10 @@
 import {existsSync, readFileSync} from "node:fs";
 import path from "node:path";
 import {describe, expect, it} from "vitest";
-import {RULER_TASK_IDS, RULER_TASKS} from "../../harness/tasks/ruler/catalog.js";
-import {DEPTHS} from "../../harness/tasks/ruler/essay.js";
-import {NIAH_PRESETS} from "../../harness/tasks/ruler/niah.js";
-import {fill, GENERATION_BUDGETS, NIAH_NEEDLE, NOISE_LINE, singularise, TEMPLATES} from "../../harness/tasks/ruler/templates.js";
+import {RULER_TASK_IDS, RULER_TASKS} from "../../harness/tasks/shared/ruler/catalog.js";
+import {DEPTHS} from "../../harness/tasks/shared/ruler/essay.js";
+import {NIAH_PRESETS} from "../../harness/tasks/shared/ruler/niah.js";
+import {fill, GENERATION_BUDGETS, NIAH_NEEDLE, NOISE_LINE, singularise, TEMPLATES} from "../../harness/tasks/shared/ruler/templates.js";
 import {SHARED_ASSETS} from "../helpers/assets.js";
 
 // RULER's strings as recorded in the shared reference notes (shared/reference beside the assets).

@@ -1,7 +1,7 @@
 import {describe, expect, it} from "vitest";
-import {stringMatchAll} from "../../harness/tasks/niah/scoring.js";
-import {fill, NOISE_LINE, TEMPLATES} from "../../harness/tasks/ruler/templates.js";
-import {generateVt, VT_DEFAULTS} from "../../harness/tasks/ruler/vt.js";
+import {stringMatchAll} from "../../harness/tasks/shared/string-match.js";
+import {fill, NOISE_LINE, TEMPLATES} from "../../harness/tasks/shared/ruler/templates.js";
+import {generateVt, VT_DEFAULTS} from "../../harness/tasks/shared/ruler/vt.js";
 
 const EXAMPLE = {lines: 8, seed: 42};
 const TASK_START = "Memorize and track the chain(s) of variable assignment hidden in the following text.\n\n";

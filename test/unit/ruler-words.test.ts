@@ -1,8 +1,8 @@
 import {readFileSync, statSync} from "node:fs";
 import {fileURLToPath} from "node:url";
 import {describe, expect, it} from "vitest";
-import {sampleIndices, sampleItems, shuffle} from "../../harness/tasks/ruler/draws.js";
-import {rulerWords} from "../../harness/tasks/ruler/words.js";
+import {sampleIndices, sampleItems, shuffle} from "../../harness/tasks/shared/ruler/draws.js";
+import {rulerWords} from "../../harness/tasks/shared/ruler/words.js";
 import {SeededRandom} from "../../harness/util/random.js";
 
 const FILE = fileURLToPath(new URL("../../benchmarks/data/ruler-words.json", import.meta.url));

@@ -9,7 +9,7 @@ import {contextLengths} from "./grid.js";
 import {assembleContext, loadHaystackSentences, SizedHaystack, takeSentences} from "./haystack.js";
 import {createJudge} from "./judge.js";
 import {buildNeedleSet, NeedleSet} from "./needles.js";
-import {stringMatchAll} from "./scoring.js";
+import {stringMatchAll} from "../shared/string-match.js";
 
 /** A (length, trial) group: one haystack and one needle set, shared by every depth. */
 interface Group {

@@ -3,7 +3,7 @@
  * scripts/synthetic.yaml): keys and values, the noise / essay / needle haystacks, multi-key,
  * multi-value and multi-query questions, singularisation.
  */
-import {SeededRandom} from "../../util/random.js";
+import {SeededRandom} from "../../../util/random.js";
 import {DEPTHS, firstWords, insertIntoSentences, splitSentences} from "./essay.js";
 import {sampleIndices, sampleItems, shuffle, streams} from "./draws.js";
 import type {RulerSample} from "./sample.js";

@@ -3,7 +3,7 @@
  * scripts/synthetic.yaml: alpha 2.0): random 6-letter "coded words" repeated with Zipf (zeta)
  * frequencies, the most frequent one replaced by "..." as noise; the answer is ranks 2, 3 and 4.
  */
-import {deriveSeed, SeededRandom} from "../../util/random.js";
+import {deriveSeed, SeededRandom} from "../../../util/random.js";
 import {distinctStrings, LOWERCASE, shuffle, streams} from "./draws.js";
 import type {RulerSample} from "./sample.js";
 import {fill, TEMPLATES} from "./templates.js";

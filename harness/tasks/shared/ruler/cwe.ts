@@ -3,7 +3,7 @@
  * scripts/synthetic.yaml: freq_cw 30, freq_ucw 3, num_cw 10, one few-shot example): a numbered list
  * where 10 words appear often and the rest rarely; the answer is the 10 frequent words.
  */
-import {deriveSeed, SeededRandom} from "../../util/random.js";
+import {deriveSeed, SeededRandom} from "../../../util/random.js";
 import {sampleItems, shuffle, streams} from "./draws.js";
 import type {RulerSample} from "./sample.js";
 import {fill, TEMPLATES} from "./templates.js";

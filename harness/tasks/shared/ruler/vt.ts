@@ -3,7 +3,7 @@
  * noise haystack, one chain, four hops): "VAR X = 12345", "VAR Y = VAR X ", ... hidden among noise
  * lines, and one in-context example before the question.
  */
-import {SeededRandom} from "../../util/random.js";
+import {SeededRandom} from "../../../util/random.js";
 import {distinctStrings, sampleIndices, streams, UPPERCASE} from "./draws.js";
 import type {RulerPrompt, RulerSample} from "./sample.js";
 import {fill, NOISE_LINE, TEMPLATES} from "./templates.js";

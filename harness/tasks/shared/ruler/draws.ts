@@ -2,7 +2,7 @@
  * The random draws RULER's generators make (Python's random.shuffle, random.sample, random.choices),
  * as algorithms over our SeededRandom. Same distributions, not Python's bytes.
  */
-import {deriveSeed, SeededRandom} from "../../util/random.js";
+import {deriveSeed, SeededRandom} from "../../../util/random.js";
 
 /** Independent random streams of one sample, one per purpose, so e.g. a sample's keys stay the same whatever its size. */
 export function streams<const Names extends readonly string[]>(seed: number, names: Names): Record<Names[number], SeededRandom> {

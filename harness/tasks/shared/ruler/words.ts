@@ -6,7 +6,7 @@ import {readFileSync} from "node:fs";
 import {fileURLToPath} from "node:url";
 import {z} from "zod";
 
-const WORDS_FILE = fileURLToPath(new URL("../../../benchmarks/data/ruler-words.json", import.meta.url));
+const WORDS_FILE = fileURLToPath(new URL("../../../../benchmarks/data/ruler-words.json", import.meta.url));
 
 const wordList = z.array(z.string().regex(/^[a-z]+$/, "words must be lowercase ASCII letters (non-ASCII text aborts some tokenizers)")).nonempty();
 const wordsSchema = z.object({nouns: wordList, adjectives: wordList, verbs: wordList, extended: wordList});

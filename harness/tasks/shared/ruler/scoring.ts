@@ -1,6 +1,6 @@
 /**
  * RULER's scoring (scripts/eval/synthetic/constants.py, scripts/eval/evaluate.py). Per sample,
- * string_match_all is harness/tasks/niah/scoring.ts's stringMatchAll (same post-processing, same
+ * string_match_all is harness/tasks/shared/string-match.ts's stringMatchAll (same post-processing, same
  * case-insensitive substring test, already x100); this module holds the task-level step.
  */
 
