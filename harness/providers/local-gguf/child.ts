@@ -22,7 +22,7 @@ async function run({job}: RunMessage) {
     const llamaCpp = llamaCppRelease(llama);
     await send({type: "loaded", loadMs: performance.now() - loadStarted, llamaCpp});
 
-    const session = new LocalGgufSession(model, {contextSize: job.contextSize, threads: job.threads});
+    const session = new LocalGgufSession(model, {contextSize: job.contextSize, threads: job.threads}, {modelPath: job.modelPath});
     // One trial at a time, in each task's order: consecutive prompts share KV-cache prefixes.
     await runTasksOnSession(session, job, {
         onTrialStart: (instanceId, trialId) => send({type: "trial-start", instanceId, trialId}),
