@@ -107,11 +107,7 @@ export class DirectScorer {
 
     /** log p(token) from one row (float64 log-sum-exp); a token llama.cpp masked out (-inf) gets log(Number.MIN_VALUE), as before. */
     private tokenLogprob(row: Float32Array, token: number): number {
-        let max = -Infinity;
-        for (let i = 0; i < row.length; i++) if (row[i]! > max) max = row[i]!;
-        let total = 0;
-        for (let i = 0; i < row.length; i++) total += Math.exp(row[i]! - max);
-        return Math.max(row[token]! - max - Math.log(total), LOG_MIN_VALUE);
+        return Math.max(this.reader.tokenLogprob(row, token), LOG_MIN_VALUE);
     }
 
     dispose(): void {

@@ -6,6 +6,7 @@
  * (top-k + "rest" bin, rest masses summed directly over the tokens outside the kept ones).
  */
 import type {NextTokenLogprobs} from "../../types.js";
+import {ExpKernel} from "./exp-kernel.js";
 
 /** log of float32's smallest positive value: the floor for a log-probability (as the sampler path, whose float32 probabilities underflow there). */
 export const MIN_LOGPROB = Math.log(1.401298464324817e-45);
@@ -60,20 +61,25 @@ export function klExact(reference: Float32Array, compared: Float32Array, referen
     return kl;
 }
 
-const TOP = 1;
-const ASKED = 2;
-
 /**
  * Reduces rows of logits to NextTokenLogprobs, reusing scratch space sized to the vocabulary:
- * two passes over a row (max and top-k selection; then one exp per entry).
+ * two passes over a row (max and top-k selection in JavaScript; then one exp per entry, in the
+ * WebAssembly kernel of ./exp-kernel.ts, which also sums the masses outside the kept and the asked ids).
  */
 export class LogitsReader {
-    private readonly marks: Uint8Array;
+    private readonly kernel: ExpKernel;
     private heapIds = new Int32Array(0);
     private heapLogits = new Float32Array(0);
 
     constructor(readonly vocabularySize: number) {
-        this.marks = new Uint8Array(vocabularySize);
+        this.kernel = new ExpKernel(vocabularySize);
+    }
+
+    /** log p of one token (float64 log-sum-exp over the row), unfloored. */
+    tokenLogprob(row: Float32Array, token: number): number {
+        this.kernel.load(row);
+        const max = this.kernel.max();
+        return row[token]! - max - Math.log(this.kernel.sums(max).total);
     }
 
     /**
@@ -85,57 +91,39 @@ export class LogitsReader {
         const vocabulary = this.vocabularySize;
         if (row.length !== vocabulary) throw new Error(`a row of ${row.length} logits for a vocabulary of ${vocabulary}`);
         const k = Math.max(1, Math.min(topK, vocabulary));
-        const marks = this.marks;
+        const {topWeights, askedWeights} = this.kernel;
         // Pass 1: max, argmax and the top k (a min-heap of the best k seen so far).
-        let max = -Infinity;
+        this.kernel.load(row);
+        let max = this.kernel.max();
         let argmax = 0;
         const topIds = new Uint32Array(k);
         if (k === 1) {
-            for (let i = 0; i < vocabulary; i++) if (row[i]! > max) { max = row[i]!; argmax = i; }
+            while (row[argmax]! !== max) argmax++;
             topIds[0] = argmax;
         } else {
             max = this.selectTop(row, k, topIds);
             argmax = topIds[0]!;
         }
-        for (let j = 0; j < k; j++) marks[topIds[j]!] = TOP;
         if (ids) {
-            for (let j = 0; j < ids.length; j++) {
-                const id = ids[j]!;
-                if (!(id >= 0 && id < vocabulary)) {
-                    for (let t = 0; t < k; t++) marks[topIds[t]!] = 0;
-                    for (let t = 0; t < j; t++) marks[ids[t]!] = 0;
-                    throw new Error(`token id ${id} is outside the vocabulary (${vocabulary} tokens)`);
-                }
-                marks[id]! |= ASKED;
-            }
+            for (let j = 0; j < ids.length; j++)
+                if (!(ids[j]! >= 0 && ids[j]! < vocabulary)) throw new Error(`token id ${ids[j]} is outside the vocabulary (${vocabulary} tokens)`);
         }
-        // Pass 2: the normalizer and the masses outside the kept and the asked ids, summed directly.
-        let total = 0;
-        let restTop = 0;
-        let restAsked = 0;
-        for (let i = 0; i < vocabulary; i++) {
-            const e = Math.exp(row[i]! - max);
-            total += e;
-            const mark = marks[i]!;
-            if ((mark & TOP) === 0) restTop += e;
-            if ((mark & ASKED) === 0) restAsked += e;
-        }
-        const shift = max + Math.log(total);
+        // Pass 2: the normalizer and the masses outside the kept and the asked ids, summed directly (weights 0 leave an entry out).
+        for (let j = 0; j < k; j++) topWeights[topIds[j]!] = 0;
+        if (ids) for (let j = 0; j < ids.length; j++) askedWeights[ids[j]!] = 0;
+        const sums = this.kernel.sums(max);
+        for (let j = 0; j < k; j++) topWeights[topIds[j]!] = 1;
+        if (ids) for (let j = 0; j < ids.length; j++) askedWeights[ids[j]!] = 1;
+        const shift = max + Math.log(sums.total);
         const logprob = (id: number) => Math.max(row[id]! - shift, MIN_LOGPROB);
         const topLogprobs = new Float32Array(k);
-        for (let j = 0; j < k; j++) {
-            topLogprobs[j] = logprob(topIds[j]!);
-            marks[topIds[j]!] = 0;
-        }
-        const result: NextTokenLogprobs = {position, tokenLogprob: Math.fround(logprob(next)), argmax, topIds, topLogprobs, restMass: restTop / total};
+        for (let j = 0; j < k; j++) topLogprobs[j] = logprob(topIds[j]!);
+        const result: NextTokenLogprobs = {position, tokenLogprob: Math.fround(logprob(next)), argmax, topIds, topLogprobs, restMass: sums.top / sums.total};
         if (ids) {
             const idLogprobs = new Float32Array(ids.length);
-            for (let j = 0; j < ids.length; j++) {
-                idLogprobs[j] = logprob(ids[j]!);
-                marks[ids[j]!] = 0;
-            }
+            for (let j = 0; j < ids.length; j++) idLogprobs[j] = logprob(ids[j]!);
             result.idLogprobs = idLogprobs;
-            result.idsRestMass = restAsked / total;
+            result.idsRestMass = sums.asked / sums.total;
         }
         return result;
     }
@@ -147,51 +135,59 @@ export class LogitsReader {
             this.heapLogits = new Float32Array(k);
         }
         const ids = this.heapIds, logits = this.heapLogits;
-        // Root = the worst kept entry (smallest logit; the larger id among equal logits).
-        const worse = (a: number, b: number) => logits[a]! < logits[b]! || (logits[a]! === logits[b]! && ids[a]! > ids[b]!);
+        // A min-heap whose root is the worst kept entry (smallest logit; the larger id among equal logits).
         const siftDown = (size: number) => {
             let at = 0;
+            const id = ids[0]!, logit = logits[0]!;
             for (; ;) {
-                const left = 2 * at + 1, right = left + 1;
-                let worst = at;
-                if (left < size && worse(left, worst)) worst = left;
-                if (right < size && worse(right, worst)) worst = right;
-                if (worst === at) return;
-                const id = ids[at]!, logit = logits[at]!;
-                ids[at] = ids[worst]!;
-                logits[at] = logits[worst]!;
-                ids[worst] = id;
-                logits[worst] = logit;
-                at = worst;
+                const left = 2 * at + 1;
+                if (left >= size) break;
+                const right = left + 1;
+                let child = left;
+                if (right < size && (logits[right]! < logits[left]! || (logits[right]! === logits[left]! && ids[right]! > ids[left]!))) child = right;
+                if (!(logits[child]! < logit || (logits[child]! === logit && ids[child]! > id))) break;
+                ids[at] = ids[child]!;
+                logits[at] = logits[child]!;
+                at = child;
             }
+            ids[at] = id;
+            logits[at] = logit;
         };
-        let size = 0;
-        for (let i = 0; i < row.length; i++) {
-            const value = row[i]!;
-            if (size < k) {
-                // Sift up.
-                let at = size++;
-                ids[at] = i;
-                logits[at] = value;
-                while (at > 0) {
-                    const parent = (at - 1) >> 1;
-                    if (!worse(at, parent)) break;
-                    const id = ids[at]!, logit = logits[at]!;
-                    ids[at] = ids[parent]!;
-                    logits[at] = logits[parent]!;
-                    ids[parent] = id;
-                    logits[parent] = logit;
-                    at = parent;
-                }
-            } else if (value > logits[0]!) {
-                // Ids come in increasing order: an equal logit with a larger id is never better than the root.
+        // The first k entries, heapified; then every later entry better than the root replaces it.
+        for (let i = 0; i < k; i++) {
+            ids[i] = i;
+            logits[i] = row[i]!;
+        }
+        for (let start = (k >> 1) - 1; start >= 0; start--) {
+            // Sift down from `start`: swap it to the root position's logic by a local loop.
+            let at = start;
+            const id = ids[at]!, logit = logits[at]!;
+            for (; ;) {
+                const left = 2 * at + 1;
+                if (left >= k) break;
+                const right = left + 1;
+                let child = left;
+                if (right < k && (logits[right]! < logits[left]! || (logits[right]! === logits[left]! && ids[right]! > ids[left]!))) child = right;
+                if (!(logits[child]! < logit || (logits[child]! === logit && ids[child]! > id))) break;
+                ids[at] = ids[child]!;
+                logits[at] = logits[child]!;
+                at = child;
+            }
+            ids[at] = id;
+            logits[at] = logit;
+        }
+        let floor = logits[0]!;
+        for (let i = k; i < row.length; i++) {
+            // Ids come in increasing order: an equal logit with a larger id is never better than the root.
+            if (row[i]! > floor) {
                 ids[0] = i;
-                logits[0] = value;
-                siftDown(size);
+                logits[0] = row[i]!;
+                siftDown(k);
+                floor = logits[0]!;
             }
         }
         // Pop the worst repeatedly: fills `out` from the back.
-        for (let n = size; n > 0; n--) {
+        for (let n = k; n > 0; n--) {
             out[n - 1] = ids[0]!;
             ids[0] = ids[n - 1]!;
             logits[0] = logits[n - 1]!;
