@@ -47,7 +47,7 @@ for (const [vocabulary, modelPath, contextSize] of niahModels) {
     const teacher: number[] = [], plain: number[] = [];
     for (let round = 0; round < Math.max(5, rounds); round++) {
         let started = performance.now();
-        scorer.continuationLogprob(full, split);
+        await scorer.continuationLogprob(full, split);
         teacher.push(performance.now() - started);
         started = performance.now();
         scorer.evaluate(full, Number.POSITIVE_INFINITY, full.length - 1);

@@ -185,7 +185,7 @@ export class LocalGgufSession implements Session {
         const direct = await this.direct();
         if (direct) {
             const started = performance.now();
-            const logprob = direct.scorer.continuationLogprob(full, split);
+            const logprob = await direct.scorer.continuationLogprob(full, split);
             this.stats.promptTokens += full.length - 1;
             this.stats.promptMs += performance.now() - started;
             return {logprob, tokens: full.length - split};
@@ -226,7 +226,7 @@ export class LocalGgufSession implements Session {
         const direct = await this.direct();
         if (direct) {
             const started = performance.now();
-            const results = direct.scorer.nextTokenLogprobs(tokens, fromIndex, options);
+            const results = await direct.scorer.nextTokenLogprobs(tokens, fromIndex, options);
             this.stats.promptTokens += tokens.length - 1;
             this.stats.promptMs += performance.now() - started;
             return results;

@@ -173,6 +173,8 @@ export interface LlamaApi {
     tokenize(vocab: unknown, text: Buffer, textLength: number, out: Int32Array, capacity: number, addSpecial: boolean, parseSpecial: boolean): number;
     /** 0 = ok, 1 = no KV slot, 2 = aborted, -1 = invalid batch, < -1 = error. */
     decode(ctx: unknown, batch: BatchValue): number;
+    /** llama_decode on a thread of koffi's pool: JavaScript runs meanwhile (it must not touch this context or batch). */
+    decodeAsync(ctx: unknown, batch: BatchValue): Promise<number>;
     getLogitsIth(ctx: unknown, i: number): unknown;
     getEmbeddingsSeq(ctx: unknown, seq: number): unknown;
     getEmbeddingsIth(ctx: unknown, i: number): unknown;
@@ -195,6 +197,7 @@ export function llamaApi(): LlamaApi {
     const modelLoad = fn("void * llama_model_load_from_file(const char * path_model, llama_model_params params)");
     const initFromModel = fn("void * llama_init_from_model(void * model, llama_context_params params)");
     const tokenize = fn("int32_t llama_tokenize(void * vocab, const char * text, int32_t text_len, _Out_ int32_t * tokens, int32_t n_tokens_max, bool add_special, bool parse_special)");
+    const decode = fn("int32_t llama_decode(void * ctx, llama_batch batch)") as LlamaApi["decode"] & {async: (...args: unknown[]) => void};
     api = {
         release,
         version,
@@ -210,7 +213,9 @@ export function llamaApi(): LlamaApi {
         poolingType: fn("int llama_pooling_type(void * ctx)") as (ctx: unknown) => number,
         vocabIsEog: fn("bool llama_vocab_is_eog(void * vocab, int32_t token)") as (vocab: unknown, token: number) => boolean,
         tokenize: tokenize as LlamaApi["tokenize"],
-        decode: fn("int32_t llama_decode(void * ctx, llama_batch batch)") as LlamaApi["decode"],
+        decode,
+        decodeAsync: (ctx, batch) => new Promise((resolve, reject) =>
+            decode.async(ctx, batch, (error: unknown, status: number) => (error ? reject(error) : resolve(status)))),
         getLogitsIth: fn("void * llama_get_logits_ith(void * ctx, int32_t i)"),
         getEmbeddingsSeq: fn("void * llama_get_embeddings_seq(void * ctx, int32_t seq_id)"),
         getEmbeddingsIth: fn("void * llama_get_embeddings_ith(void * ctx, int32_t i)"),

@@ -149,9 +149,19 @@ export class DirectContext {
 
     /**
      * Decodes tokens[from, to) of one sequence at positions start + (i - from), asking for logits
-     * where `wantLogits(i)` says so; the i-th token with logits is row i of logitsRow.
+     * where `wantLogits(i)` says so; logitsRow(i - from) reads them.
      */
     decodeSequence(tokens: ArrayLike<number>, from: number, to: number, start: number, wantLogits: (i: number) => boolean, seq = 0): void {
+        this.decode(this.fillSequence(tokens, from, to, start, wantLogits, seq));
+    }
+
+    /** decodeSequence on another thread: the promise settles when the decode is done (touch nothing of this context until then). */
+    async decodeSequenceAsync(tokens: ArrayLike<number>, from: number, to: number, start: number, wantLogits: (i: number) => boolean, seq = 0): Promise<void> {
+        const count = this.fillSequence(tokens, from, to, start, wantLogits, seq);
+        this.check(await this.api.decodeAsync(this.handle, this.batch.batch(count)));
+    }
+
+    private fillSequence(tokens: ArrayLike<number>, from: number, to: number, start: number, wantLogits: (i: number) => boolean, seq: number): number {
         const count = to - from;
         if (count < 1 || count > this.batchSize) throw new Error(`decode of ${count} tokens with a batch of ${this.batchSize}`);
         const b = this.batch;
@@ -161,7 +171,7 @@ export class DirectContext {
             b.logits[j] = wantLogits(from + j) ? 1 : 0;
             b.setSequence(j, seq);
         }
-        this.decode(count);
+        return count;
     }
 
     /** Decodes several short sequences in one batch (sequence s at positions 0..), pooled per sequence. */
@@ -182,7 +192,10 @@ export class DirectContext {
     }
 
     private decode(count: number): void {
-        const status = this.api.decode(this.handle, this.batch.batch(count));
+        this.check(this.api.decode(this.handle, this.batch.batch(count)));
+    }
+
+    private check(status: number): void {
         if (status !== 0) throw new Error(`${this.model.path}: llama_decode returned ${status}${status === 1 ? " (no room left in the context)" : ""}`);
     }
 

@@ -5,6 +5,9 @@
  * is decoded: no positions x vocabulary array is ever held, and llama.cpp's own logits buffer is
  * bounded by LOGITS_BUDGET_BYTES (outputs per decode = budget / vocabulary).
  * Flash attention is off, so the numbers do not depend on how tokens are split into batches.
+ * The session's calls are pipelined: while llama.cpp decodes the next batch on a thread of koffi's
+ * pool, JavaScript reduces a copy of the previous batch's rows (two copy buffers of at most
+ * LOGITS_BUDGET_BYTES each), so reading logits overlaps decoding instead of adding to it.
  */
 import type {NextTokenLogprobs} from "../../types.js";
 import type {DirectContext, DirectModel} from "./model.js";
@@ -36,6 +39,8 @@ export class DirectScorer {
     readonly batchSize: number;
     private context?: DirectContext;
     private readonly reader: LogitsReader;
+    /** Copies of one batch's rows, alternating: one is being read while the next batch decodes. */
+    private readonly copies: Float32Array[] = [];
     /** Tokens held in the context's KV cache (sequence 0). */
     private held: number[] = [];
     /** Tokens decoded, for the session's counters. */
@@ -79,13 +84,58 @@ export class DirectScorer {
     }
 
     /**
+     * evaluate, pipelined: batch n + 1 decodes on another thread while `visit` reads copies of batch
+     * n's rows. Same decodes, same rows, same order of visits.
+     */
+    async evaluatePipelined(tokens: ArrayLike<number>, fromIndex: number, end: number, visit: (row: Float32Array, position: number) => void, keepFrom = 0): Promise<void> {
+        if (end > this.options.contextSize) throw new Error(`${end} tokens do not fit a scoring context of ${this.options.contextSize}`);
+        const context = this.open();
+        const vocabulary = this.model.vocabularySize;
+        context.forget(keepFrom);
+        this.held.length = Math.min(this.held.length, keepFrom);
+        const wants = (i: number) => i >= fromIndex;
+        let pending: {copy: Float32Array; first: number; count: number} | undefined;
+        const readPending = () => {
+            if (!pending) return;
+            for (let j = 0; j < pending.count; j++) visit(pending.copy.subarray(j * vocabulary, (j + 1) * vocabulary), pending.first + j);
+            pending = undefined;
+        };
+        let flip = 0;
+        for (let at = keepFrom; at < end; at += this.batchSize) {
+            const to = Math.min(end, at + this.batchSize);
+            const decoded = context.decodeSequenceAsync(tokens, at, to, at, wants);
+            try {
+                readPending();
+            } finally {
+                try {
+                    await decoded;
+                } catch (error) {
+                    this.held.length = 0;
+                    context.forget(0);
+                    throw error;
+                }
+            }
+            for (let i = at; i < to; i++) this.held.push(tokens[i]!);
+            this.evaluatedTokens += to - at;
+            const first = Math.max(at, fromIndex);
+            if (first < to) {
+                const copy = this.copies[flip] ??= new Float32Array(this.batchSize * vocabulary);
+                flip ^= 1;
+                for (let i = first; i < to; i++) copy.set(context.logitsRow(i - at), (i - first) * vocabulary);
+                pending = {copy, first, count: to - first};
+            }
+        }
+        readPending();
+    }
+
+    /**
      * Session.nextTokenLogprobs on raw logits: from scratch (as llama-perplexity clears the KV
      * cache per chunk), the distribution after tokens[0..p] for p in [fromIndex, tokens.length - 2].
      */
-    nextTokenLogprobs(tokens: readonly number[], fromIndex: number, options: {topK?: number; ids?(position: number): ArrayLike<number>} = {}): NextTokenLogprobs[] {
+    async nextTokenLogprobs(tokens: readonly number[], fromIndex: number, options: {topK?: number; ids?(position: number): ArrayLike<number>} = {}): Promise<NextTokenLogprobs[]> {
         const topK = options.topK ?? 1;
         const results: NextTokenLogprobs[] = [];
-        this.evaluate(tokens, fromIndex, tokens.length - 1, (row, position) => {
+        await this.evaluatePipelined(tokens, fromIndex, tokens.length - 1, (row, position) => {
             results.push(this.reader.read(row, position, tokens[position + 1]!, topK, options.ids?.(position)));
         });
         return results;
@@ -96,10 +146,10 @@ export class DirectScorer {
      * continuation after the first `split` tokens, teacher-forced. Reuses the KV cache's prefix
      * (up to split - 1, whose logits are needed) unless reusePrefix is false.
      */
-    continuationLogprob(full: readonly number[], split: number): number {
+    async continuationLogprob(full: readonly number[], split: number): Promise<number> {
         const keep = this.options.reusePrefix === false ? 0 : Math.min(commonPrefixLength(this.held, full), split - 1);
         let logprob = 0;
-        this.evaluate(full, split - 1, full.length - 1, (row, position) => {
+        await this.evaluatePipelined(full, split - 1, full.length - 1, (row, position) => {
             logprob += this.tokenLogprob(row, full[position + 1]!);
         }, keep);
         return logprob;
@@ -111,6 +161,7 @@ export class DirectScorer {
     }
 
     dispose(): void {
+        this.copies.length = 0;
         this.context?.free();
         this.context = undefined;
         this.held = [];
