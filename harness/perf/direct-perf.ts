@@ -24,6 +24,8 @@ import {ensureFixture} from "./fixtures/random-gguf.js";
 const {values: args} = parseArgs({options: {rounds: {type: "string", default: "3"}}});
 const rounds = Number(args.rounds);
 const assetRoots = resolveAssetRoots();
+// node-llama-cpp first: its logger (errors only) then also takes llama.cpp's logs from the direct path.
+const llama = await getLlama({gpu: false, build: "never", logLevel: LlamaLogLevel.error});
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 console.log(`Direct scoring path: NIAH and STS figures (1 thread, ${os.cpus()[0]?.model ?? "cpu"}, ${os.cpus().length} cores, ` +
     `load average ${os.loadavg()[0]!.toFixed(2)} at the start)\n`);
@@ -65,7 +67,6 @@ if (!embedderPath) {
     console.log("\nSTS: wnft-sif-256-F16.gguf not found in the asset roots (set SLMBENCH_ASSETS)");
 } else {
     const sentences = distinctSentences(loadDataset({type: "stsb", split: "test"}, assetRoots));
-    const llama = await getLlama({gpu: false, build: "never", logLevel: LlamaLogLevel.error});
     const model = await llama.loadModel({modelPath: embedderPath, gpuLayers: 0});
     const bareContext = await model.createEmbeddingContext({contextSize: 512, threads: 1});
     await bareContext.getEmbeddingFor(sentences[0]!);

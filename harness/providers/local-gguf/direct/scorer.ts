@@ -149,7 +149,8 @@ export class DirectScorer {
     async continuationLogprob(full: readonly number[], split: number): Promise<number> {
         const keep = this.options.reusePrefix === false ? 0 : Math.min(commonPrefixLength(this.held, full), split - 1);
         let logprob = 0;
-        await this.evaluatePipelined(full, split - 1, full.length - 1, (row, position) => {
+        // A few rows at the end only: nothing to overlap, so the decodes run on this thread.
+        this.evaluate(full, split - 1, full.length - 1, (row, position) => {
             logprob += this.tokenLogprob(row, full[position + 1]!);
         }, keep);
         return logprob;
