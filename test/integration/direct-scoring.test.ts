@@ -1,19 +1,22 @@
-// The direct scoring path (raw logits and batched embeddings through libllama) against node-llama-cpp's
-// sampler path on the real tiny ladders, both in one run: fidelity (TinyStories-656K F32 vs Q4_0 at
-// k = 16 and 256), NIAH-style continuation log-probabilities and lift (stories260K), STS embeddings
-// (wnft-sif-256). Both paths run without flash attention (llama.cpp's "auto" makes batched rows depend
-// on the batch shape). In-process on purpose: every text here holds only characters these tokenizers accept.
+// The direct path (raw logits, greedy generation and batched embeddings through libllama) against
+// node-llama-cpp's sampler path on the real tiny ladders, both in one run and both at their default
+// settings (flash attention "auto", the same decodes): fidelity (TinyStories-656K F32 vs Q4_0 at
+// k = 16 and 256), NIAH's generated text, answer log-probabilities and lift (TinyStories-656K,
+// stories260K), STS embeddings (wnft-sif-256). In-process on purpose: every text here holds only
+// characters these tokenizers accept.
 import {mkdtempSync} from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import {getLlama, Llama, LlamaLogLevel, LlamaModel} from "node-llama-cpp";
 import {afterAll, beforeAll, describe, expect, it} from "vitest";
 import {DirectModel} from "../../harness/providers/local-gguf/direct/model.js";
+import {nodeLlamaCppContextShape} from "../../harness/providers/local-gguf/direct/schedule.js";
 import {DirectScorer} from "../../harness/providers/local-gguf/direct/scorer.js";
 import {klExact, rowStats} from "../../harness/providers/local-gguf/direct/scoring.js";
 import {LocalGgufSession, LocalSessionOptions} from "../../harness/providers/local-gguf/session.js";
 import type {TrialRecord} from "../../harness/results/schema.js";
 import fidelity from "../../harness/tasks/fidelity/index.js";
+import niah from "../../harness/tasks/niah/index.js";
 import {loadCorpusText, tokenStream} from "../../harness/tasks/fidelity/corpus.js";
 import {decodeFloat32} from "../../harness/tasks/fidelity/metrics.js";
 import type {FidelityScores} from "../../harness/tasks/fidelity/contract.js";
@@ -24,7 +27,7 @@ import {MODELS, stories260K, testAssetRoots, tinyStories} from "../helpers/asset
 
 const CHUNK = 256;
 const corpus = {files: ["haystacks/pg1342-pride-and-prejudice.txt"], maxTokens: 2 * CHUNK, charset: "ascii-safe"};
-const SAMPLER: LocalSessionOptions = {scoring: "sampler", flashAttention: false};
+const SAMPLER: LocalSessionOptions = {scoring: "sampler"};
 const DIRECT: LocalSessionOptions = {scoring: "direct"};
 let llama: Llama;
 
@@ -45,6 +48,19 @@ async function runFidelity(model: LlamaModel, isReference: boolean, topK: number
     await session.dispose();
     return {records, scores: fidelity.aggregate(config, records) as FidelityScores};
 }
+
+it("sizes its scoring context as node-llama-cpp sizes one (KV cells padded to 256, batch min(size, 512))", async () => {
+    for (const file of [tinyStories("F32"), stories260K("F32")]) {
+        const model = await llama.loadModel({modelPath: file});
+        for (const size of [100, 300, 700]) {
+            const context = await model.createContext({contextSize: size, threads: 1});
+            const cells = (context as unknown as {_ctx: {getContextSize(): number}})._ctx.getContextSize();
+            expect(nodeLlamaCppContextShape(size, model.trainContextSize)).toEqual({cells, batchSize: context.batchSize});
+            await context.dispose();
+        }
+        await model.dispose();
+    }
+});
 
 describe("fidelity: the direct path gives the sampler path's figures (TinyStories-656K F32 vs Q4_0, 2 chunks of 256)", () => {
     let reference: LlamaModel;
@@ -125,41 +141,41 @@ describe("fidelity: the direct path gives the sampler path's figures (TinyStorie
     }, 60_000);
 });
 
-describe("NIAH: continuation log-probabilities and lift through both paths (stories260K)", () => {
-    it("give the same log-probabilities (1e-4 nats) and the same lift (1e-5 nats), with and without prefix reuse", async () => {
-        const model = await llama.loadModel({modelPath: stories260K("Q4_0")});
-        const haystack = "Once upon a time, there was a little girl named Lily. She loved to play in the park with her friends. ".repeat(6);
-        const needle = "The secret word is banana. ";
-        const question = "\nWhat is the secret word?";
-        const prompts = [0, 0.5, 1].map((depth) => {
-            const at = Math.round(depth * haystack.length / 2) * 2;
-            return {user: haystack.slice(0, at) + needle + haystack.slice(at) + question, answerPrefix: "The secret word is"};
-        });
-        const baseline = {user: haystack + question, answerPrefix: "The secret word is"};
-        const lifts = async (options: LocalSessionOptions) => {
-            const session = new LocalGgufSession(model, {contextSize: 512, threads: 1}, options);
-            const base = (await session.continuationLogprob(baseline, " banana.")).logprob;
-            const out: {logprob: number; lift: number}[] = [];
-            for (const prompt of prompts) {
-                const {logprob, tokens} = await session.continuationLogprob(prompt, " banana.");
-                expect(tokens).toBeGreaterThan(1);
-                out.push({logprob, lift: logprob - base});
-            }
-            await session.dispose();
-            return out;
-        };
-        const sampler = await lifts(SAMPLER);
-        const direct = await lifts(DIRECT);
-        const fromScratch = await lifts({...DIRECT, reusePrefix: false});
-        await model.dispose();
-        sampler.forEach((s, i) => {
-            expect(Math.abs(direct[i]!.logprob - s.logprob)).toBeLessThan(1e-4);
-            expect(Math.abs(direct[i]!.lift - s.lift)).toBeLessThan(1e-5);
-            expect(Math.abs(fromScratch[i]!.lift - direct[i]!.lift)).toBeLessThan(1e-5);
-        });
-        // The needle makes the answer more likely: a real signal, not zeros compared with zeros.
-        expect(direct.some((d) => d.lift > 0.5)).toBe(true);
-    }, 120_000);
+describe("NIAH: greedy generation and teacher-forced scoring on one KV cache, through both paths (TinyStories-656K, stories260K)", () => {
+    /** The task's own runner on a small grid, prompts in its order (sharing prefixes), as the model process runs it. */
+    async function runNiah(model: LlamaModel, options: LocalSessionOptions) {
+        const assetRoots = testAssetRoots(mkdtempSync(path.join(os.tmpdir(), "slmbench-direct-niah-")));
+        const config = niah.configSchema.parse({lengths: [300, 500], depths: {count: 3}, maxNewTokens: 10, haystack: {type: "noise"}});
+        const session = new LocalGgufSession(model, {contextSize: 512, threads: 1}, options);
+        const runner = await niah.createRunner(config, session, {assetRoots});
+        const records: TrialRecord[] = [];
+        for (const trial of runner.order!(niah.plan(config, {contextLength: 512} as never)))
+            records.push({id: trial.id, cell: trial.cell, seed: trial.seed, status: "ok", ...(await runner.run(trial))});
+        await session.dispose();
+        return records;
+    }
+
+    for (const file of [tinyStories("F32"), stories260K("Q4_0")]) {
+        it(`${path.basename(file)}: the same generated text (leading space kept), log-probabilities and lift (1e-5 nats)`, async () => {
+            const model = await llama.loadModel({modelPath: file});
+            const sampler = await runNiah(model, SAMPLER);
+            const direct = await runNiah(model, DIRECT);
+            await model.dispose();
+            expect(direct).toHaveLength(6);
+            direct.forEach((record, i) => {
+                const other = sampler[i]!;
+                expect(record.output!.text).toBe(other.output!.text);
+                expect(record.output!.generatedTokens).toBe(other.output!.generatedTokens);
+                // Measured: at most 1.5e-6 apart (the sampler's float32 probabilities).
+                expect(Math.abs(record.scores.answerLogprob! - other.scores.answerLogprob!)).toBeLessThan(1e-5);
+                expect(Math.abs(record.scores.lift! - other.scores.lift!)).toBeLessThan(1e-5);
+            });
+            // The answer continues the prompt after a space: detokenized with the prompt as context, the space stays.
+            expect(direct.some((record) => /^ \S/.test(record.output!.text as string))).toBe(true);
+            // A real signal: the needle makes the answer more likely somewhere.
+            expect(direct.some((record) => record.scores.lift! > 0.5)).toBe(true);
+        }, 120_000);
+    }
 });
 
 describe("STS: batched direct embeddings against node-llama-cpp's one-sentence contexts (wnft-sif-256, STS-B test)", () => {

@@ -59,8 +59,8 @@ async function runFile(model: LlamaModel, isReference: boolean, topK: number): P
 async function exactFigures() {
     const sums = {kl: 0, same: 0, dp2: 0, nll: 0, nllRef: 0, n: 0};
     const evaluate = async (model: LlamaModel, tokens: number[]) => {
-        // Flash attention off, as the harness's scoring path runs (with it, rows depend on the batch shape).
-        const context = await model.createContext({contextSize: CHUNK, threads: 1, flashAttention: false});
+        // node-llama-cpp's defaults (flash attention "auto"), one call: the decodes the harness's paths make for a chunk.
+        const context = await model.createContext({contextSize: CHUNK, threads: 1});
         const outputs = await context.getSequence().controlledEvaluate(tokens.slice(0, -1).map((token, i) =>
             i >= CHUNK / 2 ? [token as Token, {generateNext: {probabilities: true}}] : token as Token));
         await context.dispose();

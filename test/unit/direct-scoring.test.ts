@@ -2,6 +2,7 @@
 // straightforward float64 definitions, on seeded random rows with ties, and exact KLD against the
 // top-k + rest formula of the fidelity task at k = the vocabulary.
 import {describe, expect, it} from "vitest";
+import {decodeRanges, scoredPerCall, scoringCalls} from "../../harness/providers/local-gguf/direct/schedule.js";
 import {klExact, LogitsReader, logSoftmax, rowStats} from "../../harness/providers/local-gguf/direct/scoring.js";
 import {klTopK} from "../../harness/tasks/fidelity/metrics.js";
 import {SeededRandom} from "../../harness/util/random.js";
@@ -76,5 +77,18 @@ describe("exact KL divergence", () => {
             expect(Array.from(logSoftmax(p)).reduce((sum, lp) => sum + Math.exp(lp), 0)).toBeCloseTo(1, 12);
             expect(rowStats(p).argmax).toBe(ref.argmax);
         }
+    });
+});
+
+describe("decode schedule shared by the sampler and direct paths", () => {
+    it("cuts scored positions into calls of at most perCall, each call into decodes of the batch size from its start", () => {
+        // 10 tokens, scored from 4, 3 scored positions per call, batches of 4.
+        expect(scoringCalls(0, 4, 10, 3)).toEqual([[0, 7], [7, 10]]);
+        expect(decodeRanges(0, 4, 10, 3, 4)).toEqual([[0, 4], [4, 7], [7, 10]]);
+        // From a kept prefix past the first scored position: every call holds perCall scored positions.
+        expect(decodeRanges(5, 2, 12, 3, 2)).toEqual([[5, 7], [7, 8], [8, 10], [10, 11], [11, 12]]);
+        expect(scoredPerCall(2048)).toBe(2048);
+        expect(scoredPerCall(151_936)).toBe(27);
+        expect(scoredPerCall(1 << 23)).toBe(1);
     });
 });

@@ -2,6 +2,7 @@ import type {ChatHistoryItem, ChatWrapper, Llama, LlamaContext, LlamaContextSequ
 import {LlamaText, resolveChatWrapper} from "node-llama-cpp";
 import type {Capability, ChatPrompt, GenerateResult, LogprobResult, NextTokenLogprobs, Session, SessionCounters} from "../../session/types.js";
 import type {DirectScoring, ScoringPath} from "./direct/index.js";
+import {scoredPerCall} from "./direct/schedule.js";
 import {LocalEmbedder} from "./embedding.js";
 
 function commonPrefixLength(a: readonly Token[], b: readonly Token[]): number {
@@ -23,15 +24,20 @@ export interface LocalSessionOptions {
      */
     chatWrapper?: "auto" | "base" | ChatWrapper;
     /**
-     * How distributions, continuation log-probabilities and embeddings are computed: "direct"
-     * (default; raw logits and batched embeddings through libllama, ./direct/) or "sampler"
-     * (node-llama-cpp's sampler probabilities and one-sentence embedding contexts). Default from
-     * SLMBENCH_SCORING, else "direct".
+     * How generation, distributions, continuation log-probabilities and embeddings are computed:
+     * "direct" (default; greedy generation, raw logits and batched embeddings through libllama on
+     * one KV cache, ./direct/) or "sampler" (node-llama-cpp's generation, sampler probabilities and
+     * one-sentence embedding contexts). Both give the same numbers at the same settings. Default
+     * from SLMBENCH_SCORING, else "direct".
      */
     scoring?: ScoringPath;
     /** The GGUF file the direct path loads (default: the file node-llama-cpp loaded). */
     modelPath?: string;
-    /** Flash attention of node-llama-cpp's generation context (default: node-llama-cpp's "auto"). */
+    /**
+     * Flash attention of the causal contexts, on either path (default: llama.cpp's "auto", on where
+     * the backend supports it). With it, a row's last digits depend on how tokens are split into
+     * decodes; both paths split them alike (./direct/schedule.ts).
+     */
     flashAttention?: boolean;
 }
 
@@ -88,6 +94,7 @@ export class LocalGgufSession implements Session {
             if (!modelPath) throw new Error("the direct scoring path needs the model's file: pass LocalSessionOptions.modelPath");
             const trainContext = this.model.trainContextSize || this.contextOptions.contextSize;
             return this.directInstance = new DirectScoring(modelPath, {...this.contextOptions, reusePrefix: this.reusePrefix,
+                flashAttention: this.options.flashAttention ?? "auto", trainContextSize: this.model.trainContextSize || undefined,
                 embeddingContextSize: Math.max(8, Math.min(this.contextOptions.contextSize, trainContext))});
         });
         return this.directScoring;
@@ -152,6 +159,26 @@ export class LocalGgufSession implements Session {
 
     async generate(prompt: ChatPrompt, {maxTokens}: {maxTokens: number}): Promise<GenerateResult> {
         const promptTokens = this.renderPrompt(prompt);
+        const direct = await this.direct();
+        const {tokens: generated, promptMs, generateMs} = direct
+            ? await direct.scorer.generate(promptTokens, maxTokens)
+            : await this.generateWithSampler(promptTokens, maxTokens);
+        this.stats.promptTokens += promptTokens.length;
+        this.stats.generatedTokens += generated.length;
+        this.stats.promptMs += promptMs;
+        this.stats.generateMs += generateMs;
+        return {
+            // With the prompt as context: a leading space of the answer stays (SentencePiece drops it from text that starts there).
+            text: this.model.detokenize(generated as Token[], false, promptTokens),
+            promptTokens: promptTokens.length,
+            generatedTokens: generated.length,
+            promptMs,
+            generateMs
+        };
+    }
+
+    /** Greedy generation through node-llama-cpp's sampler (stops before an end-of-generation token). */
+    private async generateWithSampler(promptTokens: Token[], maxTokens: number): Promise<{tokens: Token[]; promptMs: number; generateMs: number}> {
         const pending = await this.syncSequence(promptTokens, promptTokens.length - 1);
         const started = performance.now();
         let promptDone = started;
@@ -164,17 +191,7 @@ export class LocalGgufSession implements Session {
         }
         const finished = performance.now();
         if (generated.length === 0) promptDone = finished;
-        this.stats.promptTokens += promptTokens.length;
-        this.stats.generatedTokens += generated.length;
-        this.stats.promptMs += promptDone - started;
-        this.stats.generateMs += finished - promptDone;
-        return {
-            text: this.model.detokenize(generated),
-            promptTokens: promptTokens.length,
-            generatedTokens: generated.length,
-            promptMs: promptDone - started,
-            generateMs: finished - promptDone
-        };
+        return {tokens: generated, promptMs: promptDone - started, generateMs: finished - promptDone};
     }
 
     async continuationLogprob(prompt: ChatPrompt, continuation: string): Promise<LogprobResult> {
@@ -186,7 +203,7 @@ export class LocalGgufSession implements Session {
         const direct = await this.direct();
         if (direct) {
             const started = performance.now();
-            const logprob = await direct.scorer.continuationLogprob(full, split);
+            const logprob = direct.scorer.continuationLogprob(full, split);
             this.stats.promptTokens += full.length - 1;
             this.stats.promptMs += performance.now() - started;
             return {logprob, tokens: full.length - split};
@@ -200,7 +217,10 @@ export class LocalGgufSession implements Session {
         for (let position = split - 1; position < full.length - 1; position++) {
             const probabilities = outputs[position - start]?.next?.probabilities;
             if (!probabilities) throw new Error("llama.cpp returned no probabilities");
-            logprob += Math.log(probabilities.get(full[position + 1]!) ?? Number.MIN_VALUE);
+            // Renormalized with the float64 sum, as readDistribution does: the addon's float32 sum is off by up to ~1e-5.
+            let total = 0;
+            probabilities.forEach((p) => total += p);
+            logprob += Math.log(probabilities.get(full[position + 1]!) ?? Number.MIN_VALUE) - Math.log(total);
         }
         this.stats.promptTokens += full.length - 1;
         this.stats.promptMs += performance.now() - started;
@@ -215,8 +235,9 @@ export class LocalGgufSession implements Session {
     /**
      * Full next-token distributions through controlledEvaluate's `probabilities` (every vocabulary
      * entry, sorted by probability, as a Map), read at the scored positions only and reduced at
-     * once to top-k / requested ids / rest mass. Scored positions go in slices of about
-     * DISTRIBUTION_ENTRIES_PER_CALL vocabulary entries, so memory stays bounded for large vocabularies.
+     * once to top-k / requested ids / rest mass. Scored positions go in calls of at most
+     * DISTRIBUTION_ENTRIES_PER_CALL vocabulary entries (./direct/schedule.ts, the direct path's calls
+     * too), so memory stays bounded for large vocabularies.
      * Cost: node-llama-cpp sorts the vocabulary and builds a JS array and a Map of it per position,
      * then reduced here: about 0.7-0.8 µs per vocabulary entry on one core (harness/tasks/fidelity/README.md).
      */
@@ -237,7 +258,7 @@ export class LocalGgufSession implements Session {
         let at = 0;
         const sequence = await this.sequence();
         const vocabulary = this.model.fileInfo.metadata.tokenizer?.ggml?.tokens?.length || 32_000;
-        const perCall = Math.max(1, Math.floor(DISTRIBUTION_ENTRIES_PER_CALL / vocabulary));
+        const perCall = scoredPerCall(vocabulary);
         const results: NextTokenLogprobs[] = [];
         let marks: Uint8Array | undefined;
         const started = performance.now();
@@ -278,8 +299,6 @@ export class LocalGgufSession implements Session {
     }
 }
 
-/** Vocabulary entries (positions x vocabulary size) one controlledEvaluate call may return as Maps. */
-const DISTRIBUTION_ENTRIES_PER_CALL = 1 << 22;
 /** log of float32's smallest positive value: the floor for a probability that underflowed to 0. */
 const MIN_LOGPROB = Math.log(1.401298464324817e-45);
 

@@ -1,8 +1,8 @@
 /**
  * The direct scoring path of a local GGUF session: the same file loaded a second time through
  * libllama (koffi), in the model process beside node-llama-cpp, for what needs raw logits or many
- * sequences per decode (fidelity, NIAH's teacher-forced log-probabilities, STS embeddings).
- * node-llama-cpp keeps chat templates, tokenization and generation. Each part is created on first use.
+ * sequences per decode (fidelity, NIAH's generation and teacher-forced log-probabilities on one KV
+ * cache, STS embeddings). node-llama-cpp keeps chat templates, tokenization and detokenization. Each part is created on first use.
  */
 import {DirectEmbedder} from "./embedder.js";
 import {DirectModel} from "./model.js";
@@ -22,9 +22,13 @@ export interface DirectScoringOptions {
     contextSize: number;
     threads: number;
     reusePrefix?: boolean;
+    /** Flash attention of the scoring and generation context (default "auto", as node-llama-cpp). */
+    flashAttention?: boolean | "auto";
+    /** The model's training context (node-llama-cpp pads contexts below it; the scorer sizes its context alike). */
+    trainContextSize?: number;
     /** Tokens per embedded input (default contextSize). */
     embeddingContextSize?: number;
-    /** Flash attention for embeddings (scoring always runs without it). */
+    /** Flash attention for embeddings (default on). */
     embeddingFlashAttention?: boolean;
 }
 
@@ -51,12 +55,16 @@ export class DirectScoring {
         return this.embedderInstance;
     }
 
-    /** Tokens decoded by the scorer so far. */
+    /** Tokens decoded by the scorer during disposed lives. */
+    private evaluatedBefore = 0;
+
+    /** Tokens decoded by the scorer so far (kept after dispose, for the session's counters). */
     get evaluatedTokens(): number {
-        return this.scorerInstance?.evaluatedTokens ?? 0;
+        return this.evaluatedBefore + (this.scorerInstance?.evaluatedTokens ?? 0);
     }
 
     dispose(): void {
+        this.evaluatedBefore = this.evaluatedTokens;
         this.scorerInstance?.dispose();
         this.embedderInstance?.dispose();
         this.loaded?.free();

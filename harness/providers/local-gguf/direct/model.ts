@@ -17,8 +17,11 @@ export interface DirectContextOptions {
     sequences?: number;
     /** Pooled embeddings instead of logits. */
     embeddings?: boolean;
-    /** Flash attention (default off: results then do not depend on how tokens are split into batches). */
-    flashAttention?: boolean;
+    /**
+     * Flash attention: "auto" (llama.cpp's and node-llama-cpp's default: on where the backend supports it; rows
+     * then depend on how tokens are split into decodes, in the last digits), true, or false (default).
+     */
+    flashAttention?: boolean | "auto";
 }
 
 export class DirectModel {
@@ -136,7 +139,7 @@ export class DirectContext {
         params.n_batch = params.n_ubatch = this.batchSize;
         params.n_seq_max = this.sequences;
         params.n_threads = params.n_threads_batch = options.threads;
-        params.flash_attn_type = options.flashAttention ? FLASH_ATTN.ENABLED : FLASH_ATTN.DISABLED;
+        params.flash_attn_type = options.flashAttention === "auto" ? FLASH_ATTN.AUTO : options.flashAttention ? FLASH_ATTN.ENABLED : FLASH_ATTN.DISABLED;
         params.embeddings = options.embeddings ?? false;
         // One KV buffer for all sequences: each sentence of an embedding batch is short.
         params.kv_unified = this.sequences > 1;

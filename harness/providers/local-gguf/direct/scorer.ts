@@ -1,31 +1,43 @@
 /**
- * Teacher-forced scoring on a causal model's raw logits: next-token distributions at every scored
- * position (fidelity) and a continuation's log-probability (NIAH lift). Tokens are decoded in
- * batches with logits only at the scored positions, and each row is reduced as soon as its batch
- * is decoded: no positions x vocabulary array is ever held, and llama.cpp's own logits buffer is
- * bounded by LOGITS_BUDGET_BYTES (outputs per decode = budget / vocabulary).
- * Flash attention is off, so the numbers do not depend on how tokens are split into batches.
- * The session's calls are pipelined: while llama.cpp decodes the next batch on a thread of koffi's
- * pool, JavaScript reduces a copy of the previous batch's rows (two copy buffers of at most
- * LOGITS_BUDGET_BYTES each), so reading logits overlaps decoding instead of adding to it.
+ * A causal model's context on the direct path: teacher-forced scoring on raw logits (next-token
+ * distributions at every scored position for fidelity, a continuation's log-probability for NIAH's
+ * lift) and greedy generation, all on one KV cache, so NIAH's generation and scoring share the
+ * prompt's evaluated prefix.
+ *
+ * Numbers equal node-llama-cpp's (the sampler path) at the same settings: the context has the
+ * shape node-llama-cpp gives it (KV cells padded to 256, batch min(size, 512)), flash attention
+ * defaults to "auto" as there, and tokens go into the same decodes (./schedule.ts), because with
+ * flash attention a row's last digits depend on the batch shape.
+ *
+ * Rows are reduced as soon as their decode is done: no positions x vocabulary array is held, and
+ * llama.cpp's logits buffer holds at most DISTRIBUTION_ENTRIES_PER_CALL entries. Fidelity's calls
+ * are pipelined: while llama.cpp decodes the next batch on a thread of koffi's pool, JavaScript
+ * reduces a copy of the previous batch's rows.
  */
 import type {NextTokenLogprobs} from "../../../session/types.js";
 import type {DirectContext, DirectModel} from "./model.js";
+import {decodeRanges, nodeLlamaCppContextShape, scoredPerCall} from "./schedule.js";
 import {LogitsReader} from "./scoring.js";
 
 const LOG_MIN_VALUE = Math.log(Number.MIN_VALUE);
 
-/** llama.cpp's logits buffer (and the graph's output tensor) at most this large: outputs per decode = budget / (4 x vocabulary). */
-export const LOGITS_BUDGET_BYTES = 32 * 1024 * 1024;
-/** Tokens per decode when the vocabulary leaves room (llama.cpp's default n_ubatch). */
-export const MAX_BATCH = 512;
-
 export interface DirectScorerOptions {
-    /** KV cells: the longest token sequence scored. */
+    /** KV cells asked for: the longest token sequence scored or generated (padded to 256 as node-llama-cpp pads it). */
     contextSize: number;
     threads: number;
-    /** Keep the evaluated prefix between continuationLogprob calls (default true). */
+    /** Keep the evaluated prefix between continuationLogprob and generate calls (default true). */
     reusePrefix?: boolean;
+    /** Default "auto", node-llama-cpp's default; false makes rows independent of the batch shape. */
+    flashAttention?: boolean | "auto";
+    /** The model's training context: node-llama-cpp pads a context below it (default: no limit). */
+    trainContextSize?: number;
+}
+
+export interface DirectGeneration {
+    /** Generated tokens, without the end-of-generation token that stopped it. */
+    tokens: number[];
+    promptMs: number;
+    generateMs: number;
 }
 
 function commonPrefixLength(a: ArrayLike<number>, b: ArrayLike<number>): number {
@@ -36,7 +48,11 @@ function commonPrefixLength(a: ArrayLike<number>, b: ArrayLike<number>): number 
 }
 
 export class DirectScorer {
+    /** Tokens per decode (n_batch = n_ubatch) and KV cells, as node-llama-cpp sizes them. */
     readonly batchSize: number;
+    readonly cells: number;
+    /** Scored positions per evaluation call (the logits one call asks for fit DISTRIBUTION_ENTRIES_PER_CALL). */
+    readonly perCall: number;
     private context?: DirectContext;
     private readonly reader: LogitsReader;
     /** Copies of one batch's rows, alternating: one is being read while the next batch decodes. */
@@ -47,38 +63,54 @@ export class DirectScorer {
     evaluatedTokens = 0;
 
     constructor(readonly model: DirectModel, private readonly options: DirectScorerOptions) {
-        const outputsInBudget = Math.max(1, Math.floor(LOGITS_BUDGET_BYTES / (4 * model.vocabularySize)));
-        this.batchSize = Math.max(1, Math.min(MAX_BATCH, options.contextSize, outputsInBudget));
+        const shape = nodeLlamaCppContextShape(options.contextSize, options.trainContextSize ?? Number.POSITIVE_INFINITY);
+        this.batchSize = shape.batchSize;
+        this.cells = shape.cells;
+        this.perCall = scoredPerCall(model.vocabularySize);
         this.reader = new LogitsReader(model.vocabularySize);
     }
 
     private open(): DirectContext {
-        this.context ??= this.model.createContext({contextSize: this.options.contextSize, batchSize: this.batchSize, threads: this.options.threads});
+        this.context ??= this.model.createContext({contextSize: this.cells, batchSize: this.batchSize, threads: this.options.threads,
+            flashAttention: this.options.flashAttention ?? "auto"});
         return this.context;
     }
 
+    /** Drops the KV cache past `keep` and returns the context; throws before any decode when `end` tokens cannot fit. */
+    private prepare(keep: number, end: number): DirectContext {
+        if (end > this.cells) throw new Error(`${end} tokens do not fit a context of ${this.cells}`);
+        const context = this.open();
+        context.forget(keep);
+        this.held.length = Math.min(this.held.length, keep);
+        return context;
+    }
+
+    private failed(error: unknown): never {
+        this.held.length = 0;
+        this.context?.forget(0);
+        throw error;
+    }
+
+    private decoded(tokens: ArrayLike<number>, from: number, to: number): void {
+        for (let i = from; i < to; i++) this.held.push(tokens[i]!);
+        this.evaluatedTokens += to - from;
+    }
+
     /**
-     * Decodes tokens[0..end) with logits after every position in [fromIndex, end) and hands each
-     * row to `visit` (a view valid during the call only); `visit` undefined requests the logits
-     * without reading them (for timing). Positions before `keepFrom` are taken from the KV cache.
+     * Decodes tokens[keepFrom..end) with logits after every position in [fromIndex, end) and hands
+     * each row to `visit` (a view valid during the call only); without `visit` the logits are
+     * requested but not read (for timing). Positions before `keepFrom` are taken from the KV cache.
      */
     evaluate(tokens: ArrayLike<number>, fromIndex: number, end: number, visit?: (row: Float32Array, position: number) => void, keepFrom = 0): void {
-        if (end > this.options.contextSize) throw new Error(`${end} tokens do not fit a scoring context of ${this.options.contextSize}`);
-        const context = this.open();
-        context.forget(keepFrom);
-        this.held.length = Math.min(this.held.length, keepFrom);
+        const context = this.prepare(keepFrom, end);
         const wants = (i: number) => i >= fromIndex;
-        for (let at = keepFrom; at < end; at += this.batchSize) {
-            const to = Math.min(end, at + this.batchSize);
+        for (const [at, to] of decodeRanges(keepFrom, fromIndex, end, this.perCall, this.batchSize)) {
             try {
                 context.decodeSequence(tokens, at, to, at, wants);
             } catch (error) {
-                this.held.length = 0;
-                context.forget(0);
-                throw error;
+                this.failed(error);
             }
-            for (let i = at; i < to; i++) this.held.push(tokens[i]!);
-            this.evaluatedTokens += to - at;
+            this.decoded(tokens, at, to);
             if (visit) for (let i = Math.max(at, fromIndex); i < to; i++) visit(context.logitsRow(i - at), i);
         }
     }
@@ -88,11 +120,8 @@ export class DirectScorer {
      * n's rows. Same decodes, same rows, same order of visits.
      */
     async evaluatePipelined(tokens: ArrayLike<number>, fromIndex: number, end: number, visit: (row: Float32Array, position: number) => void, keepFrom = 0): Promise<void> {
-        if (end > this.options.contextSize) throw new Error(`${end} tokens do not fit a scoring context of ${this.options.contextSize}`);
-        const context = this.open();
+        const context = this.prepare(keepFrom, end);
         const vocabulary = this.model.vocabularySize;
-        context.forget(keepFrom);
-        this.held.length = Math.min(this.held.length, keepFrom);
         const wants = (i: number) => i >= fromIndex;
         let pending: {copy: Float32Array; first: number; count: number} | undefined;
         const readPending = () => {
@@ -100,9 +129,9 @@ export class DirectScorer {
             for (let j = 0; j < pending.count; j++) visit(pending.copy.subarray(j * vocabulary, (j + 1) * vocabulary), pending.first + j);
             pending = undefined;
         };
+        const rowsPerDecode = Math.min(this.batchSize, this.perCall);
         let flip = 0;
-        for (let at = keepFrom; at < end; at += this.batchSize) {
-            const to = Math.min(end, at + this.batchSize);
+        for (const [at, to] of decodeRanges(keepFrom, fromIndex, end, this.perCall, this.batchSize)) {
             const decoded = context.decodeSequenceAsync(tokens, at, to, at, wants);
             try {
                 readPending();
@@ -110,16 +139,13 @@ export class DirectScorer {
                 try {
                     await decoded;
                 } catch (error) {
-                    this.held.length = 0;
-                    context.forget(0);
-                    throw error;
+                    this.failed(error);
                 }
             }
-            for (let i = at; i < to; i++) this.held.push(tokens[i]!);
-            this.evaluatedTokens += to - at;
+            this.decoded(tokens, at, to);
             const first = Math.max(at, fromIndex);
             if (first < to) {
-                const copy = this.copies[flip] ??= new Float32Array(this.batchSize * vocabulary);
+                const copy = this.copies[flip] ??= new Float32Array(rowsPerDecode * vocabulary);
                 flip ^= 1;
                 for (let i = first; i < to; i++) copy.set(context.logitsRow(i - at), (i - first) * vocabulary);
                 pending = {copy, first, count: to - first};
@@ -141,24 +167,70 @@ export class DirectScorer {
         return results;
     }
 
+    /** Positions the KV cache can keep for `tokens` whose logits are needed from `needFrom` on. */
+    private reusable(tokens: readonly number[], needFrom: number): number {
+        return this.options.reusePrefix === false ? 0 : Math.min(commonPrefixLength(this.held, tokens), needFrom);
+    }
+
     /**
      * Sum of log p(full[i + 1] | full[0..i]) for i in [split - 1, full.length - 2]: the
      * continuation after the first `split` tokens, teacher-forced. Reuses the KV cache's prefix
      * (up to split - 1, whose logits are needed) unless reusePrefix is false.
      */
-    async continuationLogprob(full: readonly number[], split: number): Promise<number> {
-        const keep = this.options.reusePrefix === false ? 0 : Math.min(commonPrefixLength(this.held, full), split - 1);
+    continuationLogprob(full: readonly number[], split: number): number {
         let logprob = 0;
         // A few rows at the end only: nothing to overlap, so the decodes run on this thread.
         this.evaluate(full, split - 1, full.length - 1, (row, position) => {
-            logprob += this.tokenLogprob(row, full[position + 1]!);
-        }, keep);
+            logprob += Math.max(this.reader.tokenLogprob(row, full[position + 1]!), LOG_MIN_VALUE);
+        }, this.reusable(full, split - 1));
         return logprob;
     }
 
-    /** log p(token) from one row (float64 log-sum-exp); a token llama.cpp masked out (-inf) gets log(Number.MIN_VALUE), as before. */
-    private tokenLogprob(row: Float32Array, token: number): number {
-        return Math.max(this.reader.tokenLogprob(row, token), LOG_MIN_VALUE);
+    /**
+     * Greedy generation after `prompt` (the most likely token at each step, the smaller id among
+     * equal logits), as node-llama-cpp's `evaluate` at temperature 0: the prompt's tokens past the
+     * reused prefix go in decodes of batchSize, each generated token in a decode of its own; it stops
+     * before an end-of-generation token or after `maxTokens` tokens (the last one is not decoded).
+     */
+    async generate(prompt: readonly number[], maxTokens: number): Promise<DirectGeneration> {
+        if (prompt.length === 0) throw new Error("generate: an empty prompt");
+        const started = performance.now();
+        const tokens = [...prompt];
+        const keep = this.reusable(prompt, prompt.length - 1);
+        const context = this.prepare(keep, prompt.length);
+        const last = (i: number) => i === prompt.length - 1;
+        let lastDecode = keep;
+        try {
+            for (let at = keep; at < prompt.length; at += this.batchSize) {
+                const to = Math.min(prompt.length, at + this.batchSize);
+                await context.decodeSequenceAsync(tokens, at, to, at, last);
+                this.decoded(tokens, at, to);
+                lastDecode = at;
+            }
+        } catch (error) {
+            this.failed(error);
+        }
+        const promptDone = performance.now();
+        const generated: number[] = [];
+        let row = context.logitsRow(prompt.length - 1 - lastDecode);
+        for (; ;) {
+            const next = this.reader.argmax(row);
+            if (this.model.isEndOfGeneration(next)) break;
+            generated.push(next);
+            if (generated.length >= maxTokens) break;
+            const at = tokens.length;
+            // A full context ends the generation (node-llama-cpp would shift it; prompts here are sized to leave room).
+            if (at + 1 > this.cells) break;
+            tokens.push(next);
+            try {
+                await context.decodeSequenceAsync(tokens, at, at + 1, at, () => true);
+            } catch (error) {
+                this.failed(error);
+            }
+            this.decoded(tokens, at, at + 1);
+            row = context.logitsRow(0);
+        }
+        return {tokens: generated, promptMs: promptDone - started, generateMs: performance.now() - promptDone};
     }
 
     dispose(): void {

@@ -75,6 +75,15 @@ export class LogitsReader {
         this.kernel = new ExpKernel(vocabularySize);
     }
 
+    /** The most likely token of a row (the smallest id among equal logits), as llama.cpp's greedy sampler picks it. */
+    argmax(row: Float32Array): number {
+        this.kernel.load(row);
+        const max = this.kernel.max();
+        let i = 0;
+        while (row[i]! !== max) i++;
+        return i;
+    }
+
     /** log p of one token (float64 log-sum-exp over the row), unfloored. */
     tokenLogprob(row: Float32Array, token: number): number {
         this.kernel.load(row);
