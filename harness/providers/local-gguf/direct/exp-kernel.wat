@@ -1,11 +1,12 @@
-;; sum_exp: the exp-sum kernel of the direct scoring path (./exp-kernel.ts embeds its bytes).
-;; For i < n (n a multiple of 4): e_i = exp(max(row[i] - shift, -708)), in float64, four entries per
+;; The row kernels of the direct scoring path (./exp-kernel.ts embeds their bytes): the row's max,
+;; the floor of its top k (block maxima) and the candidates above it, and the exp sums where ggml's
+;; own vectorized expf is not reachable (./native-exp.ts).
+;; sum_exp: for i < n (n a multiple of 4): e_i = exp(max(row[i] - shift, -708)), in float64, four entries per
 ;; step (two f64x2 vectors). exp(x) = 2^k e^r with k = round(x / ln 2), r = x - k ln 2 (Cody-Waite
 ;; split, |r| <= ln2 / 2) and e^r by its Taylor polynomial of degree 9, evaluated with Estrin's
 ;; scheme (short dependency chains): truncation error < 7e-12 relative per entry, far below the
 ;; float32 logits' own precision (6e-8). Writes three float64 at `out`:
 ;; sum e_i, sum e_i * wtop[i], sum e_i * wask[i] (weights float32: 1 = counted, 0 = left out).
-;; max_f32: the largest of row[0..n) (n a multiple of 4, n >= 4), four lanes at a time.
 ;; Rebuild: wat2wasm from wabt 1.0.37 (npm "wabt"), then base64 into KERNEL_BASE64 of exp-kernel.ts.
 (module
   (memory (export "memory") 1)
@@ -46,16 +47,105 @@
     (f64.store offset=0 (local.get $out) (f64.add (f64x2.extract_lane 0 (local.get $tot)) (f64x2.extract_lane 1 (local.get $tot))))
     (f64.store offset=8 (local.get $out) (f64.add (f64x2.extract_lane 0 (local.get $top)) (f64x2.extract_lane 1 (local.get $top))))
     (f64.store offset=16 (local.get $out) (f64.add (f64x2.extract_lane 0 (local.get $ask)) (f64x2.extract_lane 1 (local.get $ask)))))
+;; max_f32: the largest of row[0..n) (n a multiple of 4, n >= 4), sixteen entries per step in four
+;; accumulators (f32x4.pmax: one x86 maxps; NaN logits are not expected).
   (func (export "max_f32") (param $row i32) (param $n i32) (result f32)
-    (local $i i32) (local $end i32) (local $m v128)
-    (local.set $m (v128.load (local.get $row)))
+    (local $i i32) (local $end i32) (local $end16 i32) (local $a v128) (local $b v128) (local $c v128) (local $d v128)
+    (local.set $a (v128.load (local.get $row)))
+    (local.set $b (local.get $a)) (local.set $c (local.get $a)) (local.set $d (local.get $a))
     (local.set $end (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2)))
-    (local.set $i (i32.const 16))
+    (local.set $end16 (i32.shl (i32.and (local.get $n) (i32.const -16)) (i32.const 2)))
+    (block $done16
+      (loop $next16
+        (br_if $done16 (i32.ge_u (local.get $i) (local.get $end16)))
+        (local.set $a (f32x4.pmax (local.get $a) (v128.load offset=0 (i32.add (local.get $row) (local.get $i)))))
+        (local.set $b (f32x4.pmax (local.get $b) (v128.load offset=16 (i32.add (local.get $row) (local.get $i)))))
+        (local.set $c (f32x4.pmax (local.get $c) (v128.load offset=32 (i32.add (local.get $row) (local.get $i)))))
+        (local.set $d (f32x4.pmax (local.get $d) (v128.load offset=48 (i32.add (local.get $row) (local.get $i)))))
+        (local.set $i (i32.add (local.get $i) (i32.const 64)))
+        (br $next16)))
     (block $done
       (loop $next
         (br_if $done (i32.ge_u (local.get $i) (local.get $end)))
-        (local.set $m (f32x4.max (local.get $m) (v128.load (i32.add (local.get $row) (local.get $i)))))
+        (local.set $a (f32x4.pmax (local.get $a) (v128.load (i32.add (local.get $row) (local.get $i)))))
         (local.set $i (i32.add (local.get $i) (i32.const 16)))
         (br $next)))
-    (f32.max (f32.max (f32x4.extract_lane 0 (local.get $m)) (f32x4.extract_lane 1 (local.get $m)))
-             (f32.max (f32x4.extract_lane 2 (local.get $m)) (f32x4.extract_lane 3 (local.get $m))))))
+    (local.set $a (f32x4.pmax (f32x4.pmax (local.get $a) (local.get $b)) (f32x4.pmax (local.get $c) (local.get $d))))
+    (f32.max (f32.max (f32x4.extract_lane 0 (local.get $a)) (f32x4.extract_lane 1 (local.get $a)))
+             (f32.max (f32x4.extract_lane 2 (local.get $a)) (f32x4.extract_lane 3 (local.get $a)))))
+;; block_maxima: row[0..m) (m = n rounded down to 4) cut into blocks of `block` entries (a multiple
+;; of 4; the last block may be shorter); writes each block's max as f32 at `out` and returns the
+;; largest (the row's max over [0, m)). If k blocks have maxima >= f, at least k entries are >= f,
+;; so every one of the k largest entries is >= the k-th largest block max.
+  (func (export "block_maxima") (param $row i32) (param $n i32) (param $block i32) (param $out i32) (result f32)
+    (local $i i32) (local $end i32) (local $stop i32) (local $m v128) (local $bm f32) (local $hi f32)
+    (local.set $end (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2)))
+    (local.set $hi (f32.const -inf))
+    (block $blocks_done
+      (loop $blocks
+        (br_if $blocks_done (i32.ge_u (local.get $i) (local.get $end)))
+        (local.set $stop (i32.add (local.get $i) (i32.shl (local.get $block) (i32.const 2))))
+        (if (i32.gt_u (local.get $stop) (local.get $end)) (then (local.set $stop (local.get $end))))
+        (local.set $m (v128.load (i32.add (local.get $row) (local.get $i))))
+        (local.set $i (i32.add (local.get $i) (i32.const 16)))
+        (block $done
+          (loop $next
+            (br_if $done (i32.ge_u (local.get $i) (local.get $stop)))
+            (local.set $m (f32x4.pmax (local.get $m) (v128.load (i32.add (local.get $row) (local.get $i)))))
+            (local.set $i (i32.add (local.get $i) (i32.const 16)))
+            (br $next)))
+        (local.set $bm (f32.max (f32.max (f32x4.extract_lane 0 (local.get $m)) (f32x4.extract_lane 1 (local.get $m)))
+                                (f32.max (f32x4.extract_lane 2 (local.get $m)) (f32x4.extract_lane 3 (local.get $m)))))
+        (f32.store (local.get $out) (local.get $bm))
+        (local.set $out (i32.add (local.get $out) (i32.const 4)))
+        (local.set $hi (f32.max (local.get $hi) (local.get $bm)))
+        (br $blocks)))
+    (local.get $hi))
+;; candidates: the indices i < m (m = n rounded down to 4) with row[i] >= floor, in increasing order,
+;; written as i32 at `out`; returns their count. Four entries per compare; where one or more pass,
+;; all four indices are written and the count advances by those that pass (no branch per lane).
+  (func (export "candidates") (param $row i32) (param $n i32) (param $floor f32) (param $out i32) (result i32)
+    (local $i i32) (local $end i32) (local $count i32) (local $f v128) (local $hit v128) (local $at i32) (local $base i32)
+    (local.set $end (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2)))
+    (local.set $f (f32x4.splat (local.get $floor)))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $i) (local.get $end)))
+        (local.set $hit (f32x4.ge (v128.load (i32.add (local.get $row) (local.get $i))) (local.get $f)))
+        (if (v128.any_true (local.get $hit))
+          (then
+            (local.set $base (i32.shr_u (local.get $i) (i32.const 2)))
+            (local.set $at (i32.add (local.get $out) (i32.shl (local.get $count) (i32.const 2))))
+            (i32.store (local.get $at) (local.get $base))
+            (local.set $count (i32.sub (local.get $count) (i32x4.extract_lane 0 (local.get $hit))))
+            (local.set $at (i32.add (local.get $out) (i32.shl (local.get $count) (i32.const 2))))
+            (i32.store (local.get $at) (i32.add (local.get $base) (i32.const 1)))
+            (local.set $count (i32.sub (local.get $count) (i32x4.extract_lane 1 (local.get $hit))))
+            (local.set $at (i32.add (local.get $out) (i32.shl (local.get $count) (i32.const 2))))
+            (i32.store (local.get $at) (i32.add (local.get $base) (i32.const 2)))
+            (local.set $count (i32.sub (local.get $count) (i32x4.extract_lane 2 (local.get $hit))))
+            (local.set $at (i32.add (local.get $out) (i32.shl (local.get $count) (i32.const 2))))
+            (i32.store (local.get $at) (i32.add (local.get $base) (i32.const 3)))
+            (local.set $count (i32.sub (local.get $count) (i32x4.extract_lane 3 (local.get $hit))))))
+        (local.set $i (i32.add (local.get $i) (i32.const 16)))
+        (br $next)))
+    (local.get $count))
+;; first_at_least: the first index i < m (m = n rounded down to 4) with row[i] >= value, or m when
+;; there is none (with value = the row's max: its argmax, the smallest id among equal maxima).
+  (func (export "first_at_least") (param $row i32) (param $n i32) (param $value f32) (result i32)
+    (local $i i32) (local $end i32) (local $v v128)
+    (local.set $end (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2)))
+    (local.set $v (f32x4.splat (local.get $value)))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $i) (local.get $end)))
+        (br_if $done (v128.any_true (f32x4.ge (v128.load (i32.add (local.get $row) (local.get $i))) (local.get $v))))
+        (local.set $i (i32.add (local.get $i) (i32.const 16)))
+        (br $next)))
+    (block $found
+      (loop $lanes
+        (br_if $found (i32.ge_u (local.get $i) (local.get $end)))
+        (br_if $found (f32.ge (f32.load (i32.add (local.get $row) (local.get $i))) (local.get $value)))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $lanes)))
+    (i32.shr_u (local.get $i) (i32.const 2))))

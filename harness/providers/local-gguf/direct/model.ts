@@ -209,6 +209,22 @@ export class DirectContext {
         return new Float32Array(koffi.view(pointer, this.model.vocabularySize * 4));
     }
 
+    /**
+     * Logits after tokens first .. first + count - 1 of the last batch (all of them asked for): one
+     * view of llama.cpp's buffer, row j at j x vocabulary, valid until the next decode.
+     */
+    logitsRows(first: number, count: number): Float32Array {
+        const pointer = this.api.getLogitsIth(this.handle, first);
+        if (!pointer) throw new Error(`llama.cpp has no logits for output ${first}`);
+        const rowBytes = this.model.vocabularySize * 4;
+        if (count > 1) {
+            const last = this.api.getLogitsIth(this.handle, first + count - 1);
+            if (!last || BigInt(koffi.address(last)) - BigInt(koffi.address(pointer)) !== BigInt((count - 1) * rowBytes))
+                throw new Error(`llama.cpp's logits of outputs ${first}..${first + count - 1} are not consecutive rows`);
+        }
+        return new Float32Array(koffi.view(pointer, count * rowBytes));
+    }
+
     /** The pooled embedding of sequence `seq` from the last decode (a copy). */
     embedding(seq: number): Float32Array {
         const pointer = this.api.getEmbeddingsSeq(this.handle, seq);

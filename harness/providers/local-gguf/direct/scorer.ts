@@ -9,11 +9,12 @@
  * defaults to "auto" as there, and tokens go into the same decodes (./schedule.ts), because with
  * flash attention a row's last digits depend on the batch shape.
  *
- * Rows are reduced as soon as their decode is done: no positions x vocabulary array is held, and
- * llama.cpp's logits buffer holds at most DISTRIBUTION_ENTRIES_PER_CALL entries. Fidelity's calls
- * are pipelined: while llama.cpp decodes the next batch on a thread of koffi's pool, JavaScript
- * reduces a copy of the previous batch's rows.
+ * Rows are reduced as soon as their decode is done (./scoring.ts): no positions x vocabulary array
+ * is held, and llama.cpp's logits buffer holds at most DISTRIBUTION_ENTRIES_PER_CALL entries.
+ * Where a core is free, fidelity's calls are pipelined: while llama.cpp decodes the next batch on a
+ * thread of koffi's pool, JavaScript reduces a copy of the previous batch's rows.
  */
+import os from "node:os";
 import type {NextTokenLogprobs} from "../../../session/types.js";
 import type {DirectContext, DirectModel} from "./model.js";
 import {decodeRanges, nodeLlamaCppContextShape, scoredPerCall} from "./schedule.js";
@@ -31,6 +32,11 @@ export interface DirectScorerOptions {
     flashAttention?: boolean | "auto";
     /** The model's training context: node-llama-cpp pads a context below it (default: no limit). */
     trainContextSize?: number;
+    /**
+     * Read a batch's rows while the next batch decodes on another thread (default: when the machine
+     * has a core beyond llama.cpp's threads). Same numbers either way.
+     */
+    pipeline?: boolean;
 }
 
 export interface DirectGeneration {
@@ -103,6 +109,7 @@ export class DirectScorer {
      */
     evaluate(tokens: ArrayLike<number>, fromIndex: number, end: number, visit?: (row: Float32Array, position: number) => void, keepFrom = 0): void {
         const context = this.prepare(keepFrom, end);
+        const vocabulary = this.model.vocabularySize;
         const wants = (i: number) => i >= fromIndex;
         for (const [at, to] of decodeRanges(keepFrom, fromIndex, end, this.perCall, this.batchSize)) {
             try {
@@ -111,7 +118,11 @@ export class DirectScorer {
                 this.failed(error);
             }
             this.decoded(tokens, at, to);
-            if (visit) for (let i = Math.max(at, fromIndex); i < to; i++) visit(context.logitsRow(i - at), i);
+            const first = Math.max(at, fromIndex);
+            if (visit && first < to) {
+                const rows = context.logitsRows(first - at, to - first);
+                for (let i = first; i < to; i++) visit(rows.subarray((i - first) * vocabulary, (i - first + 1) * vocabulary), i);
+            }
         }
     }
 
@@ -147,7 +158,7 @@ export class DirectScorer {
             if (first < to) {
                 const copy = this.copies[flip] ??= new Float32Array(rowsPerDecode * vocabulary);
                 flip ^= 1;
-                for (let i = first; i < to; i++) copy.set(context.logitsRow(i - at), (i - first) * vocabulary);
+                copy.set(context.logitsRows(first - at, to - first));
                 pending = {copy, first, count: to - first};
             }
         }
@@ -161,9 +172,11 @@ export class DirectScorer {
     async nextTokenLogprobs(tokens: readonly number[], fromIndex: number, options: {topK?: number; ids?(position: number): ArrayLike<number>} = {}): Promise<NextTokenLogprobs[]> {
         const topK = options.topK ?? 1;
         const results: NextTokenLogprobs[] = [];
-        await this.evaluatePipelined(tokens, fromIndex, tokens.length - 1, (row, position) => {
+        const visit = (row: Float32Array, position: number) => {
             results.push(this.reader.read(row, position, tokens[position + 1]!, topK, options.ids?.(position)));
-        });
+        };
+        if (this.options.pipeline ?? os.availableParallelism() > this.options.threads) await this.evaluatePipelined(tokens, fromIndex, tokens.length - 1, visit);
+        else this.evaluate(tokens, fromIndex, tokens.length - 1, visit);
         return results;
     }
 

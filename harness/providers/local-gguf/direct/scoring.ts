@@ -62,26 +62,30 @@ export function klExact(reference: Float32Array, compared: Float32Array, referen
 }
 
 /**
- * Reduces rows of logits to NextTokenLogprobs, reusing scratch space sized to the vocabulary:
- * two passes over a row (max and top-k selection in JavaScript; then one exp per entry, in the
- * WebAssembly kernel of ./exp-kernel.ts, which also sums the masses outside the kept and the asked ids).
+ * Reduces rows of logits to NextTokenLogprobs, reusing scratch space sized to the vocabulary, in
+ * the kernels of ./exp-kernel.ts: the max (and, for top k, the few candidates above a floor the k
+ * largest clear, ranked here), then the normalizer and the masses outside the kept and the asked
+ * ids, each summed directly over the entries it covers.
  */
 export class LogitsReader {
     private readonly kernel: ExpKernel;
     private heapIds = new Int32Array(0);
     private heapLogits = new Float32Array(0);
 
-    constructor(readonly vocabularySize: number) {
-        this.kernel = new ExpKernel(vocabularySize);
+    /** `nativeExp` false keeps the sums in the WebAssembly float64 kernel (default: ggml's expf where reachable). */
+    constructor(readonly vocabularySize: number, nativeExp = true) {
+        this.kernel = new ExpKernel(vocabularySize, nativeExp);
+    }
+
+    /** Whether the sums use ggml's float32 expf. */
+    get nativeExp(): boolean {
+        return this.kernel.nativeExp;
     }
 
     /** The most likely token of a row (the smallest id among equal logits), as llama.cpp's greedy sampler picks it. */
     argmax(row: Float32Array): number {
         this.kernel.load(row);
-        const max = this.kernel.max();
-        let i = 0;
-        while (row[i]! !== max) i++;
-        return i;
+        return this.kernel.argmax(this.kernel.max());
     }
 
     /** log p of one token (float64 log-sum-exp over the row), unfloored. */
@@ -100,29 +104,24 @@ export class LogitsReader {
         const vocabulary = this.vocabularySize;
         if (row.length !== vocabulary) throw new Error(`a row of ${row.length} logits for a vocabulary of ${vocabulary}`);
         const k = Math.max(1, Math.min(topK, vocabulary));
-        const {topWeights, askedWeights} = this.kernel;
-        // Pass 1: max, argmax and the top k (a min-heap of the best k seen so far).
-        this.kernel.load(row);
-        let max = this.kernel.max();
-        let argmax = 0;
-        const topIds = new Uint32Array(k);
-        if (k === 1) {
-            while (row[argmax]! !== max) argmax++;
-            topIds[0] = argmax;
-        } else {
-            max = this.selectTop(row, k, topIds);
-            argmax = topIds[0]!;
-        }
         if (ids) {
             for (let j = 0; j < ids.length; j++)
                 if (!(ids[j]! >= 0 && ids[j]! < vocabulary)) throw new Error(`token id ${ids[j]} is outside the vocabulary (${vocabulary} tokens)`);
         }
-        // Pass 2: the normalizer and the masses outside the kept and the asked ids, summed directly (weights 0 leave an entry out).
-        for (let j = 0; j < k; j++) topWeights[topIds[j]!] = 0;
-        if (ids) for (let j = 0; j < ids.length; j++) askedWeights[ids[j]!] = 0;
-        const sums = this.kernel.sums(max);
-        for (let j = 0; j < k; j++) topWeights[topIds[j]!] = 1;
-        if (ids) for (let j = 0; j < ids.length; j++) askedWeights[ids[j]!] = 1;
+        // Pass 1: max, argmax and the top k.
+        this.kernel.load(row);
+        const topIds = new Uint32Array(k);
+        let max: number;
+        if (k === 1) {
+            max = this.kernel.max();
+            topIds[0] = this.kernel.argmax(max);
+        } else {
+            const candidates = this.kernel.topCandidates(k);
+            max = this.selectTop(row, k, topIds, candidates?.ids);
+        }
+        const argmax = topIds[0]!;
+        // Pass 2: the normalizer and the masses outside the kept and the asked ids.
+        const sums = this.kernel.sums(max, topIds, ids);
         const shift = max + Math.log(sums.total);
         const logprob = (id: number) => Math.max(row[id]! - shift, MIN_LOGPROB);
         const topLogprobs = new Float32Array(k);
@@ -137,17 +136,22 @@ export class LogitsReader {
         return result;
     }
 
-    /** Writes the k largest logits' ids into `out` (most likely first, smaller id first on ties); returns the max. */
-    private selectTop(row: Float32Array, k: number, out: Uint32Array): number {
+    /**
+     * Writes the k largest logits' ids into `out` (most likely first, smaller id first on ties);
+     * returns the max. Looks at `candidates` (increasing ids, holding the k largest) or at every entry.
+     */
+    private selectTop(row: Float32Array, k: number, out: Uint32Array, candidates?: Int32Array): number {
         if (this.heapIds.length < k) {
             this.heapIds = new Int32Array(k);
             this.heapLogits = new Float32Array(k);
         }
         const ids = this.heapIds, logits = this.heapLogits;
+        const count = candidates ? candidates.length : row.length;
+        const idAt = (j: number) => (candidates ? candidates[j]! : j);
         // A min-heap whose root is the worst kept entry (smallest logit; the larger id among equal logits).
-        const siftDown = (size: number) => {
-            let at = 0;
-            const id = ids[0]!, logit = logits[0]!;
+        const siftDown = (from: number, size: number) => {
+            let at = from;
+            const id = ids[at]!, logit = logits[at]!;
             for (; ;) {
                 const left = 2 * at + 1;
                 if (left >= size) break;
@@ -163,35 +167,19 @@ export class LogitsReader {
             logits[at] = logit;
         };
         // The first k entries, heapified; then every later entry better than the root replaces it.
-        for (let i = 0; i < k; i++) {
-            ids[i] = i;
-            logits[i] = row[i]!;
+        for (let j = 0; j < k; j++) {
+            ids[j] = idAt(j);
+            logits[j] = row[ids[j]!]!;
         }
-        for (let start = (k >> 1) - 1; start >= 0; start--) {
-            // Sift down from `start`: swap it to the root position's logic by a local loop.
-            let at = start;
-            const id = ids[at]!, logit = logits[at]!;
-            for (; ;) {
-                const left = 2 * at + 1;
-                if (left >= k) break;
-                const right = left + 1;
-                let child = left;
-                if (right < k && (logits[right]! < logits[left]! || (logits[right]! === logits[left]! && ids[right]! > ids[left]!))) child = right;
-                if (!(logits[child]! < logit || (logits[child]! === logit && ids[child]! > id))) break;
-                ids[at] = ids[child]!;
-                logits[at] = logits[child]!;
-                at = child;
-            }
-            ids[at] = id;
-            logits[at] = logit;
-        }
+        for (let start = (k >> 1) - 1; start >= 0; start--) siftDown(start, k);
         let floor = logits[0]!;
-        for (let i = k; i < row.length; i++) {
+        for (let j = k; j < count; j++) {
             // Ids come in increasing order: an equal logit with a larger id is never better than the root.
-            if (row[i]! > floor) {
-                ids[0] = i;
-                logits[0] = row[i]!;
-                siftDown(k);
+            const id = idAt(j);
+            if (row[id]! > floor) {
+                ids[0] = id;
+                logits[0] = row[id]!;
+                siftDown(0, k);
                 floor = logits[0]!;
             }
         }
@@ -200,7 +188,7 @@ export class LogitsReader {
             out[n - 1] = ids[0]!;
             ids[0] = ids[n - 1]!;
             logits[0] = logits[n - 1]!;
-            siftDown(n - 1);
+            siftDown(0, n - 1);
         }
         return row[out[0]!]!;
     }
