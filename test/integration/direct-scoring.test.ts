@@ -9,6 +9,7 @@ import os from "node:os";
 import path from "node:path";
 import {getLlama, Llama, LlamaLogLevel, LlamaModel} from "node-llama-cpp";
 import {afterAll, beforeAll, describe, expect, it} from "vitest";
+import {DirectEmbedder} from "../../harness/providers/local-gguf/direct/embedder.js";
 import {DirectModel} from "../../harness/providers/local-gguf/direct/model.js";
 import {nodeLlamaCppContextShape} from "../../harness/providers/local-gguf/direct/schedule.js";
 import {DirectScorer} from "../../harness/providers/local-gguf/direct/scorer.js";
@@ -200,5 +201,13 @@ describe("STS: batched direct embeddings against node-llama-cpp's one-sentence c
             100 * spearman(dataset.pairs.map((pair) => cosine(vectors.get(pair.sentence1)!, vectors.get(pair.sentence2)!)), dataset.pairs.map((pair) => pair.score))!;
         expect(Math.abs(score(direct) - score(sampler))).toBeLessThan(0.01);
         expect(score(direct)).toBeGreaterThan(50);
+        // Another batch shape gives the same vectors; 4 sequences do not divide 511 tokens, where llama.cpp would abort.
+        const direct4 = DirectModel.load(`${MODELS}/wnft-sif-256/wnft-sif-256-Q4_K_M.gguf`);
+        const embedder = new DirectEmbedder(direct4, {contextSize: 512, threads: 1, sentencesPerDecode: 4});
+        const some = sentences.slice(0, 40);
+        embedder.embed(some).forEach((vector, i) => expect(1 - cosine(vector, direct.get(some[i]!)!)).toBeLessThan(1e-6));
+        embedder.dispose();
+        expect(() => direct4.createContext({contextSize: 511, batchSize: 511, threads: 1, sequences: 4, embeddings: true})).toThrow(/batch size they divide/);
+        direct4.free();
     }, 120_000);
 });

@@ -37,7 +37,10 @@ export class DirectEmbedder {
         this.maxInput = Math.max(2, options.contextSize - 1);
         this.sentences = Math.max(1, options.sentencesPerDecode ?? DEFAULT_SENTENCES_PER_DECODE);
         // One decode holds at least one longest input; short sentences pack up to `sentences` of them.
-        this.batchTokens = Math.max(this.maxInput, Math.min(512, this.sentences * 64));
+        // A multiple of the sentences per decode: llama.cpp aborts the process reserving a pooled
+        // graph whose n_ubatch the sequence count does not divide (e.g. 511 tokens, 4 sequences).
+        const tokens = Math.max(this.maxInput, Math.min(512, this.sentences * 64));
+        this.batchTokens = Math.ceil(tokens / this.sentences) * this.sentences;
     }
 
     private open(): DirectContext {
@@ -52,11 +55,17 @@ export class DirectEmbedder {
         return this.context;
     }
 
+    /** Tokens the model adds around a text (BOS/CLS, EOS/SEP), counted once. */
+    private specials?: number;
+
     /** Token ids as node-llama-cpp's embedding context feeds them (BOS/CLS and EOS/SEP as the model declares), cut to fit. */
     private tokens(text: string): ArrayLike<number> {
+        this.specials ??= this.model.tokenize("a", true).length - this.model.tokenize("a", false).length;
+        // One tokenization per text; the bare one only for texts that tokenize to nothing or must be cut.
+        const full = this.model.tokenize(text, true);
+        if (full.length > this.specials && full.length <= this.maxInput) return full;
         const bare = this.model.tokenize(text, false);
         if (bare.length === 0) throw new Error(`the model gave no embedding for ${JSON.stringify(text.slice(0, 80))} (it tokenizes to nothing)`);
-        const full = this.model.tokenize(text, true);
         if (full.length <= this.maxInput) return full;
         let lead = 0;
         while (lead < full.length - bare.length && full[lead] !== bare[0]) lead++;

@@ -135,6 +135,8 @@ export class DirectContext {
         this.sequences = options.sequences ?? 1;
         this.contextSize = options.contextSize;
         this.batchSize = Math.min(options.batchSize, options.contextSize);
+        if (options.embeddings && this.sequences > 1 && this.batchSize % this.sequences !== 0)
+            throw new Error(`an embedding context of ${this.sequences} sequences needs a batch size they divide, not ${this.batchSize} (llama.cpp aborts otherwise)`);
         params.n_ctx = options.contextSize;
         params.n_batch = params.n_ubatch = this.batchSize;
         params.n_seq_max = this.sequences;
