@@ -38,6 +38,7 @@ export const modelInfoSchema = z.object({
         id: z.string().describe("Files with the same architecture, name and parameter count form one ladder"),
         referenceFile: z.string().describe("File name of the ladder's highest-precision file"),
         referenceSha256: z.string(),
+        referencePath: z.string().optional().describe("Where the reference file was found (absolute; local files): a compared file may load it beside itself. Informational, not part of identity"),
         isReference: z.boolean(),
         size: z.number().int().positive().describe("Number of files in the ladder")
     })

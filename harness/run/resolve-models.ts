@@ -46,7 +46,8 @@ export async function resolveModels(refs: ModelRef[], context: ResolveContext): 
         const size = rungs.length + 1;
         reference.info.ladder = {...reference.info.ladder, size};
         for (const rung of rungs)
-            rung.info.ladder = {id: rung.info.ladder.id, referenceFile: reference.info.fileName, referenceSha256: reference.info.sha256, isReference: false, size};
+            rung.info.ladder = {id: rung.info.ladder.id, referenceFile: reference.info.fileName, referenceSha256: reference.info.sha256,
+                ...(reference.info.path ? {referencePath: reference.info.path} : {}), isReference: false, size};
     }
     return {models: [...references, ...files, ...others.filter((model) => model.referenceOf == null)], unresolved};
 }

@@ -59,6 +59,36 @@ export interface NextTokenLogprobs {
     /** With `ids`: the log-probabilities of those tokens, in their order, and the probability outside them. */
     idLogprobs?: Float32Array;
     idsRestMass?: number;
+    /** With `reference`: KL(reference || this model) over the whole vocabulary (nats), and the reference's argmax and log p of the actual next token. */
+    kld?: number;
+    referenceArgmax?: number;
+    referenceTokenLogprob?: number;
+}
+
+/**
+ * A reference model's raw next-token logits at consecutive positions of the tokens being scored,
+ * for an exact comparison over the whole vocabulary: read from the rows the reference wrote (see
+ * NextTokenOptions.rowsOut), or computed by the reference model evaluated beside this one
+ * (Session.openReferenceModel). `read` is called once per decode, with increasing `first`.
+ */
+export interface ReferenceRows {
+    readonly vocabularySize: number;
+    /** Writes the logits after tokens[0..p] for p in [first, first + count) into `into` (count x vocabularySize). */
+    read(first: number, count: number, into: Float32Array): void | Promise<void>;
+    /** After the last read: throws when what was read is not what was written (a damaged file). */
+    finish?(): void;
+}
+
+/** Options of Session.nextTokenLogprobs. */
+export interface NextTokenOptions {
+    /** The most likely tokens to return per position (default 1). */
+    topK?: number;
+    /** Tokens whose log-probabilities to return at a position (e.g. a reference's top tokens). */
+    ids?(position: number): ArrayLike<number>;
+    /** Compare each position with the reference's full distribution (sets kld, referenceArgmax, referenceTokenLogprob). */
+    reference?: ReferenceRows;
+    /** Receives the raw logits of the positions first..first + count - 1 (count x vocabulary, valid during the call only), in order. */
+    rowsOut?(first: number, count: number, rows: Float32Array): void;
 }
 
 /** Counters a session keeps for the results' performance block. */
@@ -88,6 +118,8 @@ export interface Session {
     readonly pairSimilarity?: string;
     /** Similarity of each sentence pair, for models that score pairs instead of embedding sentences (capability "similarity"). */
     scorePairs?(pairs: [string, string][]): Promise<number[]>;
+    /** Tokens in the model's vocabulary, where known (capability "distributions": k at or above it keeps every token). */
+    readonly vocabularySize?: number;
     /** Token ids of bare text (no BOS), and the BOS token the model starts a sequence with, if it adds one (capability "distributions"). */
     tokenizeText?(text: string): Promise<{tokens: number[]; bos: number | null}>;
     /**
@@ -95,7 +127,15 @@ export interface Session {
      * `fromIndex` to tokens.length - 2 (capability "distributions"). `ids(position)` asks for the
      * log-probabilities of given tokens there as well (e.g. a reference model's top tokens).
      */
-    nextTokenLogprobs?(tokens: number[], fromIndex: number, options?: {topK?: number; ids?(position: number): ArrayLike<number>}): Promise<NextTokenLogprobs[]>;
+    nextTokenLogprobs?(tokens: number[], fromIndex: number, options?: NextTokenOptions): Promise<NextTokenLogprobs[]>;
+    /** Whether nextTokenLogprobs honours `reference` and `rowsOut` (exact comparisons over the whole vocabulary). */
+    readonly fullDistributions?: boolean;
+    /**
+     * Loads another GGUF file of the same vocabulary beside this model, for comparisons in
+     * lockstep: `rows(tokens, fromIndex)` evaluates it on the same tokens in the same decodes as
+     * nextTokenLogprobs does, as they are read (capability "distributions", with fullDistributions).
+     */
+    openReferenceModel?(path: string): Promise<{rows(tokens: number[], fromIndex: number): ReferenceRows; dispose(): Promise<void>}>;
     counters(): SessionCounters;
     /**
      * What computes the numbers, where it is known and changes them (local: "ggml-org/llama.cpp@b6xxx").

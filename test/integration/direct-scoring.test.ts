@@ -39,7 +39,8 @@ beforeAll(async () => {
 /** The task's own plan, runner and aggregate for one file, as the model process runs them. */
 async function runFidelity(model: LlamaModel, isReference: boolean, topK: number, options: LocalSessionOptions, cacheDir: string) {
     const assetRoots = testAssetRoots(cacheDir);
-    const config = fidelity.configSchema.parse({corpus, topK, chunkSize: CHUNK});
+    // The top-k route on both paths (the sampler path has no exact route).
+    const config = fidelity.configSchema.parse({corpus, topK, chunkSize: CHUNK, exact: "off"});
     const info = {contextLength: 512, ladder: {id: "t", referenceFile: "TinyStories-656K-F32.gguf", referenceSha256: "f".repeat(64), isReference, size: 2}};
     const session = new LocalGgufSession(model, {contextSize: CHUNK, threads: 1}, options);
     const runner = await fidelity.createRunner(config, session, {assetRoots});

@@ -42,15 +42,20 @@ const chunkTokens = (chunk: number) => {
     return tokens;
 };
 
-/** Runs the task's own plan, runner and aggregate for one file, as the model process would. */
-async function runFile(model: LlamaModel, isReference: boolean, topK: number): Promise<{records: TrialRecord[]; scores: FidelityScores}> {
-    const config = fidelity.configSchema.parse({corpus, topK, chunkSize: CHUNK});
-    const info = {contextLength: 512, ladder: {id: "t", referenceFile: "TinyStories-656K-F32.gguf", referenceSha256: "f".repeat(64), isReference, size: 2}};
+/**
+ * Runs the task's own plan, runner and aggregate for one file, as the model process would: the top-k
+ * cache at k (exact: "off"), or an exact route over the whole vocabulary.
+ */
+async function runFile(model: LlamaModel, isReference: boolean, topK: number, exact: "off" | "auto" | "lockstep" = "off", cache = assetRoots) {
+    const config = fidelity.configSchema.parse({corpus, topK, chunkSize: CHUNK, exact});
+    const info = {contextLength: 512, path: isReference ? tinyStories("F32") : tinyStories("Q4_0"),
+        ladder: {id: "t", referenceFile: "TinyStories-656K-F32.gguf", referenceSha256: "f".repeat(64), referencePath: tinyStories("F32"), isReference, size: 2}};
     const session = new LocalGgufSession(model, {contextSize: CHUNK, threads: 1});
-    const runner = await fidelity.createRunner(config, session, {assetRoots});
+    const runner = await fidelity.createRunner(config, session, {assetRoots: cache});
     const records: TrialRecord[] = [];
     for (const trial of fidelity.plan(config, info as never))
         records.push({id: trial.id, cell: trial.cell, seed: trial.seed, status: "ok", ...(await runner.run(trial))});
+    await runner.dispose?.();
     await session.dispose();
     return {records, scores: fidelity.aggregate(config, records) as FidelityScores};
 }
@@ -108,6 +113,28 @@ describe("fidelity runner against full-vocabulary figures (TinyStories-656K F32 
         expect(full.ppl!).toBeCloseTo(exact.ppl, 3);
         expect(full.pplReference!).toBeCloseTo(exact.pplRef, 3);
         expect(full.topK).toBe(VOCABULARY);
+    });
+
+    it("by default, exact over the whole vocabulary: from the reference's rows on disk, and with the reference in lockstep, the same figures", async () => {
+        const cache = testAssetRoots(mkdtempSync(path.join(os.tmpdir(), "slmbench-fidelity-exact-")));
+        expect((await runFile(reference, true, 256, "auto", cache)).scores.kldRoute).toBe("exact-cache");
+        const fromDisk = (await runFile(quantized, false, 256, "auto", cache)).scores;
+        const lockstep = (await runFile(quantized, false, 256, "lockstep", cache)).scores;
+        expect(fromDisk.kldRoute).toBe("exact-cache");
+        expect(lockstep.kldRoute).toBe("exact-lockstep");
+        for (const scores of [fromDisk, lockstep]) {
+            expect(scores.kldExact).toBe(true);
+            expect(scores.kldTopK).toBeNull();
+            expect(Math.abs(scores.meanKld! / exact.meanKld - 1)).toBeLessThan(1e-4);
+            expect(scores.top1Agreement).toBe(exact.top1);
+            expect(scores.ppl!).toBeCloseTo(exact.ppl, 3);
+        }
+        // The same rows (the reference's decodes, in its process or beside the compared file): the same numbers.
+        expect(lockstep.meanKld).toBe(fromDisk.meanKld);
+        // And the top-k route at k = the vocabulary agrees with both.
+        expect(Math.abs(fromDisk.meanKld! - byK.get(VOCABULARY)!.meanKld!)).toBeLessThan(1e-7);
+        expect(byK.get(256)!.kldExact).toBe(false);
+        expect(byK.get(256)!.kldTopK).toBe(256);
     });
 
     it("with fewer kept tokens, underestimates the KL (a lower bound, growing with k); the other figures do not depend on k", () => {

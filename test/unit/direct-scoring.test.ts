@@ -86,6 +86,28 @@ describe("exact KL divergence", () => {
     });
 });
 
+describe.each([{kernel: "WebAssembly", native: false, tolerance: 1e-8}, {kernel: "ggml expf", native: true, tolerance: 1e-7}])("exact comparison of two rows, exps in $kernel (float32 exps, float64 sums)", ({native, tolerance}) => {
+    it("gives KL(p || q) over the whole vocabulary, both argmaxes and log-probabilities of the next token; masked (-inf) logits add nothing", () => {
+        const random = new SeededRandom(13);
+        const vocabulary = 1003; // not a multiple of 4: the kernels' tails count
+        const reader = new LogitsReader(vocabulary, native);
+        for (let trial = 0; trial < 6; trial++) {
+            const p = randomRow(random, vocabulary);
+            const q = Float32Array.from(p, (value) => value + random.int(-8, 8) / 16);
+            if (trial % 2 === 1) for (const id of [3, 500, 1002]) p[id] = q[id] = -Infinity;
+            const next = random.int(0, vocabulary - 1);
+            const d = reader.compare(p, q, 7, next);
+            expect(Math.abs(d.kld! - klExact(p, q))).toBeLessThan(tolerance);
+            expect(d.kld!).toBeGreaterThan(0);
+            expect(d.argmax).toBe(rowStats(q).argmax);
+            expect(d.referenceArgmax).toBe(rowStats(p).argmax);
+            expectFloat32Of(d.tokenLogprob, Math.max(logSoftmax(q)[next]!, Math.log(1.401298464324817e-45)));
+            expect(Math.abs(d.referenceTokenLogprob! - Math.max(logSoftmax(p)[next]!, Math.log(1.401298464324817e-45)))).toBeLessThan(1e-6);
+            expect(reader.compare(p, p, 7, next).kld).toBe(0);
+        }
+    });
+});
+
 describe("decode schedule shared by the sampler and direct paths", () => {
     it("cuts scored positions into calls of at most perCall, each call into decodes of the batch size from its start", () => {
         // 10 tokens, scored from 4, 3 scored positions per call, batches of 4.

@@ -10,6 +10,8 @@ import {
 import {DEFAULT_TOP_K, fidelityConfigSchema} from "../../harness/tasks/fidelity/config.js";
 import {loadCorpusText, prepareText, tokensSha256, tokenStream} from "../../harness/tasks/fidelity/corpus.js";
 import {planFidelity} from "../../harness/tasks/fidelity/plan.js";
+import {chooseRoute, fullCacheBytes} from "../../harness/tasks/fidelity/route.js";
+import {openRows, rowsFile, RowsWriter} from "../../harness/tasks/fidelity/rows-cache.js";
 import {testAssetRoots} from "../helpers/assets.js";
 
 const SHA = "c".repeat(64);
@@ -65,6 +67,73 @@ describe("fidelity reference cache", () => {
         const keys = new Set([base, {...base, textSha256: "y"}, {...base, maxTokens: 800}, {...base, chunkSize: 200}, {...base, topK: 64}, {...base, scoredPositions: "all"}].map(referenceCacheKey));
         expect(keys.size).toBe(6);
         expect(referenceCacheKey({...base})).toBe(referenceCacheKey(base));
+    });
+});
+
+describe("fidelity full-distribution rows (exact-cache route)", () => {
+    const rowsHeader = {referenceSha256: SHA, referenceFile: "ref.gguf", chunk: 2, chunkSize: 12, firstScored: 6, positions: 5, vocabularySize: 7, tokensSha256: "t".repeat(64)};
+    const rowsOf = (first: number, count: number) => Float32Array.from({length: count * 7}, (_, i) => Math.fround((first * 7 + i) / 3 - 5));
+
+    it("round-trips rows written batch by batch, read back batch by batch (other batches), checksum checked at the end", () => {
+        const file = rowsFile(tempDir(), 2);
+        const writer = new RowsWriter(file, rowsHeader);
+        writer.write(6, 2, rowsOf(6, 2));
+        writer.write(8, 3, rowsOf(8, 3));
+        writer.finish();
+        const opened = openRows(file)!;
+        expect(opened.header).toEqual({format: 1, ...rowsHeader});
+        const into = new Float32Array(7 * 4);
+        opened.rows.read(6, 4, into);
+        expect(into).toEqual(rowsOf(6, 4));
+        expect(() => opened.rows.finish!()).toThrow(/4 rows read of 5/);
+        opened.rows.read(10, 1, into.subarray(0, 7));
+        expect(into.subarray(0, 7)).toEqual(rowsOf(10, 1));
+        opened.rows.finish!();
+        opened.close();
+    });
+
+    it("is missing until complete, and refuses a damaged file", () => {
+        const file = rowsFile(tempDir(), 2);
+        const writer = new RowsWriter(file, rowsHeader);
+        writer.write(6, 5, rowsOf(6, 5));
+        expect(openRows(file)).toBeUndefined();
+        expect(() => writer.write(12, 1, rowsOf(12, 1))).toThrow();
+        writer.finish();
+        const data = readFileSync(file);
+        data[data.length - 20] ^= 0xff;
+        writeFileSync(file, data);
+        const opened = openRows(file)!;
+        opened.rows.read(6, 5, new Float32Array(35));
+        expect(() => opened.rows.finish!()).toThrow(/damaged \(checksum mismatch\)/);
+        opened.close();
+        writeFileSync(file, data.subarray(0, data.length - 3));
+        expect(() => openRows(file)).toThrow(/damaged \(wrong length\)/);
+    });
+});
+
+describe("fidelity route (exact or top-k)", () => {
+    const config = fidelityConfigSchema.parse({});
+    const facts = {fullDistributions: true, vocabularySize: 151_936, scoredPositions: 4096, referencePath: "/m/ref.gguf", referenceBytes: 1e9, machineBytes: 16e9};
+
+    it("is exact from disk when the full distributions fit the disk budget, else in lockstep when both files fit memory, else top-k", () => {
+        // 4 x 151,936 x 4,096 = 2.49 GB: over the default 2 GB.
+        expect(fullCacheBytes(151_936, 4096)).toBe(2_489_319_424);
+        expect(chooseRoute(config, facts).route).toBe("exact-lockstep");
+        expect(chooseRoute(config, {...facts, scoredPositions: 3000}).route).toBe("exact-cache");
+        expect(chooseRoute({...config, exactDiskBudget: "3GB"}, facts).route).toBe("exact-cache");
+        // Two 1 GB files + allowance in half of 4 GB: no.
+        expect(chooseRoute(config, {...facts, machineBytes: 4e9})).toEqual({route: "top-k", why: expect.stringMatching(/over exactMemoryBudget/)});
+        expect(chooseRoute({...config, exactMemoryBudget: "8GB"}, {...facts, machineBytes: 4e9}).route).toBe("exact-lockstep");
+        expect(chooseRoute(config, {...facts, referencePath: undefined, referenceBytes: undefined}).why).toMatch(/not readable here/);
+    });
+
+    it("is top-k when asked, or when the session reads no full distributions; forced routes ignore the budgets", () => {
+        expect(chooseRoute({...config, exact: "off"}, {...facts, scoredPositions: 10}).route).toBe("top-k");
+        expect(chooseRoute(config, {...facts, fullDistributions: false}).why).toMatch(/sampler/);
+        expect(chooseRoute({...config, exact: "cache"}, facts).route).toBe("exact-cache");
+        expect(chooseRoute({...config, exact: "lockstep"}, {...facts, scoredPositions: 10}).route).toBe("exact-lockstep");
+        expect(() => chooseRoute({...config, exact: "lockstep"}, {...facts, referencePath: undefined})).toThrow(/reference file/);
+        expect(() => fidelityConfigSchema.parse({exactDiskBudget: "lots"})).toThrow(/size/);
     });
 });
 

@@ -145,6 +145,7 @@ function toModels(resolved: LocalFile[]): ResolvedModel<LocalSettings>[] {
                     id: ladderId,
                     referenceFile: reference.fileName,
                     referenceSha256: reference.sha256,
+                    referencePath: reference.path,
                     isReference: file === reference,
                     size: ladder.length
                 }

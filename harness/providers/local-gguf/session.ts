@@ -1,8 +1,9 @@
 import type {ChatHistoryItem, ChatWrapper, Llama, LlamaContext, LlamaContextSequence, LlamaModel, Token} from "node-llama-cpp";
 import {LlamaText, resolveChatWrapper} from "node-llama-cpp";
-import type {Capability, ChatPrompt, GenerateResult, LogprobResult, NextTokenLogprobs, Session, SessionCounters} from "../../session/types.js";
+import type {Capability, ChatPrompt, GenerateResult, LogprobResult, NextTokenLogprobs, NextTokenOptions, ReferenceRows, Session, SessionCounters} from "../../session/types.js";
 import type {DirectScoring, ScoringPath} from "./direct/index.js";
 import {scoredPerCall} from "./direct/schedule.js";
+import {scoringPathFromEnv} from "./direct/scoring-path.js";
 import {LocalEmbedder} from "./embedding.js";
 
 function commonPrefixLength(a: readonly Token[], b: readonly Token[]): number {
@@ -65,9 +66,11 @@ export class LocalGgufSession implements Session {
     private readonly stats = {promptTokens: 0, generatedTokens: 0, promptMs: 0, generateMs: 0};
 
     readonly backend: string;
+    readonly vocabularySize: number | undefined;
 
     constructor(readonly model: LlamaModel, private readonly contextOptions: {contextSize: number; threads: number}, options: LocalSessionOptions = {}) {
         this.backend = llamaCppRelease(model.llama);
+        this.vocabularySize = model.fileInfo.metadata.tokenizer?.ggml?.tokens?.length || undefined;
         this.reusePrefix = options.reusePrefix ?? true;
         this.options = options;
         this.scoring = options.scoring;
@@ -86,10 +89,15 @@ export class LocalGgufSession implements Session {
         return (await this.context).sequence;
     }
 
+    /** Exact comparisons (NextTokenOptions.reference, rowsOut) and lockstep references: the direct path only. */
+    get fullDistributions(): boolean {
+        return (this.scoring ?? scoringPathFromEnv()) === "direct";
+    }
+
     /** The direct path (./direct/), loaded on first use; undefined when the session reads through the sampler. */
     private direct(): Promise<DirectScoring | undefined> {
-        this.directScoring ??= import("./direct/index.js").then(({DirectScoring, scoringPathFromEnv}) => {
-            if ((this.scoring ?? scoringPathFromEnv()) !== "direct") return undefined;
+        this.directScoring ??= import("./direct/index.js").then(({DirectScoring}) => {
+            if (!this.fullDistributions) return undefined;
             const modelPath = this.options.modelPath ?? (this.model as unknown as {_modelPath?: string})._modelPath;
             if (!modelPath) throw new Error("the direct scoring path needs the model's file: pass LocalSessionOptions.modelPath");
             const trainContext = this.model.trainContextSize || this.contextOptions.contextSize;
@@ -241,11 +249,13 @@ export class LocalGgufSession implements Session {
      * Cost: node-llama-cpp sorts the vocabulary and builds a JS array and a Map of it per position,
      * then reduced here: about 0.7-0.8 µs per vocabulary entry on one core (harness/tasks/fidelity/README.md).
      */
-    async nextTokenLogprobs(tokens: number[], fromIndex: number, options: {topK?: number; ids?(position: number): ArrayLike<number>} = {}): Promise<NextTokenLogprobs[]> {
+    async nextTokenLogprobs(tokens: number[], fromIndex: number, options: NextTokenOptions = {}): Promise<NextTokenLogprobs[]> {
         const topK = options.topK ?? 1;
         if (!Number.isInteger(fromIndex) || fromIndex < 0 || fromIndex > tokens.length - 2)
             throw new Error(`nextTokenLogprobs: fromIndex ${fromIndex} leaves no position to score in ${tokens.length} tokens`);
         const direct = await this.direct();
+        if (!direct && (options.reference || options.rowsOut))
+            throw new Error("exact comparisons over the whole vocabulary need the direct scoring path (SLMBENCH_SCORING=direct)");
         if (direct) {
             const started = performance.now();
             const results = await direct.scorer.nextTokenLogprobs(tokens, fromIndex, options);
@@ -279,6 +289,14 @@ export class LocalGgufSession implements Session {
         this.stats.promptTokens += tokens.length - 1;
         this.stats.promptMs += performance.now() - started;
         return results;
+    }
+
+    /** Another GGUF file of this vocabulary beside this model, evaluated in lockstep with nextTokenLogprobs (the direct path). */
+    async openReferenceModel(path: string): Promise<{rows(tokens: number[], fromIndex: number): ReferenceRows; dispose(): Promise<void>}> {
+        const direct = await this.direct();
+        if (!direct) throw new Error("a reference model in lockstep needs the direct scoring path (SLMBENCH_SCORING=direct)");
+        const reference = direct.openReference(path);
+        return {rows: (tokens, fromIndex) => reference.scorer.rowsFor(tokens, fromIndex), dispose: async () => reference.dispose()};
     }
 
     /** Sentence embeddings from embedding contexts of their own (embedding.ts), created on first use. */

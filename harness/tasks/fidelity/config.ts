@@ -1,6 +1,17 @@
 import {z} from "zod";
+import {parseSize} from "../../util/units.js";
 
 const positiveInt = z.number().int().positive();
+/** Bytes, or a size such as "2GB" or "512MiB" (harness/util/units.ts). */
+const sizeSchema = z.union([positiveInt, z.string().min(1)]).refine((value) => {
+    if (typeof value === "number") return true;
+    try {
+        parseSize(value);
+        return true;
+    } catch {
+        return false;
+    }
+}, {message: "a size in bytes, or a number with B, KB, MB, GB, TB or KiB, MiB, GiB, TiB"});
 
 /** The public-domain books every asset root carries (datasets/haystacks/, Project Gutenberg #1342 and #1661). */
 export const DEFAULT_CORPUS_FILES = ["haystacks/pg1342-pride-and-prejudice.txt", "haystacks/pg1661-adventures-of-sherlock-holmes.txt"];
@@ -29,11 +40,30 @@ export const fidelityConfigSchema = z.object({
     }).strict().default({files: [DEFAULT_CORPUS_FILES[0]!, ...DEFAULT_CORPUS_FILES.slice(1)], maxTokens: DEFAULT_MAX_TOKENS, charset: "any", whitespace: "collapse"}),
     chunkSize: z.number().int().min(4).optional()
         .describe("Tokens per chunk (llama-perplexity's -c); default: the model's training context, at most corpus.maxTokens. Larger than the training context: the chunks are skipped"),
-    topK: positiveInt.default(DEFAULT_TOP_K)
-        .describe("Reference tokens kept per position in the cache; the KL sums over them plus one rest bin. At or above the vocabulary size the KL is exact"),
+    topK: z.union([positiveInt, z.literal("vocabulary")]).default(DEFAULT_TOP_K)
+        .describe("Reference tokens kept per position in the cache; the KL sums over them plus one rest bin, a lower bound of the full KL. " +
+            "\"vocabulary\" (or a number at or above the vocabulary size) keeps every token: the KL is exact"),
+    exact: z.enum(["auto", "cache", "lockstep", "off"]).default("auto")
+        .describe("How the KL is made exact over the whole vocabulary (README: \"Exact or top-k\"). auto: from the reference's full distributions " +
+            "on disk when they fit exactDiskBudget, else with the reference loaded beside each compared file and evaluated in lockstep when both " +
+            "fit exactMemoryBudget, else the top-k cache; cache / lockstep: that route whatever the budgets; off: the top-k cache"),
+    exactDiskBudget: sizeSchema.default("2GB")
+        .describe("Most bytes the reference's full distributions may take on disk (float32 logits: 4 x vocabulary bytes per scored position)"),
+    exactMemoryBudget: z.union([sizeSchema, z.literal("auto")]).default("auto")
+        .describe("Most memory a compared file's process may use with the reference loaded beside it; auto: half of this machine's memory"),
     scoredPositions: z.enum(["second-half", "all"]).default("second-half")
         .describe("second-half: llama.cpp's rule, the first half of each chunk is context only; all: every position of the chunk after its first token")
 }).strict();
 
 export type FidelityConfig = z.infer<typeof fidelityConfigSchema>;
 export type CorpusConfig = FidelityConfig["corpus"];
+
+/** The k asked of the reference's distributions: "vocabulary" asks for every token (sessions clamp k to the vocabulary). */
+export function requestedTopK(topK: FidelityConfig["topK"]): number {
+    return topK === "vocabulary" ? 2 ** 31 - 1 : topK;
+}
+
+/** A configured size in bytes. */
+export function bytesOf(size: number | string): number {
+    return typeof size === "number" ? size : parseSize(size);
+}

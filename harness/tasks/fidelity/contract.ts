@@ -22,11 +22,16 @@ const value = z.number().finite().nullable();
 
 /** The `scores` block of a fidelity result document. */
 export const fidelityScoresSchema = z.object({
-    main: value.describe("Mean KL divergence (nats) from the reference, over all scored positions"),
+    main: value.describe("Mean KL divergence (nats) from the reference, over all scored positions (a lower bound of the full KL unless kldExact)"),
     mainScore: z.literal("meanKld"),
     reference: z.string().nullable().describe("File name of the ladder's reference file"),
     isReference: z.boolean().nullable(),
     topK: z.number().int().positive().nullable().describe("Reference tokens per position the KL sums over (plus one rest bin)"),
+    kldExact: z.boolean().optional().describe("Whether the KL is over the full vocabulary (k reached it); false: a lower bound of the full KL"),
+    kldTopK: z.number().int().positive().nullable().optional().describe("k of the top-k KL when it is a lower bound; null when exact"),
+    vocabularySize: z.number().int().positive().nullable().optional(),
+    kldRoute: z.enum(["exact-cache", "exact-lockstep", "top-k", "mixed"]).optional()
+        .describe("How the KL was computed: from the reference's full distributions on disk, with the reference evaluated beside this file, or from the top-k cache; mixed when chunks differ"),
     chunkSize: z.number().int().positive().nullable(),
     chunks: z.object({planned: z.number().int(), ok: z.number().int(), error: z.number().int(), skipped: z.number().int()}),
     scoredTokens: z.number().int().nonnegative(),

@@ -15,7 +15,11 @@ const fidelity: Task<FidelityConfig, FidelityTrialSpec> = {
         name: "meanKld",
         higherIsBetter: false,
         description: `Mean KL divergence (nats) of the next-token distribution from the ladder's reference file, over ${config.scoredPositions === "all" ? "every position of each chunk" : "the second half of each chunk"} ` +
-            `(reference's top ${config.topK} tokens plus the rest mass)`
+            (config.exact !== "off"
+                ? `(exact over the full vocabulary where the reference's distributions fit the budgets, else over its top ${config.topK} tokens plus one rest bin: scores.kldExact says which)`
+                : config.topK === "vocabulary"
+                    ? "(exact: over the full vocabulary)"
+                    : `(over the reference's top ${config.topK} tokens plus one bin for the rest: a lower bound of the full KL, exact only when ${config.topK} reaches the vocabulary size)`)
     }),
     plan: planFidelity,
     async validate(config, context) {

@@ -14,6 +14,8 @@ export interface FidelityTrialSpec {
     /** The ladder's reference (highest-precision) file: its distributions are what every file is compared with. */
     referenceSha256: string;
     referenceFile: string;
+    /** Where the reference file is on this machine (local ladders): a compared file may load it beside itself (exact-lockstep). */
+    referencePath?: string;
     /** This file is the reference: it computes and caches the distributions (and scores 0 against itself). */
     isReference: boolean;
 }
@@ -25,6 +27,11 @@ export function chunkSizeFor(config: FidelityConfig, model: Pick<ModelInfo, "con
 
 export function firstScored(config: FidelityConfig, chunkSize: number): number {
     return config.scoredPositions === "all" ? 0 : Math.floor(chunkSize / 2);
+}
+
+function referenceOf(model: ModelInfo): Pick<FidelityTrialSpec, "referenceSha256" | "referenceFile" | "referencePath" | "isReference"> {
+    const referencePath = model.ladder.isReference ? model.path : model.ladder.referencePath;
+    return {referenceSha256: model.ladder.referenceSha256, referenceFile: model.ladder.referenceFile, ...(referencePath ? {referencePath} : {}), isReference: model.ladder.isReference};
 }
 
 /**
@@ -41,7 +48,7 @@ export function planFidelity(config: FidelityConfig, model: ModelInfo): PlannedT
     if (chunks === 0)
         return [{
             id: "chunk-0", cell: {chunk: 0}, seed: 0,
-            spec: {chunk: 0, chunks: 0, chunkSize, firstScored: firstScored(config, chunkSize), referenceSha256: model.ladder.referenceSha256, referenceFile: model.ladder.referenceFile, isReference: model.ladder.isReference},
+            spec: {chunk: 0, chunks: 0, chunkSize, firstScored: firstScored(config, chunkSize), ...referenceOf(model)},
             skipReason: `corpus.maxTokens ${config.corpus.maxTokens} is less than one chunk of ${chunkSize} tokens`
         }];
     return Array.from({length: chunks}, (_, chunk) => ({
@@ -53,9 +60,7 @@ export function planFidelity(config: FidelityConfig, model: ModelInfo): PlannedT
             chunks,
             chunkSize,
             firstScored: firstScored(config, chunkSize),
-            referenceSha256: model.ladder.referenceSha256,
-            referenceFile: model.ladder.referenceFile,
-            isReference: model.ladder.isReference
+            ...referenceOf(model)
         },
         skipReason
     }));

@@ -9,7 +9,7 @@
  */
 import {ExpSum, nativeExpSum} from "./native-exp.js";
 
-const KERNEL_BASE64 = "AGFzbQEAAAABJwVgBn9/f398fwBgAn9/AX1gBH9/f38BfWAEf399fwF/YAN/f30BfwMGBQABAgMEBQMBAAEHSwYGbWVtb3J5AgAHc3VtX2V4cAAAB21heF9mMzIAAQxibG9ja19tYXhpbWEAAgpjYW5kaWRhdGVzAAMOZmlyc3RfYXRfbGVhc3QABAruCwXCBgICfxR7IAT9FCEXRP6CK2VHFfc//RQhGEQAAOD+Qi7mP/0UIRlEdjx5Ne856j39FCEaRAAAAAAAIIbA/RQhGyADQXxxQQJ0IQcCQANAIAYgB08NASAAIAZq/V0DAP1fIBf98QEgG/31ASEIIAAgBmr9XQMI/V8gF/3xASAb/fUBIQ4gCCAY/fIB/ZQBIQkgCCAJIBn98gH98QEgCSAa/fIB/fEBIQogCiAK/fIBIQsgCyAL/fIBIQxEAAAAAAAA8D/9FEQAAAAAAADwP/0UIAr98gH98AFEAAAAAAAA4D/9FERVVVVVVVXFP/0UIAr98gH98AEgC/3yAf3wAURVVVVVVVWlP/0URBEREREREYE//RQgCv3yAf3wAUQXbMEWbMFWP/0URBqgARqgASo//RQgCv3yAf3wASAL/fIB/fABIAz98gH98AFEGqABGqAB+j79FEQ0x1al4x3HPv0UIAr98gH98AEgDCAM/fIB/fIB/fABIAn9/AH9xwFC/wf9Ev3OAUE0/csB/fIBIQ0gDiAY/fIB/ZQBIQ8gDiAPIBn98gH98QEgDyAa/fIB/fEBIRAgECAQ/fIBIREgESAR/fIBIRJEAAAAAAAA8D/9FEQAAAAAAADwP/0UIBD98gH98AFEAAAAAAAA4D/9FERVVVVVVVXFP/0UIBD98gH98AEgEf3yAf3wAURVVVVVVVWlP/0URBEREREREYE//RQgEP3yAf3wAUQXbMEWbMFWP/0URBqgARqgASo//RQgEP3yAf3wASAR/fIB/fABIBL98gH98AFEGqABGqAB+j79FEQ0x1al4x3HPv0UIBD98gH98AEgEiAS/fIB/fIB/fABIA/9/AH9xwFC/wf9Ev3OAUE0/csB/fIBIRMgFCAN/fABIRQgFSANIAEgBmr9XQMA/V/98gH98AEhFSAWIA0gAiAGav1dAwD9X/3yAf3wASEWIBQgE/3wASEUIBUgEyABIAZq/V0DCP1f/fIB/fABIRUgFiATIAIgBmr9XQMI/V/98gH98AEhFiAGQRBqIQYMAAsLIAUgFP0hACAU/SEBoDkDACAFIBX9IQAgFf0hAaA5AwggBSAW/SEAIBb9IQGgOQMQC9UBAgN/BHsgAP0ABAAhBSAFIQYgBSEHIAUhCCABQXxxQQJ0IQMgAUFwcUECdCEEAkADQCACIARPDQEgBSAAIAJq/QAEAP3rASEFIAYgACACav0ABBD96wEhBiAHIAAgAmr9AAQg/esBIQcgCCAAIAJq/QAEMP3rASEIIAJBwABqIQIMAAsLAkADQCACIANPDQEgBSAAIAJq/QAEAP3rASEFIAJBEGohAgwACwsgBSAG/esBIAcgCP3rAf3rASEFIAX9HwAgBf0fAZcgBf0fAiAF/R8Dl5cLpgEDA38BewJ9IAFBfHFBAnQhBUMAAID/IQkCQANAIAQgBU8NASAEIAJBAnRqIQYgBiAFSwRAIAUhBgsgACAEav0ABAAhByAEQRBqIQQCQANAIAQgBk8NASAHIAAgBGr9AAQA/esBIQcgBEEQaiEEDAALCyAH/R8AIAf9HwGXIAf9HwIgB/0fA5eXIQggAyAIOAIAIANBBGohAyAJIAiXIQkMAAsLIAkLwgEDA38CewJ/IAFBfHFBAnQhBSAC/RMhBwJAA0AgBCAFTw0BIAAgBGr9AAQAIAf9RiEIIAj9UwRAIARBAnYhCiADIAZBAnRqIQkgCSAKNgIAIAYgCP0bAGshBiADIAZBAnRqIQkgCSAKQQFqNgIAIAYgCP0bAWshBiADIAZBAnRqIQkgCSAKQQJqNgIAIAYgCP0bAmshBiADIAZBAnRqIQkgCSAKQQNqNgIAIAYgCP0bA2shBgsgBEEQaiEEDAALCyAGC2UCAn8BeyABQXxxQQJ0IQQgAv0TIQUCQANAIAMgBE8NASAAIANq/QAEACAF/Ub9Uw0BIANBEGohAwwACwsCQANAIAMgBE8NASAAIANqKgIAIAJgDQEgA0EEaiEDDAALCyADQQJ2Cw==";
+const KERNEL_BASE64 = "AGFzbQEAAAABNgdgBn9/f398fwBgAn9/AX1gBH9/f38BfWAEf399fwF/YAN/f30Bf2ACf38BfGAGf39/f31/AAMIBwABAgMEBQYFAwEAAQdgCAZtZW1vcnkCAAdzdW1fZXhwAAAHbWF4X2YzMgABDGJsb2NrX21heGltYQACCmNhbmRpZGF0ZXMAAw5maXJzdF9hdF9sZWFzdAAEB3N1bV9mMzIABQhrbF90ZXJtcwAGCoQPB8IGAgJ/FHsgBP0UIRdE/oIrZUcV9z/9FCEYRAAA4P5CLuY//RQhGUR2PHk17znqPf0UIRpEAAAAAAAghsD9FCEbIANBfHFBAnQhBwJAA0AgBiAHTw0BIAAgBmr9XQMA/V8gF/3xASAb/fUBIQggACAGav1dAwj9XyAX/fEBIBv99QEhDiAIIBj98gH9lAEhCSAIIAkgGf3yAf3xASAJIBr98gH98QEhCiAKIAr98gEhCyALIAv98gEhDEQAAAAAAADwP/0URAAAAAAAAPA//RQgCv3yAf3wAUQAAAAAAADgP/0URFVVVVVVVcU//RQgCv3yAf3wASAL/fIB/fABRFVVVVVVVaU//RREERERERERgT/9FCAK/fIB/fABRBdswRZswVY//RREGqABGqABKj/9FCAK/fIB/fABIAv98gH98AEgDP3yAf3wAUQaoAEaoAH6Pv0URDTHVqXjHcc+/RQgCv3yAf3wASAMIAz98gH98gH98AEgCf38Af3HAUL/B/0S/c4BQTT9ywH98gEhDSAOIBj98gH9lAEhDyAOIA8gGf3yAf3xASAPIBr98gH98QEhECAQIBD98gEhESARIBH98gEhEkQAAAAAAADwP/0URAAAAAAAAPA//RQgEP3yAf3wAUQAAAAAAADgP/0URFVVVVVVVcU//RQgEP3yAf3wASAR/fIB/fABRFVVVVVVVaU//RREERERERERgT/9FCAQ/fIB/fABRBdswRZswVY//RREGqABGqABKj/9FCAQ/fIB/fABIBH98gH98AEgEv3yAf3wAUQaoAEaoAH6Pv0URDTHVqXjHcc+/RQgEP3yAf3wASASIBL98gH98gH98AEgD/38Af3HAUL/B/0S/c4BQTT9ywH98gEhEyAUIA398AEhFCAVIA0gASAGav1dAwD9X/3yAf3wASEVIBYgDSACIAZq/V0DAP1f/fIB/fABIRYgFCAT/fABIRQgFSATIAEgBmr9XQMI/V/98gH98AEhFSAWIBMgAiAGav1dAwj9X/3yAf3wASEWIAZBEGohBgwACwsgBSAU/SEAIBT9IQGgOQMAIAUgFf0hACAV/SEBoDkDCCAFIBb9IQAgFv0hAaA5AxAL1QECA38EeyAA/QAEACEFIAUhBiAFIQcgBSEIIAFBfHFBAnQhAyABQXBxQQJ0IQQCQANAIAIgBE8NASAFIAAgAmr9AAQA/esBIQUgBiAAIAJq/QAEEP3rASEGIAcgACACav0ABCD96wEhByAIIAAgAmr9AAQw/esBIQggAkHAAGohAgwACwsCQANAIAIgA08NASAFIAAgAmr9AAQA/esBIQUgAkEQaiECDAALCyAFIAb96wEgByAI/esB/esBIQUgBf0fACAF/R8BlyAF/R8CIAX9HwOXlwumAQMDfwF7An0gAUF8cUECdCEFQwAAgP8hCQJAA0AgBCAFTw0BIAQgAkECdGohBiAGIAVLBEAgBSEGCyAAIARq/QAEACEHIARBEGohBAJAA0AgBCAGTw0BIAcgACAEav0ABAD96wEhByAEQRBqIQQMAAsLIAf9HwAgB/0fAZcgB/0fAiAH/R8Dl5chCCADIAg4AgAgA0EEaiEDIAkgCJchCQwACwsgCQvCAQMDfwJ7An8gAUF8cUECdCEFIAL9EyEHAkADQCAEIAVPDQEgACAEav0ABAAgB/1GIQggCP1TBEAgBEECdiEKIAMgBkECdGohCSAJIAo2AgAgBiAI/RsAayEGIAMgBkECdGohCSAJIApBAWo2AgAgBiAI/RsBayEGIAMgBkECdGohCSAJIApBAmo2AgAgBiAI/RsCayEGIAMgBkECdGohCSAJIApBA2o2AgAgBiAI/RsDayEGCyAEQRBqIQQMAAsLIAYLZQICfwF7IAFBfHFBAnQhBCAC/RMhBQJAA0AgAyAETw0BIAAgA2r9AAQAIAX9Rv1TDQEgA0EQaiEDDAALCwJAA0AgAyAETw0BIAAgA2oqAgAgAmANASADQQRqIQMMAAsLIANBAnYLbwICfwN7IAFBfHFBAnQhAwJAA0AgAiADTw0BIAAgAmr9AAQAIQQgBSAE/V/98AEhBSAGIAQgBP0NCAkKCwwNDg8AAQIDBAUGB/1f/fABIQYgAkEQaiECDAALCyAFIAb98AEhBSAF/SEAIAX9IQGgC6QCAgJ/DXsgA0F8cUECdCEHIAT9EyELAkADQCAGIAdPDQEgACAGav0ABAAhCCABIAZq/QAEACEJIAIgBmr9AAQAIAv96wEhCiAI/V8hDSAIIAj9DQgJCgsMDQ4PAAECAwQFBgf9XyEOIA0gDP1KIAn9XyAK/V/98QH9TiEPIA4gDP1KIAkgCf0NCAkKCwwNDg8AAQIDBAUGB/1fIAogCv0NCAkKCwwNDg8AAQIDBAUGB/1f/fEB/U4hECARIA398AEhESASIA798AEhEiATIA0gD/3yAf3wASETIBQgDiAQ/fIB/fABIRQgBkEQaiEGDAALCyARIBL98AEhESATIBT98AEhEyAFIBH9IQAgEf0hAaA5AwAgBSAT/SEAIBP9IQGgOQMICw==";
 
 export interface ExpSums {
     /** sum_i exp(row[i] - shift), float64. */
@@ -30,9 +30,13 @@ export class ExpKernel {
     private readonly blockMaxima: (row: number, n: number, block: number, out: number) => number;
     private readonly candidatesOf: (row: number, n: number, floor: number, out: number) => number;
     private readonly firstAtLeast: (row: number, n: number, value: number) => number;
+    private readonly sumF32: (y: number, n: number) => number;
+    private readonly klTerms: (y: number, r: number, c: number, n: number, floor: number, out: number) => void;
     private readonly native: ExpSum | undefined;
-    private readonly offsets: {top: number; asked: number; out: number; candidates: number; maxima: number};
+    private readonly offsets: {row: number; other: number; top: number; asked: number; out: number; candidates: number; scratch: number; maxima: number};
     private readonly row: Float32Array;
+    /** A second row: the reference of an exact comparison. */
+    private readonly other: Float32Array;
     /** Weights of the WebAssembly sums, 1 or 0 per vocabulary entry (all 1 between calls). */
     private readonly topWeights: Float32Array;
     private readonly askedWeights: Float32Array;
@@ -41,33 +45,44 @@ export class ExpKernel {
     private readonly maxima: Float32Array;
     private sortedMaxima = new Float32Array(0);
     private saved = new Float32Array(0);
+    /** exp(row[i] - shift) of the last exps() call. */
     private readonly scratch: Float32Array;
 
     /** `useNative` false keeps to the WebAssembly float64 sums (default: ggml's expf where reachable). */
     constructor(readonly size: number, useNative = true) {
         const padded = (Math.max(size, 4) + 3) & ~3;
         const bytes = padded * 4;
-        // row | top weights | asked weights | out | candidate ids (+ 4: the kernel writes past the last one) | exp scratch | block maxima
-        const scratchOffset = 3 * bytes + 32 + bytes + 16;
-        this.offsets = {top: bytes, asked: 2 * bytes, out: 3 * bytes, candidates: 3 * bytes + 32, maxima: scratchOffset + bytes};
+        // Regions, in order: row, other row, top weights, asked weights, out (32 bytes), candidate ids
+        // (+ 4: the kernel writes past the last one), exp scratch, block maxima.
+        const sizes = {row: bytes, other: bytes, top: bytes, asked: bytes, out: 32, candidates: bytes + 16, scratch: bytes, maxima: bytes / 4 + 16};
+        let end = 0;
+        this.offsets = Object.fromEntries(Object.entries(sizes).map(([name, size]) => {
+            const at = end;
+            end += size;
+            return [name, at];
+        })) as ExpKernel["offsets"];
         const instance = new WebAssembly.Instance(compiled ??= new WebAssembly.Module(Buffer.from(KERNEL_BASE64, "base64")));
         const memory = instance.exports.memory as WebAssembly.Memory;
-        const pages = Math.ceil((this.offsets.maxima + bytes / 4 + 16) / 65536) - memory.buffer.byteLength / 65536;
+        const pages = Math.ceil(end / 65536) - memory.buffer.byteLength / 65536;
         if (pages > 0) memory.grow(pages);
-        this.sumExp = instance.exports.sum_exp as ExpKernel["sumExp"];
-        this.maxF32 = instance.exports.max_f32 as ExpKernel["maxF32"];
-        this.blockMaxima = instance.exports.block_maxima as ExpKernel["blockMaxima"];
-        this.candidatesOf = instance.exports.candidates as ExpKernel["candidatesOf"];
-        this.firstAtLeast = instance.exports.first_at_least as ExpKernel["firstAtLeast"];
+        const exports = instance.exports as Record<string, unknown>;
+        this.sumExp = exports.sum_exp as ExpKernel["sumExp"];
+        this.maxF32 = exports.max_f32 as ExpKernel["maxF32"];
+        this.blockMaxima = exports.block_maxima as ExpKernel["blockMaxima"];
+        this.candidatesOf = exports.candidates as ExpKernel["candidatesOf"];
+        this.firstAtLeast = exports.first_at_least as ExpKernel["firstAtLeast"];
+        this.sumF32 = exports.sum_f32 as ExpKernel["sumF32"];
+        this.klTerms = exports.kl_terms as ExpKernel["klTerms"];
         // The memory never grows after this: the views below, and the pointers native code gets to them, stay valid.
         const buffer = memory.buffer;
-        this.row = new Float32Array(buffer, 0, size);
+        this.row = new Float32Array(buffer, this.offsets.row, size);
+        this.other = new Float32Array(buffer, this.offsets.other, size);
         this.topWeights = new Float32Array(buffer, this.offsets.top, size).fill(1);
         this.askedWeights = new Float32Array(buffer, this.offsets.asked, size).fill(1);
         this.out = new Float64Array(buffer, this.offsets.out, 3);
         this.candidateIds = new Int32Array(buffer, this.offsets.candidates, padded + 4);
+        this.scratch = new Float32Array(buffer, this.offsets.scratch, padded);
         this.maxima = new Float32Array(buffer, this.offsets.maxima, padded / 4 + 1);
-        this.scratch = new Float32Array(buffer, scratchOffset, padded);
         this.native = useNative ? nativeExpSum() : undefined;
     }
 
@@ -85,7 +100,7 @@ export class ExpKernel {
     /** The largest entry of the loaded row. */
     max(): number {
         const n = this.size;
-        let max = n >= 4 ? this.maxF32(0, n) : -Infinity;
+        let max = n >= 4 ? this.maxF32(this.offsets.row, n) : -Infinity;
         for (let i = n & ~3; i < n; i++) if (this.row[i]! > max) max = this.row[i]!;
         return max;
     }
@@ -93,7 +108,7 @@ export class ExpKernel {
     /** The first id whose entry equals the loaded row's max (`max` as max() returned it). */
     argmax(max: number): number {
         const n = this.size;
-        let i = this.firstAtLeast(0, n, max);
+        let i = this.firstAtLeast(this.offsets.row, n, max);
         while (i < n && this.row[i]! !== max) i++;
         return i;
     }
@@ -111,11 +126,11 @@ export class ExpKernel {
         const block = Math.max(4, Math.floor(whole / (4 * k) / 4) * 4);
         const blocks = Math.ceil(whole / block);
         if (blocks < k) return undefined;
-        let max = this.blockMaxima(0, n, block, this.offsets.maxima);
+        let max = this.blockMaxima(this.offsets.row, n, block, this.offsets.maxima);
         if (this.sortedMaxima.length !== blocks) this.sortedMaxima = new Float32Array(blocks);
         this.sortedMaxima.set(this.maxima.subarray(0, blocks));
         const floor = kthLargest(this.sortedMaxima, k);
-        let count = this.candidatesOf(0, n, floor, this.offsets.candidates);
+        let count = this.candidatesOf(this.offsets.row, n, floor, this.offsets.candidates);
         for (let i = whole; i < n; i++) {
             this.candidateIds[count++] = i;
             if (this.row[i]! > max) max = this.row[i]!;
@@ -126,6 +141,53 @@ export class ExpKernel {
     /** The sums of exp(row[i] - shift) over the loaded row, and over it without the ids given (see ExpSums). */
     sums(shift: number, leaveOutTop?: ArrayLike<number>, leaveOutAsked?: ArrayLike<number>): ExpSums {
         return this.native ? this.nativeSums(this.native, shift, leaveOutTop, leaveOutAsked) : this.wasmSums(shift, leaveOutTop, leaveOutAsked);
+    }
+
+    /**
+     * Exact comparison of a reference row with the loaded row (the compared model's), over the
+     * whole vocabulary: the reference goes into the second row; returns both rows' max and log of
+     * sum exp(x - max) (float64 sums), and sum_i p_i (r_i - max(c_i, floor)) with p the
+     * reference's distribution, where floor keeps the compared log-probabilities at or above
+     * `minLogprob`. KL(reference || compared) = weighted - (maxR + logSumR) + (maxC + logSumC).
+     */
+    compareWith(reference: Float32Array, minLogprob: number): {max: number; logSum: number; referenceMax: number; referenceLogSum: number; weighted: number} {
+        if (reference.length !== this.size) throw new Error(`a reference row of ${reference.length} entries for a kernel of ${this.size}`);
+        const n = this.size;
+        const max = this.max();
+        this.exps(this.row, max);
+        let sum = this.sumF32(this.offsets.scratch, n);
+        for (let i = n & ~3; i < n; i++) sum += this.scratch[i]!;
+        this.other.set(reference);
+        let referenceMax = n >= 4 ? this.maxF32(this.offsets.other, n) : -Infinity;
+        for (let i = n & ~3; i < n; i++) if (this.other[i]! > referenceMax) referenceMax = this.other[i]!;
+        this.exps(this.other, referenceMax);
+        const floor = max + Math.log(sum) + minLogprob;
+        this.klTerms(this.offsets.scratch, this.offsets.other, this.offsets.row, n, floor, this.offsets.out);
+        let [referenceSum, weighted] = [this.out[0]!, this.out[1]!];
+        for (let i = n & ~3; i < n; i++) {
+            const y = this.scratch[i]!;
+            if (y > 0) {
+                referenceSum += y;
+                weighted += y * (this.other[i]! - Math.max(this.row[i]!, Math.fround(floor)));
+            }
+        }
+        return {max, logSum: Math.log(sum), referenceMax, referenceLogSum: Math.log(referenceSum), weighted: weighted / referenceSum};
+    }
+
+    /** The first id whose entry in the reference row of the last compareWith equals `max`. */
+    referenceArgmax(max: number): number {
+        let i = this.firstAtLeast(this.offsets.other, this.size, max);
+        while (i < this.size && this.other[i]! !== max) i++;
+        return i;
+    }
+
+    /** scratch[i] = exp(x[i] - shift) (float32): ggml's expf, or Math.exp where it is not reachable. */
+    private exps(x: Float32Array, shift: number): void {
+        if (this.native) {
+            this.native(this.size, x, shift, this.scratch);
+            return;
+        }
+        for (let i = 0; i < this.size; i++) this.scratch[i] = Math.exp(x[i]! - shift);
     }
 
     /**
@@ -154,7 +216,7 @@ export class ExpKernel {
         const {topWeights, askedWeights} = this;
         if (leaveOutTop) for (let j = 0; j < leaveOutTop.length; j++) topWeights[leaveOutTop[j]!] = 0;
         if (leaveOutAsked) for (let j = 0; j < leaveOutAsked.length; j++) askedWeights[leaveOutAsked[j]!] = 0;
-        this.sumExp(0, this.offsets.top, this.offsets.asked, n, shift, this.offsets.out);
+        this.sumExp(this.offsets.row, this.offsets.top, this.offsets.asked, n, shift, this.offsets.out);
         let [total, top, asked] = [this.out[0]!, this.out[1]!, this.out[2]!];
         for (let i = n & ~3; i < n; i++) {
             const e = Math.exp(Math.max(this.row[i]! - shift, -708));

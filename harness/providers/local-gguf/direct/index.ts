@@ -8,15 +8,7 @@ import {DirectEmbedder} from "./embedder.js";
 import {DirectModel} from "./model.js";
 import {DirectScorer} from "./scorer.js";
 
-export type ScoringPath = "direct" | "sampler";
-
-/** SLMBENCH_SCORING=sampler reads distributions through node-llama-cpp's sampler instead (the slower path kept for comparison). */
-export function scoringPathFromEnv(): ScoringPath {
-    const raw = process.env.SLMBENCH_SCORING;
-    if (raw === undefined || raw === "" || raw === "direct") return "direct";
-    if (raw === "sampler") return "sampler";
-    throw new Error(`SLMBENCH_SCORING must be "direct" or "sampler", got ${JSON.stringify(raw)}`);
-}
+export {scoringPathFromEnv, type ScoringPath} from "./scoring-path.js";
 
 export interface DirectScoringOptions {
     contextSize: number;
@@ -55,12 +47,39 @@ export class DirectScoring {
         return this.embedderInstance;
     }
 
-    /** Tokens decoded by the scorer during disposed lives. */
+    /**
+     * Another GGUF file of the same vocabulary loaded beside this one, scoring in lockstep with
+     * this model's scorer (same context shape and decodes): its rows of the tokens this model scores.
+     */
+    openReference(modelPath: string): {scorer: DirectScorer; dispose(): void} {
+        const model = DirectModel.load(modelPath);
+        if (model.vocabularySize !== this.model.vocabularySize) {
+            model.free();
+            throw new Error(`${modelPath} has a vocabulary of ${model.vocabularySize} tokens, ${this.modelPath} ${this.model.vocabularySize}: their distributions cannot be compared`);
+        }
+        const scorer = new DirectScorer(model, this.options);
+        this.references.add(scorer);
+        return {
+            scorer,
+            dispose: () => {
+                this.references.delete(scorer);
+                this.evaluatedBefore += scorer.evaluatedTokens;
+                scorer.dispose();
+                model.free();
+            }
+        };
+    }
+
+    private readonly references = new Set<DirectScorer>();
+
+    /** Tokens decoded by the scorers during disposed lives. */
     private evaluatedBefore = 0;
 
     /** Tokens decoded by the scorer so far (kept after dispose, for the session's counters). */
     get evaluatedTokens(): number {
-        return this.evaluatedBefore + (this.scorerInstance?.evaluatedTokens ?? 0);
+        let references = 0;
+        for (const scorer of this.references) references += scorer.evaluatedTokens;
+        return this.evaluatedBefore + (this.scorerInstance?.evaluatedTokens ?? 0) + references;
     }
 
     dispose(): void {

@@ -15,7 +15,7 @@
  * thread of koffi's pool, JavaScript reduces a copy of the previous batch's rows.
  */
 import os from "node:os";
-import type {NextTokenLogprobs} from "../../../session/types.js";
+import type {NextTokenLogprobs, NextTokenOptions, ReferenceRows} from "../../../session/types.js";
 import type {DirectContext, DirectModel} from "./model.js";
 import {decodeRanges, nodeLlamaCppContextShape, scoredPerCall} from "./schedule.js";
 import {LogitsReader} from "./scoring.js";
@@ -127,25 +127,40 @@ export class DirectScorer {
     }
 
     /**
-     * evaluate, pipelined: batch n + 1 decodes on another thread while `visit` reads copies of batch
-     * n's rows. Same decodes, same rows, same order of visits.
+     * Decodes tokens[0..end) with logits at every position in [fromIndex, end) and hands each
+     * decode's rows to `visit` (count x vocabulary; valid during the call only), awaiting it before
+     * the next decode. Pipelined: batch n + 1 decodes on another thread while `visit` reads a copy
+     * of batch n's rows (two copy buffers); same decodes, same rows, same order of visits.
      */
-    async evaluatePipelined(tokens: ArrayLike<number>, fromIndex: number, end: number, visit: (row: Float32Array, position: number) => void, keepFrom = 0): Promise<void> {
-        const context = this.prepare(keepFrom, end);
+    private async evaluateBatches(tokens: ArrayLike<number>, fromIndex: number, end: number, pipelined: boolean,
+        visit: (first: number, count: number, rows: Float32Array) => void | Promise<void>): Promise<void> {
+        const context = this.prepare(0, end);
         const vocabulary = this.model.vocabularySize;
         const wants = (i: number) => i >= fromIndex;
         let pending: {copy: Float32Array; first: number; count: number} | undefined;
-        const readPending = () => {
+        const readPending = async () => {
             if (!pending) return;
-            for (let j = 0; j < pending.count; j++) visit(pending.copy.subarray(j * vocabulary, (j + 1) * vocabulary), pending.first + j);
+            const {copy, first, count} = pending;
             pending = undefined;
+            await visit(first, count, copy.subarray(0, count * vocabulary));
         };
         const rowsPerDecode = Math.min(this.batchSize, this.perCall);
         let flip = 0;
-        for (const [at, to] of decodeRanges(keepFrom, fromIndex, end, this.perCall, this.batchSize)) {
+        for (const [at, to] of decodeRanges(0, fromIndex, end, this.perCall, this.batchSize)) {
+            const first = Math.max(at, fromIndex);
+            if (!pipelined) {
+                try {
+                    await context.decodeSequenceAsync(tokens, at, to, at, wants);
+                } catch (error) {
+                    this.failed(error);
+                }
+                this.decoded(tokens, at, to);
+                if (first < to) await visit(first, to - first, context.logitsRows(first - at, to - first));
+                continue;
+            }
             const decoded = context.decodeSequenceAsync(tokens, at, to, at, wants);
             try {
-                readPending();
+                await readPending();
             } finally {
                 try {
                     await decoded;
@@ -154,7 +169,6 @@ export class DirectScorer {
                 }
             }
             this.decoded(tokens, at, to);
-            const first = Math.max(at, fromIndex);
             if (first < to) {
                 const copy = this.copies[flip] ??= new Float32Array(rowsPerDecode * vocabulary);
                 flip ^= 1;
@@ -162,22 +176,76 @@ export class DirectScorer {
                 pending = {copy, first, count: to - first};
             }
         }
-        readPending();
+        await readPending();
     }
 
     /**
      * Session.nextTokenLogprobs on raw logits: from scratch (as llama-perplexity clears the KV
      * cache per chunk), the distribution after tokens[0..p] for p in [fromIndex, tokens.length - 2].
+     * With `reference`, each position is compared with the reference's row over the whole
+     * vocabulary; `rowsOut` receives every decode's raw rows.
      */
-    async nextTokenLogprobs(tokens: readonly number[], fromIndex: number, options: {topK?: number; ids?(position: number): ArrayLike<number>} = {}): Promise<NextTokenLogprobs[]> {
+    async nextTokenLogprobs(tokens: readonly number[], fromIndex: number, options: NextTokenOptions = {}): Promise<NextTokenLogprobs[]> {
         const topK = options.topK ?? 1;
+        const {reference, rowsOut} = options;
+        const vocabulary = this.model.vocabularySize;
+        if (reference && reference.vocabularySize !== vocabulary)
+            throw new Error(`the reference has a vocabulary of ${reference.vocabularySize} tokens, this model ${vocabulary}: their distributions cannot be compared`);
         const results: NextTokenLogprobs[] = [];
-        const visit = (row: Float32Array, position: number) => {
-            results.push(this.reader.read(row, position, tokens[position + 1]!, topK, options.ids?.(position)));
-        };
-        if (this.options.pipeline ?? os.availableParallelism() > this.options.threads) await this.evaluatePipelined(tokens, fromIndex, tokens.length - 1, visit);
-        else this.evaluate(tokens, fromIndex, tokens.length - 1, visit);
+        let referenceRows: Float32Array | undefined;
+        const pipelined = this.options.pipeline ?? os.availableParallelism() > this.options.threads;
+        await this.evaluateBatches(tokens, fromIndex, tokens.length - 1, pipelined, async (first, count, rows) => {
+            rowsOut?.(first, count, rows);
+            if (reference) {
+                referenceRows ??= new Float32Array(Math.min(this.batchSize, this.perCall) * vocabulary);
+                await reference.read(first, count, referenceRows.subarray(0, count * vocabulary));
+            }
+            for (let j = 0; j < count; j++) {
+                const row = rows.subarray(j * vocabulary, (j + 1) * vocabulary);
+                const position = first + j;
+                const next = tokens[position + 1]!;
+                results.push(reference
+                    ? this.reader.compare(referenceRows!.subarray(j * vocabulary, (j + 1) * vocabulary), row, position, next)
+                    : this.reader.read(row, position, next, topK, options.ids?.(position)));
+            }
+        });
+        reference?.finish?.();
         return results;
+    }
+
+    /**
+     * This model's rows of `tokens` as ReferenceRows, for another model's exact comparison in
+     * lockstep: each read decodes the next batch (the same decodes nextTokenLogprobs makes, so the
+     * same rows the model gives when it scores these tokens itself) and copies its rows.
+     */
+    rowsFor(tokens: readonly number[], fromIndex: number): ReferenceRows {
+        const end = tokens.length - 1;
+        const ranges = decodeRanges(0, fromIndex, end, this.perCall, this.batchSize);
+        let next = 0;
+        let context: DirectContext | undefined;
+        const wants = (i: number) => i >= fromIndex;
+        return {
+            vocabularySize: this.model.vocabularySize,
+            read: async (first, count, into) => {
+                context ??= this.prepare(0, end);
+                while (next < ranges.length) {
+                    const [at, to] = ranges[next++]!;
+                    try {
+                        await context.decodeSequenceAsync(tokens, at, to, at, wants);
+                    } catch (error) {
+                        this.failed(error);
+                    }
+                    this.decoded(tokens, at, to);
+                    const from = Math.max(at, fromIndex);
+                    if (from >= to) continue;
+                    if (from !== first || to - from !== count)
+                        throw new Error(`reference rows asked for positions ${first}..${first + count - 1}, the reference decoded ${from}..${to - 1}: the two models split tokens differently`);
+                    into.set(context.logitsRows(from - at, count));
+                    return;
+                }
+                throw new Error(`reference rows asked for positions ${first}..${first + count - 1} past the end of the tokens`);
+            }
+        };
     }
 
     /** Positions the KV cache can keep for `tokens` whose logits are needed from `needFrom` on. */

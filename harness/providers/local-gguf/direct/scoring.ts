@@ -137,6 +137,33 @@ export class LogitsReader {
     }
 
     /**
+     * The distribution after tokens[0..position] compared with the reference's over the whole
+     * vocabulary: this row's argmax and log p of `next` (as read() with topK 1), and the exact
+     * KL(reference || this), the reference's argmax and its log p of `next`.
+     */
+    compare(reference: Float32Array, row: Float32Array, position: number, next: number): NextTokenLogprobs {
+        if (row.length !== this.vocabularySize) throw new Error(`a row of ${row.length} logits for a vocabulary of ${this.vocabularySize}`);
+        this.kernel.load(row);
+        const c = this.kernel.compareWith(reference, MIN_LOGPROB);
+        const argmax = this.kernel.argmax(c.max);
+        const shift = c.max + c.logSum;
+        const referenceShift = c.referenceMax + c.referenceLogSum;
+        const logprob = (id: number) => Math.max(row[id]! - shift, MIN_LOGPROB);
+        return {
+            position,
+            tokenLogprob: Math.fround(logprob(next)),
+            argmax,
+            topIds: Uint32Array.of(argmax),
+            topLogprobs: Float32Array.of(logprob(argmax)),
+            // exp(max - max) = 1 is the argmax's share of the sum: the rest is exact up to the sum's rounding.
+            restMass: 1 - Math.exp(-c.logSum),
+            kld: Math.max(0, c.weighted - referenceShift + shift),
+            referenceArgmax: this.kernel.referenceArgmax(c.referenceMax),
+            referenceTokenLogprob: Math.fround(Math.max(reference[next]! - referenceShift, MIN_LOGPROB))
+        };
+    }
+
+    /**
      * Writes the k largest logits' ids into `out` (most likely first, smaller id first on ties);
      * returns the max. Looks at `candidates` (increasing ids, holding the k largest) or at every entry.
      */
