@@ -49,7 +49,8 @@ describe("fidelity on stories260K (F32, Q8_0, Q4_0) over 400 tokens of Pride and
         for (const file of ["stories260K-F32.gguf", "stories260K-Q8_0.gguf", "stories260K-Q4_0.gguf"]) {
             const s = scores("pride", file);
             expect(doc("pride", file).counts).toEqual({planned: 1, ok: 1, error: 0, skipped: 0});
-            expect(s).toMatchObject({scoredTokens: 199, chunkSize: 400, topK: 256, reference: "stories260K-F32.gguf"});
+            // Exact by default: the reference's full rows fit the disk budget (4 x 512 x 199 bytes).
+            expect(s).toMatchObject({scoredTokens: 199, chunkSize: 400, topK: 512, kldExact: true, kldTopK: null, kldRoute: "exact-cache", reference: "stories260K-F32.gguf"});
             expect(s.pplReference).toBeCloseTo(reference.ppl!, 6);
         }
     });
@@ -77,14 +78,14 @@ describe("fidelity on stories260K (F32, Q8_0, Q4_0) over 400 tokens of Pride and
         }
     });
 
-    it("caches the reference once per (reference, corpus, chunking, k): one chunk file per chunk", () => {
+    it("caches the reference once per (reference, corpus, chunking): one file of full rows per chunk", () => {
         const root = path.join(cacheDir, "fidelity");
         const dirs = readdirSync(root);
         const sha = doc("pride", "stories260K-F32.gguf").model.sha256;
         // Per reference: the raw and the ascii-safe corpus (TinyStories-656K's raw pass died before writing).
         expect(dirs.filter((d) => d.startsWith(`${sha}-`))).toHaveLength(2);
         for (const dir of dirs.filter((d) => d.startsWith(`${sha}-`))) {
-            expect(readdirSync(path.join(root, dir)).sort()).toEqual(["chunk-0000.bin", "config.json"]);
+            expect(readdirSync(path.join(root, dir)).sort()).toEqual(["config.json", "rows-0000.bin"]);
         }
         const trial = doc("pride", "stories260K-Q4_0.gguf").trials[0]!;
         expect(existsSync(trial.input!.cacheFile as string)).toBe(true);

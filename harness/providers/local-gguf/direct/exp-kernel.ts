@@ -2,14 +2,14 @@
  * The per-row loops of the direct scoring path over a whole vocabulary, in WebAssembly SIMD
  * (./exp-kernel.wat; the bytes below are its wat2wasm output, see its header): the row's max, a
  * floor under its k largest entries with the candidates above it (so top-k selection looks at a
- * few thousand entries, not the vocabulary), and the sums of exp(row[i] - shift). The sums use
- * ggml's vectorized expf where it is reachable (./native-exp.ts, float32 exps summed in float64),
- * else the WebAssembly float64 exp (relative error < 7e-12 per entry). At large vocabularies these
- * loops are the direct path's main cost after the decode itself.
+ * few thousand entries, not the vocabulary), float64 sums of exp(row[i] - shift) and the terms of an
+ * exact KL divergence between two rows. The exps are float32, from ggml's vectorized expf where it
+ * is reachable (./native-exp.ts; relative error < 7e-7 each), else from Math.exp. At large
+ * vocabularies these loops are the direct path's main cost after the decode itself.
  */
 import {ExpSum, nativeExpSum} from "./native-exp.js";
 
-const KERNEL_BASE64 = "AGFzbQEAAAABNgdgBn9/f398fwBgAn9/AX1gBH9/f38BfWAEf399fwF/YAN/f30Bf2ACf38BfGAGf39/f31/AAMIBwABAgMEBQYFAwEAAQdgCAZtZW1vcnkCAAdzdW1fZXhwAAAHbWF4X2YzMgABDGJsb2NrX21heGltYQACCmNhbmRpZGF0ZXMAAw5maXJzdF9hdF9sZWFzdAAEB3N1bV9mMzIABQhrbF90ZXJtcwAGCoQPB8IGAgJ/FHsgBP0UIRdE/oIrZUcV9z/9FCEYRAAA4P5CLuY//RQhGUR2PHk17znqPf0UIRpEAAAAAAAghsD9FCEbIANBfHFBAnQhBwJAA0AgBiAHTw0BIAAgBmr9XQMA/V8gF/3xASAb/fUBIQggACAGav1dAwj9XyAX/fEBIBv99QEhDiAIIBj98gH9lAEhCSAIIAkgGf3yAf3xASAJIBr98gH98QEhCiAKIAr98gEhCyALIAv98gEhDEQAAAAAAADwP/0URAAAAAAAAPA//RQgCv3yAf3wAUQAAAAAAADgP/0URFVVVVVVVcU//RQgCv3yAf3wASAL/fIB/fABRFVVVVVVVaU//RREERERERERgT/9FCAK/fIB/fABRBdswRZswVY//RREGqABGqABKj/9FCAK/fIB/fABIAv98gH98AEgDP3yAf3wAUQaoAEaoAH6Pv0URDTHVqXjHcc+/RQgCv3yAf3wASAMIAz98gH98gH98AEgCf38Af3HAUL/B/0S/c4BQTT9ywH98gEhDSAOIBj98gH9lAEhDyAOIA8gGf3yAf3xASAPIBr98gH98QEhECAQIBD98gEhESARIBH98gEhEkQAAAAAAADwP/0URAAAAAAAAPA//RQgEP3yAf3wAUQAAAAAAADgP/0URFVVVVVVVcU//RQgEP3yAf3wASAR/fIB/fABRFVVVVVVVaU//RREERERERERgT/9FCAQ/fIB/fABRBdswRZswVY//RREGqABGqABKj/9FCAQ/fIB/fABIBH98gH98AEgEv3yAf3wAUQaoAEaoAH6Pv0URDTHVqXjHcc+/RQgEP3yAf3wASASIBL98gH98gH98AEgD/38Af3HAUL/B/0S/c4BQTT9ywH98gEhEyAUIA398AEhFCAVIA0gASAGav1dAwD9X/3yAf3wASEVIBYgDSACIAZq/V0DAP1f/fIB/fABIRYgFCAT/fABIRQgFSATIAEgBmr9XQMI/V/98gH98AEhFSAWIBMgAiAGav1dAwj9X/3yAf3wASEWIAZBEGohBgwACwsgBSAU/SEAIBT9IQGgOQMAIAUgFf0hACAV/SEBoDkDCCAFIBb9IQAgFv0hAaA5AxAL1QECA38EeyAA/QAEACEFIAUhBiAFIQcgBSEIIAFBfHFBAnQhAyABQXBxQQJ0IQQCQANAIAIgBE8NASAFIAAgAmr9AAQA/esBIQUgBiAAIAJq/QAEEP3rASEGIAcgACACav0ABCD96wEhByAIIAAgAmr9AAQw/esBIQggAkHAAGohAgwACwsCQANAIAIgA08NASAFIAAgAmr9AAQA/esBIQUgAkEQaiECDAALCyAFIAb96wEgByAI/esB/esBIQUgBf0fACAF/R8BlyAF/R8CIAX9HwOXlwumAQMDfwF7An0gAUF8cUECdCEFQwAAgP8hCQJAA0AgBCAFTw0BIAQgAkECdGohBiAGIAVLBEAgBSEGCyAAIARq/QAEACEHIARBEGohBAJAA0AgBCAGTw0BIAcgACAEav0ABAD96wEhByAEQRBqIQQMAAsLIAf9HwAgB/0fAZcgB/0fAiAH/R8Dl5chCCADIAg4AgAgA0EEaiEDIAkgCJchCQwACwsgCQvCAQMDfwJ7An8gAUF8cUECdCEFIAL9EyEHAkADQCAEIAVPDQEgACAEav0ABAAgB/1GIQggCP1TBEAgBEECdiEKIAMgBkECdGohCSAJIAo2AgAgBiAI/RsAayEGIAMgBkECdGohCSAJIApBAWo2AgAgBiAI/RsBayEGIAMgBkECdGohCSAJIApBAmo2AgAgBiAI/RsCayEGIAMgBkECdGohCSAJIApBA2o2AgAgBiAI/RsDayEGCyAEQRBqIQQMAAsLIAYLZQICfwF7IAFBfHFBAnQhBCAC/RMhBQJAA0AgAyAETw0BIAAgA2r9AAQAIAX9Rv1TDQEgA0EQaiEDDAALCwJAA0AgAyAETw0BIAAgA2oqAgAgAmANASADQQRqIQMMAAsLIANBAnYLbwICfwN7IAFBfHFBAnQhAwJAA0AgAiADTw0BIAAgAmr9AAQAIQQgBSAE/V/98AEhBSAGIAQgBP0NCAkKCwwNDg8AAQIDBAUGB/1f/fABIQYgAkEQaiECDAALCyAFIAb98AEhBSAF/SEAIAX9IQGgC6QCAgJ/DXsgA0F8cUECdCEHIAT9EyELAkADQCAGIAdPDQEgACAGav0ABAAhCCABIAZq/QAEACEJIAIgBmr9AAQAIAv96wEhCiAI/V8hDSAIIAj9DQgJCgsMDQ4PAAECAwQFBgf9XyEOIA0gDP1KIAn9XyAK/V/98QH9TiEPIA4gDP1KIAkgCf0NCAkKCwwNDg8AAQIDBAUGB/1fIAogCv0NCAkKCwwNDg8AAQIDBAUGB/1f/fEB/U4hECARIA398AEhESASIA798AEhEiATIA0gD/3yAf3wASETIBQgDiAQ/fIB/fABIRQgBkEQaiEGDAALCyARIBL98AEhESATIBT98AEhEyAFIBH9IQAgEf0hAaA5AwAgBSAT/SEAIBP9IQGgOQMICw==";
+const KERNEL_BASE64 = "AGFzbQEAAAABLQZgAn9/AX1gBH9/f38BfWAEf399fwF/YAN/f30Bf2ACf38BfGAGf39/f31/AAMHBgABAgMEBQUDAQABB1YHBm1lbW9yeQIAB21heF9mMzIAAAxibG9ja19tYXhpbWEAAQpjYW5kaWRhdGVzAAIOZmlyc3RfYXRfbGVhc3QAAwdzdW1fZjMyAAQIa2xfdGVybXMABQrACAbVAQIDfwR7IAD9AAQAIQUgBSEGIAUhByAFIQggAUF8cUECdCEDIAFBcHFBAnQhBAJAA0AgAiAETw0BIAUgACACav0ABAD96wEhBSAGIAAgAmr9AAQQ/esBIQYgByAAIAJq/QAEIP3rASEHIAggACACav0ABDD96wEhCCACQcAAaiECDAALCwJAA0AgAiADTw0BIAUgACACav0ABAD96wEhBSACQRBqIQIMAAsLIAUgBv3rASAHIAj96wH96wEhBSAF/R8AIAX9HwGXIAX9HwIgBf0fA5eXC6YBAwN/AXsCfSABQXxxQQJ0IQVDAACA/yEJAkADQCAEIAVPDQEgBCACQQJ0aiEGIAYgBUsEQCAFIQYLIAAgBGr9AAQAIQcgBEEQaiEEAkADQCAEIAZPDQEgByAAIARq/QAEAP3rASEHIARBEGohBAwACwsgB/0fACAH/R8BlyAH/R8CIAf9HwOXlyEIIAMgCDgCACADQQRqIQMgCSAIlyEJDAALCyAJC8IBAwN/AnsCfyABQXxxQQJ0IQUgAv0TIQcCQANAIAQgBU8NASAAIARq/QAEACAH/UYhCCAI/VMEQCAEQQJ2IQogAyAGQQJ0aiEJIAkgCjYCACAGIAj9GwBrIQYgAyAGQQJ0aiEJIAkgCkEBajYCACAGIAj9GwFrIQYgAyAGQQJ0aiEJIAkgCkECajYCACAGIAj9GwJrIQYgAyAGQQJ0aiEJIAkgCkEDajYCACAGIAj9GwNrIQYLIARBEGohBAwACwsgBgtlAgJ/AXsgAUF8cUECdCEEIAL9EyEFAkADQCADIARPDQEgACADav0ABAAgBf1G/VMNASADQRBqIQMMAAsLAkADQCADIARPDQEgACADaioCACACYA0BIANBBGohAwwACwsgA0ECdgtvAgJ/A3sgAUF8cUECdCEDAkADQCACIANPDQEgACACav0ABAAhBCAFIAT9X/3wASEFIAYgBCAE/Q0ICQoLDA0ODwABAgMEBQYH/V/98AEhBiACQRBqIQIMAAsLIAUgBv3wASEFIAX9IQAgBf0hAaALpAICAn8NeyADQXxxQQJ0IQcgBP0TIQsCQANAIAYgB08NASAAIAZq/QAEACEIIAEgBmr9AAQAIQkgAiAGav0ABAAgC/3rASEKIAj9XyENIAggCP0NCAkKCwwNDg8AAQIDBAUGB/1fIQ4gDSAM/UogCf1fIAr9X/3xAf1OIQ8gDiAM/UogCSAJ/Q0ICQoLDA0ODwABAgMEBQYH/V8gCiAK/Q0ICQoLDA0ODwABAgMEBQYH/V/98QH9TiEQIBEgDf3wASERIBIgDv3wASESIBMgDSAP/fIB/fABIRMgFCAOIBD98gH98AEhFCAGQRBqIQYMAAsLIBEgEv3wASERIBMgFP3wASETIAUgEf0hACAR/SEBoDkDACAFIBP9IQAgE/0hAaA5AwgL";
 
 export interface ExpSums {
     /** sum_i exp(row[i] - shift), float64. */
@@ -25,7 +25,6 @@ let compiled: WebAssembly.Module | undefined;
 
 /** One kernel instance with room for one row of a vocabulary. */
 export class ExpKernel {
-    private readonly sumExp: (row: number, wtop: number, wask: number, n: number, shift: number, out: number) => void;
     private readonly maxF32: (row: number, n: number) => number;
     private readonly blockMaxima: (row: number, n: number, block: number, out: number) => number;
     private readonly candidatesOf: (row: number, n: number, floor: number, out: number) => number;
@@ -33,13 +32,10 @@ export class ExpKernel {
     private readonly sumF32: (y: number, n: number) => number;
     private readonly klTerms: (y: number, r: number, c: number, n: number, floor: number, out: number) => void;
     private readonly native: ExpSum | undefined;
-    private readonly offsets: {row: number; other: number; top: number; asked: number; out: number; candidates: number; scratch: number; maxima: number};
+    private readonly offsets: {row: number; other: number; out: number; candidates: number; scratch: number; maxima: number};
     private readonly row: Float32Array;
     /** A second row: the reference of an exact comparison. */
     private readonly other: Float32Array;
-    /** Weights of the WebAssembly sums, 1 or 0 per vocabulary entry (all 1 between calls). */
-    private readonly topWeights: Float32Array;
-    private readonly askedWeights: Float32Array;
     private readonly out: Float64Array;
     private readonly candidateIds: Int32Array;
     private readonly maxima: Float32Array;
@@ -48,13 +44,13 @@ export class ExpKernel {
     /** exp(row[i] - shift) of the last exps() call. */
     private readonly scratch: Float32Array;
 
-    /** `useNative` false keeps to the WebAssembly float64 sums (default: ggml's expf where reachable). */
+    /** `useNative` false takes exps from Math.exp (default: ggml's expf where reachable). */
     constructor(readonly size: number, useNative = true) {
         const padded = (Math.max(size, 4) + 3) & ~3;
         const bytes = padded * 4;
-        // Regions, in order: row, other row, top weights, asked weights, out (32 bytes), candidate ids
-        // (+ 4: the kernel writes past the last one), exp scratch, block maxima.
-        const sizes = {row: bytes, other: bytes, top: bytes, asked: bytes, out: 32, candidates: bytes + 16, scratch: bytes, maxima: bytes / 4 + 16};
+        // Regions, in order: row, other row, out (32 bytes), candidate ids (+ 4: the kernel writes past
+        // the last one), exp scratch, block maxima.
+        const sizes = {row: bytes, other: bytes, out: 32, candidates: bytes + 16, scratch: bytes, maxima: bytes / 4 + 16};
         let end = 0;
         this.offsets = Object.fromEntries(Object.entries(sizes).map(([name, size]) => {
             const at = end;
@@ -66,7 +62,6 @@ export class ExpKernel {
         const pages = Math.ceil(end / 65536) - memory.buffer.byteLength / 65536;
         if (pages > 0) memory.grow(pages);
         const exports = instance.exports as Record<string, unknown>;
-        this.sumExp = exports.sum_exp as ExpKernel["sumExp"];
         this.maxF32 = exports.max_f32 as ExpKernel["maxF32"];
         this.blockMaxima = exports.block_maxima as ExpKernel["blockMaxima"];
         this.candidatesOf = exports.candidates as ExpKernel["candidatesOf"];
@@ -77,8 +72,6 @@ export class ExpKernel {
         const buffer = memory.buffer;
         this.row = new Float32Array(buffer, this.offsets.row, size);
         this.other = new Float32Array(buffer, this.offsets.other, size);
-        this.topWeights = new Float32Array(buffer, this.offsets.top, size).fill(1);
-        this.askedWeights = new Float32Array(buffer, this.offsets.asked, size).fill(1);
         this.out = new Float64Array(buffer, this.offsets.out, 3);
         this.candidateIds = new Int32Array(buffer, this.offsets.candidates, padded + 4);
         this.scratch = new Float32Array(buffer, this.offsets.scratch, padded);
@@ -86,7 +79,7 @@ export class ExpKernel {
         this.native = useNative ? nativeExpSum() : undefined;
     }
 
-    /** Whether sums use ggml's float32 expf (else the WebAssembly float64 one). */
+    /** Whether exps come from ggml's expf (else Math.exp); either way they are stored as float32 and summed in float64. */
     get nativeExp(): boolean {
         return this.native !== undefined;
     }
@@ -138,9 +131,36 @@ export class ExpKernel {
         return {ids: this.candidateIds.subarray(0, count), max};
     }
 
-    /** The sums of exp(row[i] - shift) over the loaded row, and over it without the ids given (see ExpSums). */
+    /**
+     * The sums of exp(row[i] - shift) over the loaded row, and over it without the ids given (see
+     * ExpSums): one exp pass, then float64 sums of the float32 exps; each rest is summed directly
+     * (those entries zeroed for the pass), never as total - part, and the total never depends on
+     * which ids are left out.
+     */
     sums(shift: number, leaveOutTop?: ArrayLike<number>, leaveOutAsked?: ArrayLike<number>): ExpSums {
-        return this.native ? this.nativeSums(this.native, shift, leaveOutTop, leaveOutAsked) : this.wasmSums(shift, leaveOutTop, leaveOutAsked);
+        this.exps(this.row, shift);
+        const total = this.scratchSum();
+        const without = (ids: ArrayLike<number> | undefined) => {
+            if (!ids) return 0;
+            const saved = this.saved.length >= ids.length ? this.saved : (this.saved = new Float32Array(ids.length));
+            for (let j = 0; j < ids.length; j++) {
+                saved[j] = this.scratch[ids[j]!]!;
+                this.scratch[ids[j]!] = 0;
+            }
+            const rest = this.scratchSum();
+            // In reverse: a repeated id gets its first (true) value back last.
+            for (let j = ids.length - 1; j >= 0; j--) this.scratch[ids[j]!] = saved[j]!;
+            return rest;
+        };
+        return {total, top: without(leaveOutTop), asked: without(leaveOutAsked)};
+    }
+
+    /** Float64 sum of the exps in the scratch. */
+    private scratchSum(): number {
+        const n = this.size;
+        let sum = this.sumF32(this.offsets.scratch, n);
+        for (let i = n & ~3; i < n; i++) sum += this.scratch[i]!;
+        return sum;
     }
 
     /**
@@ -155,8 +175,7 @@ export class ExpKernel {
         const n = this.size;
         const max = this.max();
         this.exps(this.row, max);
-        let sum = this.sumF32(this.offsets.scratch, n);
-        for (let i = n & ~3; i < n; i++) sum += this.scratch[i]!;
+        const sum = this.scratchSum();
         this.other.set(reference);
         let referenceMax = n >= 4 ? this.maxF32(this.offsets.other, n) : -Infinity;
         for (let i = n & ~3; i < n; i++) if (this.other[i]! > referenceMax) referenceMax = this.other[i]!;
@@ -190,44 +209,7 @@ export class ExpKernel {
         for (let i = 0; i < this.size; i++) this.scratch[i] = Math.exp(x[i]! - shift);
     }
 
-    /**
-     * One native pass for the total and one per sum left out of, with those entries at -inf (exp 0):
-     * each rest is summed directly, never as total - part, and the total never depends on which
-     * ids are left out.
-     */
-    private nativeSums(native: ExpSum, shift: number, leaveOutTop?: ArrayLike<number>, leaveOutAsked?: ArrayLike<number>): ExpSums {
-        const without = (ids: ArrayLike<number> | undefined) => {
-            if (!ids) return 0;
-            const saved = this.saved.length >= ids.length ? this.saved : (this.saved = new Float32Array(ids.length));
-            for (let j = 0; j < ids.length; j++) {
-                saved[j] = this.row[ids[j]!]!;
-                this.row[ids[j]!] = -Infinity;
-            }
-            const rest = native(this.size, this.row, shift, this.scratch);
-            // In reverse: a repeated id gets its first (true) value back last.
-            for (let j = ids.length - 1; j >= 0; j--) this.row[ids[j]!] = saved[j]!;
-            return rest;
-        };
-        return {total: native(this.size, this.row, shift, this.scratch), top: without(leaveOutTop), asked: without(leaveOutAsked)};
-    }
 
-    private wasmSums(shift: number, leaveOutTop?: ArrayLike<number>, leaveOutAsked?: ArrayLike<number>): ExpSums {
-        const n = this.size;
-        const {topWeights, askedWeights} = this;
-        if (leaveOutTop) for (let j = 0; j < leaveOutTop.length; j++) topWeights[leaveOutTop[j]!] = 0;
-        if (leaveOutAsked) for (let j = 0; j < leaveOutAsked.length; j++) askedWeights[leaveOutAsked[j]!] = 0;
-        this.sumExp(this.offsets.row, this.offsets.top, this.offsets.asked, n, shift, this.offsets.out);
-        let [total, top, asked] = [this.out[0]!, this.out[1]!, this.out[2]!];
-        for (let i = n & ~3; i < n; i++) {
-            const e = Math.exp(Math.max(this.row[i]! - shift, -708));
-            total += e;
-            top += e * topWeights[i]!;
-            asked += e * askedWeights[i]!;
-        }
-        if (leaveOutTop) for (let j = 0; j < leaveOutTop.length; j++) topWeights[leaveOutTop[j]!] = 1;
-        if (leaveOutAsked) for (let j = 0; j < leaveOutAsked.length; j++) askedWeights[leaveOutAsked[j]!] = 1;
-        return {total, top: leaveOutTop ? top : 0, asked: leaveOutAsked ? asked : 0};
-    }
 }
 
 /** The k-th largest value of `values` (1 <= k <= length; reorders them): Hoare's quickselect. */
