@@ -2,16 +2,20 @@
  * Fidelity performance figures (printed, not asserted), 1 thread, at three vocabularies:
  * 2,048 (TinyStories-656K F32 vs Q4_0) and 32,000 / 151,936 (random-weight fixtures, F16 vs Q4_K_M,
  * made on demand by ./fixtures/random-gguf.ts: figures of speed and memory only, never of accuracy).
- *  1. Fidelity throughput of the task's own runner on the direct path (evaluate a chunk, reduce the
- *     logits of every scored position) against the same decode with logits requested at the scored
- *     positions but not read, for the reference pass (top-k) and a compared file; target >= 0.8x.
+ *  1. The task's own runner on the direct path against the same decodes with logits requested at
+ *     the scored positions but not read (target >= 0.8x), for each route: top-k (reference pass,
+ *     top-256 written; compared file, reference's 256 ids read), exact-cache (reference pass
+ *     writing its full rows; compared file reading them and taking the KL over the vocabulary) and
+ *     exact-lockstep (compared file with the reference decoding beside it, against both decodes).
+ *     Wall-clock and CPU-time ratios: on a loaded machine the CPU ratio says what the code costs.
  *  2. The cost of requesting logits: the same decode with logits requested vs none at all.
- *  3. The sampler path (node-llama-cpp's probability Maps) at 2,048 tokens, for comparison.
- *  4. Peak RSS of a model process during fidelity at 151,936 tokens vs the same process evaluating
- *     the same tokens without scoring (target < 2x).
- * Best of 3 interleaved rounds per figure (the machine may be shared).
+ *  3. How much of the exact KL the top-256 form keeps (random weights: see the caveat printed).
+ *  4. The sampler path (node-llama-cpp's probability Maps) at 2,048 tokens, for comparison.
+ *  5. Peak RSS of a model process during fidelity at 151,936 tokens (compared file: top-k, and
+ *     exact from the reference's rows on disk) vs the same process evaluating without scoring (< 2x).
+ * Best of --rounds interleaved rounds per figure (the machine may be shared).
  *
- *   npx tsx harness/perf/fidelity-perf.ts [--chunks 4] [--vocab 2048,32000,151936]
+ *   npx tsx harness/perf/fidelity-perf.ts [--chunks 4] [--rounds 3] [--vocab 2048,32000,151936]
  */
 import {execFileSync} from "node:child_process";
 import {mkdtempSync, rmSync} from "node:fs";
@@ -26,32 +30,36 @@ import {DirectScorer} from "../providers/local-gguf/direct/scorer.js";
 import {LocalGgufSession, LocalSessionOptions} from "../providers/local-gguf/session.js";
 import type {TrialRecord} from "../results/schema.js";
 import fidelity from "../tasks/fidelity/index.js";
+import type {FidelityScores} from "../tasks/fidelity/contract.js";
 import {loadCorpusText, tokenStream} from "../tasks/fidelity/corpus.js";
 import {ensureFixture} from "./fixtures/random-gguf.js";
 
 const CHUNK = 512;
-const ROUNDS = 3;
 const SELF = fileURLToPath(import.meta.url);
+type Route = "top-k" | "exact-cache" | "exact-lockstep";
+const ROUTE_CONFIG: Record<Route, object> = {"top-k": {exact: "off"}, "exact-cache": {exact: "cache"}, "exact-lockstep": {exact: "lockstep"}};
 
 if (process.env.SLMBENCH_FIDELITY_RSS_CHILD) {
     await rssChild(JSON.parse(process.env.SLMBENCH_FIDELITY_RSS_CHILD));
     process.exit(0);
 }
 
-const {values: args} = parseArgs({options: {chunks: {type: "string", default: "4"}, vocab: {type: "string", default: "2048,32000,151936"}}});
+const {values: args} = parseArgs({options: {
+    chunks: {type: "string", default: "4"}, rounds: {type: "string", default: "3"}, vocab: {type: "string", default: "2048,32000,151936"}
+}});
 const chunkCount = Number(args.chunks);
+const rounds = Number(args.rounds);
 const vocabularies = args.vocab!.split(",").map(Number);
-const cacheDir = mkdtempSync(path.join(os.tmpdir(), "slmbench-fidelity-perf-"));
-const assetRoots = {...resolveAssetRoots(), cacheDir};
+const assetRoots = resolveAssetRoots();
 const llama = await getLlama({gpu: false, build: "never", logLevel: LlamaLogLevel.error});
-const config = fidelity.configSchema.parse({
-    corpus: {files: ["haystacks/pg1342-pride-and-prejudice.txt"], maxTokens: chunkCount * CHUNK, charset: "ascii-safe"},
-    chunkSize: CHUNK
-});
-const text = loadCorpusText(config.corpus, assetRoots);
+const corpus = {files: ["haystacks/pg1342-pride-and-prejudice.txt"], maxTokens: chunkCount * CHUNK, charset: "ascii-safe" as const};
+const text = loadCorpusText(fidelity.configSchema.parse({corpus}).corpus, assetRoots);
+
+
+interface Files {label: string; reference: string; compared: string; comparedType: string}
 
 /** The ladder of one vocabulary: reference and compared file. */
-async function ladder(vocabulary: number): Promise<{label: string; reference: string; compared: string; comparedType: string} | undefined> {
+async function ladder(vocabulary: number): Promise<Files | undefined> {
     if (vocabulary === 2048) {
         const reference = findAsset(assetRoots, "models", "tinystories-656k/TinyStories-656K-F32.gguf");
         const compared = findAsset(assetRoots, "models", "tinystories-656k/TinyStories-656K-Q4_0.gguf");
@@ -61,26 +69,45 @@ async function ladder(vocabulary: number): Promise<{label: string; reference: st
     return {label: "random-weight fixture", reference: fixture.reference, compared: fixture.quantized.Q4_K_M!, comparedType: "Q4_K_M"};
 }
 
-/** The task's runner on every chunk of one file; returns the time inside nextTokenLogprobs. */
-async function runnerMs(model: LlamaModel, modelPath: string, isReference: boolean, sha: string, options: LocalSessionOptions = {}) {
+interface Timed {wall: number; cpu: number}
+const cpuMs = () => {
+    const usage = process.cpuUsage();
+    return (usage.user + usage.system) / 1000;
+};
+async function timed(work: () => unknown): Promise<Timed> {
+    const [wall, cpu] = [performance.now(), cpuMs()];
+    await work();
+    return {wall: performance.now() - wall, cpu: cpuMs() - cpu};
+}
+
+/** The task's runner on every chunk of one file, one route; returns its time and scores. */
+async function runFile(model: LlamaModel, modelPath: string, files: Files, isReference: boolean, route: Route, cacheDir: string, options: LocalSessionOptions = {}) {
+    const config = fidelity.configSchema.parse({corpus, chunkSize: CHUNK, topK: 256, ...ROUTE_CONFIG[route]});
     const session = new LocalGgufSession(model, {contextSize: CHUNK, threads: 1}, {modelPath, ...options});
-    const runner = await fidelity.createRunner(config, session, {assetRoots});
-    const info = {contextLength: model.trainContextSize, ladder: {id: "perf", referenceFile: "reference", referenceSha256: sha, isReference, size: 2}};
+    const runner = await fidelity.createRunner(config, session, {assetRoots: {...assetRoots, cacheDir}});
+    const info = {contextLength: model.trainContextSize, path: modelPath,
+        ladder: {id: "perf", referenceFile: path.basename(files.reference), referenceSha256: "0".repeat(64), referencePath: files.reference, isReference, size: 2}};
     const records: TrialRecord[] = [];
-    for (const trial of fidelity.plan(config, info as never))
-        records.push({id: trial.id, cell: trial.cell, seed: trial.seed, status: "ok", ...(await runner.run(trial))});
+    const time = await timed(async () => {
+        for (const trial of fidelity.plan(config, info as never))
+            records.push({id: trial.id, cell: trial.cell, seed: trial.seed, status: "ok", ...(await runner.run(trial))});
+    });
+    await runner.dispose?.();
     await session.dispose();
-    return {ms: records.reduce((sum, r) => sum + r.timings.evaluateMs!, 0), scored: records.reduce((n, r) => n + (r.scores.tokens ?? 0), 0)};
+    const failed = records.find((record) => !record.scores || record.scores.tokens == null);
+    if (failed) throw new Error(`${route} run of ${path.basename(modelPath)} failed`);
+    return {time, scores: fidelity.aggregate(config, records) as FidelityScores};
 }
 
 /** The same decodes on the direct path: logits requested at the scored positions but not read, or none at all. */
-function decodeMs(scorer: DirectScorer, chunks: number[][], logits: boolean) {
-    const started = performance.now();
-    for (const chunk of chunks) scorer.evaluate(chunk, logits ? CHUNK / 2 : Number.POSITIVE_INFINITY, CHUNK - 1);
-    return performance.now() - started;
+function decode(scorers: DirectScorer[], chunks: number[][], logits: boolean): Promise<Timed> {
+    return timed(() => {
+        for (const chunk of chunks) for (const scorer of scorers) scorer.evaluate(chunk, logits ? CHUNK / 2 : Number.POSITIVE_INFINITY, CHUNK - 1);
+    });
 }
 
-const best = (values: number[]) => Math.min(...values);
+const best = (values: Timed[]): Timed => ({wall: Math.min(...values.map((v) => v.wall)), cpu: Math.min(...values.map((v) => v.cpu))});
+const ratio = (base: Timed, measured: Timed) => `${(base.wall / measured.wall).toFixed(2)}x (CPU ${(base.cpu / measured.cpu).toFixed(2)}x)`;
 const rate = (tokens: number, ms: number) => `${Math.round(tokens / (ms / 1000)).toLocaleString("en-US")} tokens/s`;
 console.log(`Fidelity performance, direct scoring path (${CHUNK}-token chunks of Pride and Prejudice, ascii-safe, 1 thread, ` +
     `${os.cpus()[0]?.model ?? "cpu"}, ${os.cpus().length} cores, load average ${os.loadavg()[0]!.toFixed(2)} at the start)\n`);
@@ -92,41 +119,57 @@ for (const vocabulary of vocabularies) {
         continue;
     }
     const [referenceModel, comparedModel] = [await llama.loadModel({modelPath: files.reference}), await llama.loadModel({modelPath: files.compared})];
-    const {stream, bos} = await tokenStream(new LocalGgufSession(referenceModel, {contextSize: CHUNK, threads: 1}), text, config.corpus.maxTokens);
+    const {stream, bos} = await tokenStream(new LocalGgufSession(referenceModel, {contextSize: CHUNK, threads: 1}), text, corpus.maxTokens);
     const chunks = Array.from({length: Math.floor(stream.length / CHUNK)}, (_, i) => {
         const tokens = stream.slice(i * CHUNK, (i + 1) * CHUNK);
         if (bos != null) tokens[0] = bos;
         return tokens;
     });
-    const sha = vocabulary.toString(16).padStart(64, "0");
     const direct = {reference: DirectModel.load(files.reference), compared: DirectModel.load(files.compared)};
     const scorers = {reference: new DirectScorer(direct.reference, {contextSize: CHUNK, threads: 1}), compared: new DirectScorer(direct.compared, {contextSize: CHUNK, threads: 1})};
-    const times = {reference: [] as number[], compared: [] as number[], requested: [] as number[], requestedCompared: [] as number[], none: [] as number[]};
-    let scored = 0;
-    for (let round = 0; round < ROUNDS; round++) {
-        const reference = await runnerMs(referenceModel, files.reference, true, sha);
-        scored = reference.scored;
-        times.reference.push(reference.ms);
-        times.compared.push((await runnerMs(comparedModel, files.compared, false, sha)).ms);
-        times.requested.push(decodeMs(scorers.reference, chunks, true));
-        times.requestedCompared.push(decodeMs(scorers.compared, chunks, true));
-        times.none.push(decodeMs(scorers.reference, chunks, false));
+    const times = new Map<string, Timed[]>();
+    const add = (name: string, time: Timed) => times.set(name, [...(times.get(name) ?? []), time]);
+    const scores = new Map<string, FidelityScores>();
+    const cacheDir = mkdtempSync(path.join(os.tmpdir(), "slmbench-fidelity-perf-"));
+    for (let round = 0; round < rounds; round++) {
+        for (const route of ["top-k", "exact-cache", "exact-lockstep"] as Route[]) {
+            const reference = await runFile(referenceModel, files.reference, files, true, route, cacheDir);
+            if (route !== "exact-lockstep") add(`${route} reference`, reference.time);
+            const compared = await runFile(comparedModel, files.compared, files, false, route, cacheDir);
+            add(`${route} compared`, compared.time);
+            scores.set(route, compared.scores);
+        }
+        add("reference decode, logits", await decode([scorers.reference], chunks, true));
+        add("compared decode, logits", await decode([scorers.compared], chunks, true));
+        add("both decodes, logits", await decode([scorers.reference, scorers.compared], chunks, true));
+        add("reference decode, no logits", await decode([scorers.reference], chunks, false));
     }
     const evaluated = chunks.length * (CHUNK - 1);
-    const [reference, compared, requested, requestedCompared, none] =
-        [best(times.reference), best(times.compared), best(times.requested), best(times.requestedCompared), best(times.none)];
-    const line = `vocabulary ${vocabulary.toLocaleString("en-US")}: fidelity ${(requested / reference).toFixed(2)}x (reference pass, top-${config.topK}), ` +
-        `${(requestedCompared / compared).toFixed(2)}x (compared ${files.comparedType}) of the same decode with logits requested but not read`;
+    const scored = scores.get("top-k")!.scoredTokens;
+    const get = (name: string) => best(times.get(name)!);
+    const [refLogits, cmpLogits, bothLogits, noLogits] = [get("reference decode, logits"), get("compared decode, logits"), get("both decodes, logits"), get("reference decode, no logits")];
+    const line = `vocabulary ${vocabulary.toLocaleString("en-US")}: fidelity ${ratio(refLogits, get("top-k reference"))} (reference pass, top-256), ` +
+        `${ratio(cmpLogits, get("top-k compared"))} (compared ${files.comparedType}, top-256); exact: ${ratio(refLogits, get("exact-cache reference"))} ` +
+        `(reference writing its rows), ${ratio(cmpLogits, get("exact-cache compared"))} (compared, rows from disk), ` +
+        `${ratio(bothLogits, get("exact-lockstep compared"))} (lockstep, vs both decodes) of the same decodes with logits requested but not read`;
     lines.push(line);
     console.log(line);
-    console.log(`  ${files.label}, ${chunks.length} chunks, ${scored} scored positions, ${scorers.reference.batchSize} tokens per decode; ` +
-        `fidelity ${rate(evaluated, reference)} (reference), ${rate(evaluated, compared)} (compared); decode with logits ${rate(evaluated, requested)}, ` +
-        `without ${rate(evaluated, none)}: requesting logits costs ${(requested / none).toFixed(2)}x (${(((requested - none) / scored) * 1000).toFixed(0)} µs per scored position); ` +
-        `reading them ${(((reference - requested) / scored) * 1000).toFixed(0)} µs per position (${((1e6 * (reference - requested)) / scored / vocabulary).toFixed(1)} ns per vocabulary entry)`);
+    const exact = scores.get("exact-cache")!.meanKld!;
+    const topK = scores.get("top-k")!.meanKld!;
+    console.log(`  ${files.label}, ${chunks.length} chunks, ${scored} scored positions, ${scorers.reference.batchSize} tokens per decode, ` +
+        `${scorers.reference.perCall} scored positions per call; decode with logits ${rate(evaluated, refLogits.wall)}, without ${rate(evaluated, noLogits.wall)}: ` +
+        `requesting logits costs ${(refLogits.wall / noLogits.wall).toFixed(2)}x (${(((refLogits.wall - noLogits.wall) / scored) * 1000).toFixed(0)} µs per scored position, ` +
+        `CPU ${(refLogits.cpu / noLogits.cpu).toFixed(2)}x); reading the top-256 costs ${(((get("top-k reference").cpu - refLogits.cpu) / scored) * 1000).toFixed(0)} µs CPU per position, ` +
+        `the exact comparison ${(((get("exact-cache compared").cpu - cmpLogits.cpu) / scored) * 1000).toFixed(0)} µs`);
+    const keeps = `  top-256 keeps ${(100 * topK / exact).toFixed(1)}% of the exact KL at ${vocabulary.toLocaleString("en-US")} tokens ` +
+        `(mean KLD ${topK.toPrecision(4)} vs ${exact.toPrecision(4)}; exact-cache and lockstep ${scores.get("exact-lockstep")!.meanKld === exact ? "identical" : "DIFFER"})` +
+        (vocabulary === 2048 ? "" : ": random weights spread probability over many tokens, so this is far less than a trained model keeps");
+    lines.push(keeps);
+    console.log(keeps);
     if (vocabulary === 2048) {
-        const sampler = await runnerMs(comparedModel, files.compared, false, sha, {scoring: "sampler", flashAttention: false});
-        console.log(`  sampler path (node-llama-cpp probability Maps), compared file: ${rate(evaluated, sampler.ms)}, ${(requestedCompared / sampler.ms).toFixed(2)}x of the same decode; ` +
-            `the direct path is ${(sampler.ms / compared).toFixed(1)}x faster`);
+        const sampler = await runFile(comparedModel, files.compared, files, false, "top-k", cacheDir, {scoring: "sampler"});
+        console.log(`  sampler path (node-llama-cpp probability Maps), compared file: ${rate(evaluated, sampler.time.wall)}, ` +
+            `${(cmpLogits.wall / sampler.time.wall).toFixed(2)}x of the same decode; the direct path is ${(sampler.time.wall / get("top-k compared").wall).toFixed(1)}x faster`);
     }
     scorers.reference.dispose();
     scorers.compared.dispose();
@@ -137,44 +180,49 @@ for (const vocabulary of vocabularies) {
 
     if (vocabulary === 151_936) {
         const rss = (mode: string) => JSON.parse(execFileSync(process.execPath, ["--import", "tsx", SELF], {
-            env: {...process.env, SLMBENCH_FIDELITY_RSS_CHILD: JSON.stringify({mode, modelPath: files.compared, chunks})}, encoding: "utf8", maxBuffer: 1 << 26
+            env: {...process.env, SLMBENCH_FIDELITY_RSS_CHILD: JSON.stringify({mode, files, cacheDir, corpus})}, encoding: "utf8", maxBuffer: 1 << 26
         }).trim().split("\n").at(-1)!) as {peakRssBytes: number};
-        const plain = rss("plain"), scoring = rss("fidelity");
+        const plain = rss("plain"), topKRss = rss("top-k"), exactRss = rss("exact-cache");
         const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
         const memory = `  peak RSS at 151,936 tokens (${files.comparedType}): model process evaluating without scoring ${mb(plain.peakRssBytes)}, ` +
-            `during fidelity (direct path, reference's top-${config.topK} read) ${mb(scoring.peakRssBytes)}: ${(scoring.peakRssBytes / plain.peakRssBytes).toFixed(2)}x`;
+            `during fidelity ${mb(topKRss.peakRssBytes)} (top-256: ${(topKRss.peakRssBytes / plain.peakRssBytes).toFixed(2)}x), ` +
+            `${mb(exactRss.peakRssBytes)} (exact, rows from disk: ${(exactRss.peakRssBytes / plain.peakRssBytes).toFixed(2)}x)`;
         lines.push(memory);
         console.log(memory);
     }
+    rmSync(cacheDir, {recursive: true, force: true});
     console.log("");
 }
-rmSync(cacheDir, {recursive: true, force: true});
 console.log(`Summary (load average ${os.loadavg()[0]!.toFixed(2)} at the end):\n${lines.join("\n")}`);
 
 /**
- * A model process as the harness runs one (node-llama-cpp model loaded, a generation context):
- * "plain" evaluates the chunks without scoring; "fidelity" scores them on the direct path against
- * a top-k reference made from its own first pass. Prints its peak RSS.
+ * A model process as the harness runs one (node-llama-cpp model loaded): "plain" evaluates the
+ * chunks without scoring; "top-k" and "exact-cache" run the compared file's fidelity chunks (the
+ * reference's caches are in `cacheDir` from the parent's runs). Prints its peak RSS.
  */
-async function rssChild({mode, modelPath, chunks}: {mode: "plain" | "fidelity"; modelPath: string; chunks: number[][]}) {
+async function rssChild({mode, files, cacheDir, corpus: childCorpus}: {mode: "plain" | Route; files: Files; cacheDir: string; corpus: typeof corpus}) {
     const childLlama = await getLlama({gpu: false, build: "never", logLevel: LlamaLogLevel.error});
-    const model = await childLlama.loadModel({modelPath, gpuLayers: 0});
-    const context = await model.createContext({contextSize: CHUNK, threads: 1});
-    const sequence = context.getSequence();
+    const model = await childLlama.loadModel({modelPath: files.compared, gpuLayers: 0});
     if (mode === "plain") {
-        for (const chunk of chunks) {
+        const context = await model.createContext({contextSize: CHUNK, threads: 1});
+        const sequence = context.getSequence();
+        const session = new LocalGgufSession(model, {contextSize: CHUNK, threads: 1});
+        const {stream} = await tokenStream(session, loadCorpusText(fidelity.configSchema.parse({corpus: childCorpus}).corpus, resolveAssetRoots()), childCorpus.maxTokens);
+        for (let at = 0; at + CHUNK <= stream.length; at += CHUNK) {
             await sequence.clearHistory();
-            await sequence.controlledEvaluate(chunk.slice(0, -1) as Token[]);
+            await sequence.controlledEvaluate(stream.slice(at, at + CHUNK - 1) as Token[]);
         }
+        await context.dispose();
     } else {
-        const session = new LocalGgufSession(model, {contextSize: CHUNK, threads: 1}, {modelPath});
-        for (const chunk of chunks) {
-            const reference = await session.nextTokenLogprobs(chunk, CHUNK / 2, {topK: 256});
-            await session.nextTokenLogprobs(chunk, CHUNK / 2, {topK: 1, ids: (position) => reference[position - CHUNK / 2]!.topIds});
-        }
+        const config = fidelity.configSchema.parse({corpus: childCorpus, chunkSize: CHUNK, topK: 256, ...ROUTE_CONFIG[mode]});
+        const session = new LocalGgufSession(model, {contextSize: CHUNK, threads: 1}, {modelPath: files.compared});
+        const runner = await fidelity.createRunner(config, session, {assetRoots: {...resolveAssetRoots(), cacheDir}});
+        const info = {contextLength: model.trainContextSize, path: files.compared,
+            ladder: {id: "perf", referenceFile: path.basename(files.reference), referenceSha256: "0".repeat(64), referencePath: files.reference, isReference: false, size: 2}};
+        for (const trial of fidelity.plan(config, info as never)) await runner.run(trial);
+        await runner.dispose?.();
         await session.dispose();
     }
-    await context.dispose();
     await model.dispose();
     console.log(JSON.stringify({peakRssBytes: process.resourceUsage().maxRSS * 1024}));
 }

@@ -40,6 +40,8 @@ export interface LocalSessionOptions {
      * decodes; both paths split them alike (./direct/schedule.ts).
      */
     flashAttention?: boolean;
+    /** Direct path: read a decode's rows while the next decode runs (default: where a core is free beyond llama.cpp's threads). */
+    pipeline?: boolean;
 }
 
 /** The llama.cpp build as results record it (env.llamaCpp) and caches key on it: "ggml-org/llama.cpp@b6xxx". */
@@ -102,7 +104,7 @@ export class LocalGgufSession implements Session {
             if (!modelPath) throw new Error("the direct scoring path needs the model's file: pass LocalSessionOptions.modelPath");
             const trainContext = this.model.trainContextSize || this.contextOptions.contextSize;
             return this.directInstance = new DirectScoring(modelPath, {...this.contextOptions, reusePrefix: this.reusePrefix,
-                flashAttention: this.options.flashAttention ?? "auto", trainContextSize: this.model.trainContextSize || undefined,
+                flashAttention: this.options.flashAttention ?? "auto", trainContextSize: this.model.trainContextSize || undefined, pipeline: this.options.pipeline,
                 embeddingContextSize: Math.max(8, Math.min(this.contextOptions.contextSize, trainContext))});
         });
         return this.directScoring;

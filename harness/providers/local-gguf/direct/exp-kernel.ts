@@ -133,26 +133,31 @@ export class ExpKernel {
 
     /**
      * The sums of exp(row[i] - shift) over the loaded row, and over it without the ids given (see
-     * ExpSums): one exp pass, then float64 sums of the float32 exps; each rest is summed directly
-     * (those entries zeroed for the pass), never as total - part, and the total never depends on
-     * which ids are left out.
+     * ExpSums): one exp pass, then float64 sums of the float32 exps. A rest is summed directly over
+     * the entries it covers (the left-out ones zeroed for that pass), never as total - part; the
+     * total is then that rest plus the left-out entries' exps, so one sum pass serves both.
      */
     sums(shift: number, leaveOutTop?: ArrayLike<number>, leaveOutAsked?: ArrayLike<number>): ExpSums {
         this.exps(this.row, shift);
-        const total = this.scratchSum();
+        let total: number | undefined;
         const without = (ids: ArrayLike<number> | undefined) => {
             if (!ids) return 0;
             const saved = this.saved.length >= ids.length ? this.saved : (this.saved = new Float32Array(ids.length));
+            let left = 0;
             for (let j = 0; j < ids.length; j++) {
-                saved[j] = this.scratch[ids[j]!]!;
+                // A repeated id reads 0 the second time: counted once.
+                left += saved[j] = this.scratch[ids[j]!]!;
                 this.scratch[ids[j]!] = 0;
             }
             const rest = this.scratchSum();
             // In reverse: a repeated id gets its first (true) value back last.
             for (let j = ids.length - 1; j >= 0; j--) this.scratch[ids[j]!] = saved[j]!;
+            total ??= rest + left;
             return rest;
         };
-        return {total, top: without(leaveOutTop), asked: without(leaveOutAsked)};
+        const top = without(leaveOutTop);
+        const asked = without(leaveOutAsked);
+        return {total: total ?? this.scratchSum(), top, asked};
     }
 
     /** Float64 sum of the exps in the scratch. */

@@ -18,6 +18,8 @@ export interface DirectScoringOptions {
     flashAttention?: boolean | "auto";
     /** The model's training context (node-llama-cpp pads contexts below it; the scorer sizes its context alike). */
     trainContextSize?: number;
+    /** Read a decode's rows while the next one runs (default: where a core is free; see DirectScorerOptions). */
+    pipeline?: boolean;
     /** Tokens per embedded input (default contextSize). */
     embeddingContextSize?: number;
     /** Flash attention for embeddings (default on). */

@@ -218,14 +218,22 @@ export class DirectContext {
     logitsRows(first: number, count: number): Float32Array {
         const pointer = this.api.getLogitsIth(this.handle, first);
         if (!pointer) throw new Error(`llama.cpp has no logits for output ${first}`);
-        const rowBytes = this.model.vocabularySize * 4;
+        const vocabulary = this.model.vocabularySize;
+        const address = BigInt(koffi.address(pointer));
         if (count > 1) {
             const last = this.api.getLogitsIth(this.handle, first + count - 1);
-            if (!last || BigInt(koffi.address(last)) - BigInt(koffi.address(pointer)) !== BigInt((count - 1) * rowBytes))
+            if (!last || BigInt(koffi.address(last)) - address !== BigInt((count - 1) * vocabulary * 4))
                 throw new Error(`llama.cpp's logits of outputs ${first}..${first + count - 1} are not consecutive rows`);
         }
-        return new Float32Array(koffi.view(pointer, count * rowBytes));
+        // One view per place in llama.cpp's buffer, kept across decodes: a view is an external
+        // ArrayBuffer, and making one of megabytes per decode sends V8 into garbage collections.
+        const cached = this.logitsView;
+        if (!cached || cached.address !== address || cached.rows < count)
+            this.logitsView = {address, rows: count, view: new Float32Array(koffi.view(pointer, count * vocabulary * 4))};
+        return this.logitsView!.view.subarray(0, count * vocabulary);
     }
+
+    private logitsView?: {address: bigint; rows: number; view: Float32Array};
 
     /** The pooled embedding of sequence `seq` from the last decode (a copy). */
     embedding(seq: number): Float32Array {
