@@ -1,4 +1,5 @@
 import {existsSync, readFileSync} from "node:fs";
+import os from "node:os";
 import {mkdir} from "node:fs/promises";
 import path from "node:path";
 import {crc32} from "node:zlib";
@@ -97,6 +98,10 @@ export function referencePosition(chunk: ReferenceChunk, j: number): ReferencePo
     };
 }
 
+/** The arrays of a chunk as stored, in order, with their element size. */
+const ARRAYS = ["ids", "logprobs", "restMass", "tokenLogprob", "argmax"] as const;
+const LITTLE_ENDIAN = os.endianness() === "LE";
+
 export function encodeChunk(chunk: ReferenceChunk): Buffer {
     const header = Buffer.from(JSON.stringify(chunk.header), "utf8");
     const {positions, k} = chunk.header;
@@ -105,11 +110,11 @@ export function encodeChunk(chunk: ReferenceChunk): Buffer {
     let at = MAGIC.copy(out, 0);
     at = out.writeUInt32LE(header.length, at);
     at += header.copy(out, at);
-    for (const v of chunk.ids) at = out.writeUInt32LE(v, at);
-    for (const v of chunk.logprobs) at = out.writeFloatLE(v, at);
-    for (const v of chunk.restMass) at = out.writeDoubleLE(v, at);
-    for (const v of chunk.tokenLogprob) at = out.writeFloatLE(v, at);
-    for (const v of chunk.argmax) at = out.writeUInt32LE(v, at);
+    for (const name of ARRAYS) {
+        const array = chunk[name];
+        if (LITTLE_ENDIAN) at += Buffer.from(array.buffer, array.byteOffset, array.byteLength).copy(out, at);
+        else for (const v of array) at = array instanceof Float64Array ? out.writeDoubleLE(v, at) : array instanceof Float32Array ? out.writeFloatLE(v, at) : out.writeUInt32LE(v, at);
+    }
     out.writeUInt32LE(crc32(out.subarray(0, at)), at);
     return out;
 }
@@ -125,17 +130,20 @@ export function decodeChunk(data: Buffer, file = "reference cache file"): Refere
     if (header.format !== CACHE_FORMAT) throw damaged(`format ${header.format}, expected ${CACHE_FORMAT}`);
     const {positions, k} = header;
     if (data.length !== at + positions * (8 * k + 16) + 4) throw damaged("wrong length");
-    const read = <T extends Uint32Array | Float32Array | Float64Array>(array: T, get: (offset: number) => number, width: number): T => {
-        for (let i = 0; i < array.length; i++, at += width) array[i] = get(at);
+    const read = <T extends Uint32Array | Float32Array | Float64Array>(array: T, get: (offset: number) => number): T => {
+        const width = array.BYTES_PER_ELEMENT;
+        if (LITTLE_ENDIAN) new Uint8Array(array.buffer).set(data.subarray(at, at + array.byteLength));
+        else for (let i = 0; i < array.length; i++) array[i] = get(at + i * width);
+        at += array.byteLength;
         return array;
     };
     return {
         header,
-        ids: read(new Uint32Array(positions * k), (o) => data.readUInt32LE(o), 4),
-        logprobs: read(new Float32Array(positions * k), (o) => data.readFloatLE(o), 4),
-        restMass: read(new Float64Array(positions), (o) => data.readDoubleLE(o), 8),
-        tokenLogprob: read(new Float32Array(positions), (o) => data.readFloatLE(o), 4),
-        argmax: read(new Uint32Array(positions), (o) => data.readUInt32LE(o), 4)
+        ids: read(new Uint32Array(positions * k), (o) => data.readUInt32LE(o)),
+        logprobs: read(new Float32Array(positions * k), (o) => data.readFloatLE(o)),
+        restMass: read(new Float64Array(positions), (o) => data.readDoubleLE(o)),
+        tokenLogprob: read(new Float32Array(positions), (o) => data.readFloatLE(o)),
+        argmax: read(new Uint32Array(positions), (o) => data.readUInt32LE(o))
     };
 }
 

@@ -69,8 +69,6 @@ export function klExact(reference: Float32Array, compared: Float32Array, referen
  */
 export class LogitsReader {
     private readonly kernel: ExpKernel;
-    private heapIds = new Int32Array(0);
-    private heapLogits = new Float32Array(0);
 
     /** `nativeExp` false keeps the sums in the WebAssembly float64 kernel (default: ggml's expf where reachable). */
     constructor(readonly vocabularySize: number, nativeExp = true) {
@@ -165,58 +163,34 @@ export class LogitsReader {
 
     /**
      * Writes the k largest logits' ids into `out` (most likely first, smaller id first on ties);
-     * returns the max. Looks at `candidates` (increasing ids, holding the k largest) or at every entry.
+     * returns the max. Looks at `candidates` (holding the k largest) or at every entry: each one
+     * becomes one float64 sort key, (descending logit rank) x 2^21 + id, all integers below 2^53,
+     * and a native typed-array sort orders them.
      */
     private selectTop(row: Float32Array, k: number, out: Uint32Array, candidates?: Int32Array): number {
-        if (this.heapIds.length < k) {
-            this.heapIds = new Int32Array(k);
-            this.heapLogits = new Float32Array(k);
-        }
-        const ids = this.heapIds, logits = this.heapLogits;
         const count = candidates ? candidates.length : row.length;
-        const idAt = (j: number) => (candidates ? candidates[j]! : j);
-        // A min-heap whose root is the worst kept entry (smallest logit; the larger id among equal logits).
-        const siftDown = (from: number, size: number) => {
-            let at = from;
-            const id = ids[at]!, logit = logits[at]!;
-            for (; ;) {
-                const left = 2 * at + 1;
-                if (left >= size) break;
-                const right = left + 1;
-                let child = left;
-                if (right < size && (logits[right]! < logits[left]! || (logits[right]! === logits[left]! && ids[right]! > ids[left]!))) child = right;
-                if (!(logits[child]! < logit || (logits[child]! === logit && ids[child]! > id))) break;
-                ids[at] = ids[child]!;
-                logits[at] = logits[child]!;
-                at = child;
-            }
-            ids[at] = id;
-            logits[at] = logit;
-        };
-        // The first k entries, heapified; then every later entry better than the root replaces it.
-        for (let j = 0; j < k; j++) {
-            ids[j] = idAt(j);
-            logits[j] = row[ids[j]!]!;
+        if (count > ID_LIMIT || row.length > ID_LIMIT) throw new Error(`top-k over ${row.length} entries: at most ${ID_LIMIT} supported`);
+        if (this.keys.length < count) this.keys = new Float64Array(count);
+        const keys = this.keys.subarray(0, count);
+        const bits = this.bits;
+        const asFloat = this.bitsFloat;
+        for (let j = 0; j < count; j++) {
+            const id = candidates ? candidates[j]! : j;
+            asFloat[0] = row[id]!;
+            const b = bits[0]!;
+            // Float32 bits mapped to an unsigned order (negatives flipped), then reversed: larger logits first.
+            const rank = 0xFFFFFFFF - (b & 0x80000000 ? ~b >>> 0 : (b | 0x80000000) >>> 0);
+            keys[j] = rank * ID_LIMIT + id;
         }
-        for (let start = (k >> 1) - 1; start >= 0; start--) siftDown(start, k);
-        let floor = logits[0]!;
-        for (let j = k; j < count; j++) {
-            // Ids come in increasing order: an equal logit with a larger id is never better than the root.
-            const id = idAt(j);
-            if (row[id]! > floor) {
-                ids[0] = id;
-                logits[0] = row[id]!;
-                siftDown(0, k);
-                floor = logits[0]!;
-            }
-        }
-        // Pop the worst repeatedly: fills `out` from the back.
-        for (let n = k; n > 0; n--) {
-            out[n - 1] = ids[0]!;
-            ids[0] = ids[n - 1]!;
-            logits[0] = logits[n - 1]!;
-            siftDown(0, n - 1);
-        }
+        keys.sort();
+        for (let j = 0; j < k; j++) out[j] = keys[j]! % ID_LIMIT;
         return row[out[0]!]!;
     }
+
+    private keys = new Float64Array(0);
+    private readonly bitsFloat = new Float32Array(1);
+    private readonly bits = new Uint32Array(this.bitsFloat.buffer);
 }
+
+/** Ids of the sort keys of selectTop: 21 bits (vocabularies up to 2,097,152 tokens). */
+const ID_LIMIT = 2 ** 21;
