@@ -61,6 +61,8 @@ export class DirectScorer {
     readonly perCall: number;
     private context?: DirectContext;
     private readonly reader: LogitsReader;
+    /** A decode's worth of a reference's rows (exact comparisons). */
+    private referenceRows?: Float32Array;
     /** Copies of one batch's rows, alternating: one is being read while the next batch decodes. */
     private readonly copies: Float32Array[] = [];
     /** Tokens held in the context's KV cache (sequence 0). */
@@ -192,20 +194,20 @@ export class DirectScorer {
         if (reference && reference.vocabularySize !== vocabulary)
             throw new Error(`the reference has a vocabulary of ${reference.vocabularySize} tokens, this model ${vocabulary}: their distributions cannot be compared`);
         const results: NextTokenLogprobs[] = [];
-        let referenceRows: Float32Array | undefined;
         const pipelined = this.options.pipeline ?? os.availableParallelism() > this.options.threads;
         await this.evaluateBatches(tokens, fromIndex, tokens.length - 1, pipelined, async (first, count, rows) => {
             rowsOut?.(first, count, rows);
             if (reference) {
-                referenceRows ??= new Float32Array(Math.min(this.batchSize, this.perCall) * vocabulary);
-                await reference.read(first, count, referenceRows.subarray(0, count * vocabulary));
+                // Kept across calls: a buffer of megabytes per chunk would keep V8's collector busy.
+                this.referenceRows ??= new Float32Array(Math.min(this.batchSize, this.perCall) * vocabulary);
+                await reference.read(first, count, this.referenceRows.subarray(0, count * vocabulary));
             }
             for (let j = 0; j < count; j++) {
                 const row = rows.subarray(j * vocabulary, (j + 1) * vocabulary);
                 const position = first + j;
                 const next = tokens[position + 1]!;
                 results.push(reference
-                    ? this.reader.compare(referenceRows!.subarray(j * vocabulary, (j + 1) * vocabulary), row, position, next)
+                    ? this.reader.compare(this.referenceRows!.subarray(j * vocabulary, (j + 1) * vocabulary), row, position, next)
                     : this.reader.read(row, position, next, topK, options.ids?.(position)));
             }
         });
@@ -316,6 +318,7 @@ export class DirectScorer {
 
     dispose(): void {
         this.copies.length = 0;
+        this.referenceRows = undefined;
         this.context?.free();
         this.context = undefined;
         this.held = [];
