@@ -23,7 +23,9 @@ export const suiteFileSchema = z.object({
     description: z.string().optional(),
     models: z.array(modelRefSchema).min(1, "a suite needs at least one model"),
     tasks: z.array(taskEntrySchema).min(1, "a suite needs at least one task"),
-    threads: z.number().int().positive().optional().describe("llama.cpp threads per model process (default 1)")
+    threads: z.number().int().positive().optional().describe("llama.cpp threads per model process (default 1)"),
+    maxCrashAttempts: z.number().int().positive().optional()
+        .describe("Times a trial may take its model process down (a native abort) before it is recorded as an error for good (default 2)")
 }).strict();
 
 /** A task entry as written: its type, an optional id, and the task's own options. */
@@ -35,6 +37,7 @@ export interface SuiteFile {
     models: ModelRef[];
     tasks: TaskEntry[];
     threads?: number;
+    maxCrashAttempts?: number;
 }
 
 /** A task instance with its config validated by the task's own schema and defaults filled in. */
@@ -51,6 +54,8 @@ export interface Suite {
     models: ModelRef[];
     tasks: TaskInstance[];
     threads: number;
+    /** Times a trial may take its model process down before it counts as an error for good (default: run/model-attempts.ts). */
+    maxCrashAttempts?: number;
     /** Hash of models and task configs: the same suite resumes into the same run. */
     hash: string;
     /** Where it was read from, for messages. */

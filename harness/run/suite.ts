@@ -65,6 +65,7 @@ export async function parseSuite(raw: unknown, source: string): Promise<Suite> {
         models,
         tasks: instances,
         threads: parsed.data.threads ?? 1,
+        ...(parsed.data.maxCrashAttempts ? {maxCrashAttempts: parsed.data.maxCrashAttempts} : {}),
         hash: shortHash({models: models.map(identity), tasks: instances.map(({id, configHash}) => ({id, configHash}))}),
         source
     };

@@ -2,6 +2,7 @@ import type {ChatHistoryItem, ChatWrapper, Llama, LlamaContext, LlamaContextSequ
 import {LlamaText, resolveChatWrapper} from "node-llama-cpp";
 import type {Capability, ChatPrompt, GenerateResult, LogprobResult, NextTokenLogprobs, Session, SessionCounters} from "../../session/types.js";
 import {LocalEmbedder} from "./embedding.js";
+import {TokenizerGuard} from "./tokenizer-guard.js";
 
 function commonPrefixLength(a: readonly Token[], b: readonly Token[]): number {
     const limit = Math.min(a.length, b.length);
@@ -41,12 +42,15 @@ export class LocalGgufSession implements Session {
     private readonly chatWrapper: ChatWrapper | null;
     private readonly reusePrefix: boolean;
     private readonly stats = {promptTokens: 0, generatedTokens: 0, promptMs: 0, generateMs: 0};
+    /** Names texts the tokenizer cannot encode on stderr before they reach it (a native abort follows). */
+    private readonly guard: TokenizerGuard;
 
     readonly backend: string;
 
     constructor(readonly model: LlamaModel, private readonly contextOptions: {contextSize: number; threads: number}, options: LocalSessionOptions = {}) {
         this.backend = llamaCppRelease(model.llama);
         this.reusePrefix = options.reusePrefix ?? true;
+        this.guard = new TokenizerGuard(model.fileInfo.metadata);
         const choice = options.chatWrapper ?? "auto";
         this.chatWrapper = choice === "base" ? null
             : choice !== "auto" ? choice
@@ -82,6 +86,7 @@ export class LocalGgufSession implements Session {
 
     private tokenizePrompt(prompt: ChatPrompt, continuation: string): Token[] {
         const answer = (prompt.answerPrefix ?? "") + continuation;
+        this.guard.note([prompt.system ?? "", prompt.user, answer]);
         if (this.chatWrapper) {
             const history: ChatHistoryItem[] = [];
             if (prompt.system) history.push({type: "system", text: prompt.system});
@@ -102,6 +107,7 @@ export class LocalGgufSession implements Session {
     }
 
     async countTextTokens(texts: string[]): Promise<number[]> {
+        this.guard.note(texts);
         return texts.map((text) => this.model.tokenize(text, false).length);
     }
 
@@ -168,6 +174,7 @@ export class LocalGgufSession implements Session {
 
     async tokenizeText(text: string): Promise<{tokens: number[]; bos: number | null}> {
         const bos = this.model.tokens.bos;
+        this.guard.note([text]);
         return {tokens: this.model.tokenize(text, false), bos: bos != null && this.model.tokens.shouldPrependBosToken ? bos : null};
     }
 
@@ -213,8 +220,15 @@ export class LocalGgufSession implements Session {
 
     /** Sentence embeddings from embedding contexts of their own (embedding.ts), created on first use. */
     async embed(texts: string[]): Promise<number[][]> {
+        this.guard.note(texts);
         this.embedder ??= new LocalEmbedder(this.model, this.contextOptions);
         return this.embedder.embed(texts);
+    }
+
+    async truncatedInputs(texts: string[]): Promise<number> {
+        this.guard.note(texts);
+        this.embedder ??= new LocalEmbedder(this.model, this.contextOptions);
+        return this.embedder.countTruncated(texts);
     }
 
     counters(): SessionCounters {

@@ -68,6 +68,7 @@ export function aggregateSts(config: StsConfig, trials: TrialRecord[]): StsScore
     const complete = records != null && errors === 0 && skipped === 0;
     const main = complete ? spearmanWithCi(records.gold, records.similarity, config) : {spearman: null, ci: null};
     const dimensions = ok.map((trial) => trial.scores.dimensions).find((d): d is number => typeof d === "number") ?? null;
+    const truncated = ok.some((trial) => typeof trial.scores.truncatedInputs === "number") ? sum("truncatedInputs") : undefined;
     return {
         main: main.spearman,
         mainScore: "spearman",
@@ -91,6 +92,15 @@ export function aggregateSts(config: StsConfig, trials: TrialRecord[]): StsScore
             embedMs,
             sentencesPerSecond: embedded > 0 && embedMs > 0 ? embedded / (embedMs / 1000) : null,
             dimensions
-        }
+        },
+        ...(truncated != null ? {truncatedInputs: truncated} : {})
     };
+}
+
+/** Document warnings: sentences cut to fit the embedding context change what the model scored. */
+export function stsWarnings(_config: StsConfig, trials: TrialRecord[]): string[] {
+    const truncated = trials.filter((trial) => trial.status === "ok").reduce((n, trial) => n + (trial.scores.truncatedInputs ?? 0), 0);
+    return truncated > 0
+        ? [`${truncated} sentence${truncated === 1 ? " was" : "s were"} longer than the model's embedding context and cut to fit before embedding (scores.truncatedInputs)`]
+        : [];
 }

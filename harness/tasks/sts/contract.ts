@@ -8,7 +8,8 @@ export const STS_TRIAL_SCORES = {
     distinctSentences: "Distinct sentences in the dataset",
     embeddedSentences: "Sentences the model embedded in this trial (the rest came from the embedding cache)",
     cachedSentences: "Sentences whose vectors came from the on-disk embedding cache",
-    dimensions: "Embedding size"
+    dimensions: "Embedding size",
+    truncatedInputs: "Sentences cut to fit the model's embedding context (absent where the model cannot say)"
 } as const;
 
 const correlation = z.number().min(-100).max(100).nullable();
@@ -78,6 +79,8 @@ export const stsScoresSchema = z.object({
         sentencesPerSecond: z.number().nullable().describe("Embedded sentences / embedding wall time (null when all came from the cache)"),
         dimensions: z.number().int().positive().nullable()
     }),
+    truncatedInputs: z.number().int().nonnegative().optional()
+        .describe("Sentences (with the prefix) longer than the model's embedding context, cut to fit before embedding; absent where the model cannot say (hosted)"),
     vsReference: stsComparisonSchema.optional()
 });
 export type StsScores = z.infer<typeof stsScoresSchema>;

@@ -4,6 +4,7 @@ import path from "node:path";
 import type {AssetRoots} from "../../assets/roots.js";
 import {findAsset} from "../../assets/roots.js";
 import type {StsDatasetConfig} from "./config.js";
+import {clipMessage, quote, quoteValue} from "../../util/clip.js";
 import {CsvSyntaxError, DelimitedRecord, parseCsv, splitTabLines} from "./csv.js";
 
 export interface StsPair {
@@ -43,6 +44,9 @@ export class DatasetError extends Error {
     }
 }
 
+/** Pairs a dataset needs: Spearman and Pearson are undefined below three. */
+export const MIN_PAIRS = 3;
+
 const NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 
 /** Collects row problems of one file; throws them all at the end. */
@@ -51,7 +55,8 @@ class RowChecker {
     constructor(readonly file: string, readonly scoreRange: [number, number]) {}
 
     problem(line: number, message: string) {
-        this.issues.push(`${this.file}:${line}: ${message}`);
+        // Messages quote input (ids, values): never more than a few hundred characters of it.
+        this.issues.push(`${this.file}:${line}: ${clipMessage(message, 400)}`);
     }
 
     score(line: number, raw: unknown): number | undefined {
@@ -61,7 +66,7 @@ class RowChecker {
         }
         const value = typeof raw === "number" ? raw : typeof raw === "string" && NUMBER.test(raw.trim()) ? Number(raw.trim()) : NaN;
         if (!Number.isFinite(value)) {
-            this.problem(line, `score ${JSON.stringify(raw)} is not a number`);
+            this.problem(line, `score ${quoteValue(raw)} is not a number`);
             return undefined;
         }
         const [min, max] = this.scoreRange;
@@ -74,7 +79,7 @@ class RowChecker {
 
     sentence(line: number, raw: unknown, name: string): string | undefined {
         if (typeof raw !== "string") {
-            this.problem(line, `${name} is ${raw === undefined ? "missing" : `not a string (${JSON.stringify(raw)})`}`);
+            this.problem(line, `${name} is ${raw === undefined ? "missing" : `not a string (${quoteValue(raw)})`}`);
             return undefined;
         }
         if (raw.trim() === "") {
@@ -175,7 +180,7 @@ function loadSick(selection: "all" | "test", assetRoots: AssetRoots): StsDataset
                 continue;
             }
             const [pairId, a, b, rawScore, entailment] = fields as [string, string, string, string, string];
-            if (!/^\d+$/.test(pairId)) check.problem(line, `pair_ID ${JSON.stringify(pairId)} is not a number (a header line?)`);
+            if (!/^\d+$/.test(pairId)) check.problem(line, `pair_ID ${quote(pairId)} is not a number (a header line?)`);
             if (ids.has(pairId)) check.problem(line, `duplicate pair_ID ${pairId}`);
             ids.add(pairId);
             const score = check.score(line, rawScore);
@@ -274,7 +279,7 @@ function loadUserFile(config: FileDataset, assetRoots: AssetRoots): StsDataset {
             indexOf = (col) => (typeof col === "number" ? col : names.indexOf(col) === -1 ? undefined : names.indexOf(col));
             const missing = wanted.filter(([, col]) => col !== undefined && indexOf(col) === undefined).map(([role, col]) => `${role} (${JSON.stringify(col)})`);
             if (missing.length > 0)
-                throw new DatasetError([`${absolute}:${header.line}: header has no column ${missing.join(", ")} (columns: ${names.join(", ")})`]);
+                throw new DatasetError([`${absolute}:${header.line}: header has no column ${missing.join(", ")} (columns: ${clipMessage(names.map((name) => clipMessage(name, 60)).join(", "), 400)})`]);
         } else {
             const named = wanted.filter(([, col]) => typeof col === "string");
             if (named.length > 0)
@@ -318,6 +323,8 @@ function loadUserFile(config: FileDataset, assetRoots: AssetRoots): StsDataset {
         pairs.push({id, sentence1, sentence2, score, groups});
     }
     check.done();
+    if (pairs.length < MIN_PAIRS)
+        throw new DatasetError([`${absolute}: holds ${pairs.length} pair${pairs.length === 1 ? "" : "s"}; a rank correlation needs at least ${MIN_PAIRS}`]);
     return {
         name: config.name ?? path.basename(absolute),
         description: `${pairs.length} pairs from ${config.file} (${format})`,
