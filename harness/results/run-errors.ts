@@ -1,3 +1,4 @@
+import {readFileSync} from "node:fs";
 import {rm} from "node:fs/promises";
 import path from "node:path";
 import writeFileAtomic from "write-file-atomic";
@@ -19,4 +20,13 @@ export async function writeRunErrors(runDir: string, errors: Omit<RunErrors, "ki
     const document = runErrorsSchema.parse({kind: "slmbench.run-errors", createdAt: new Date().toISOString(), ...errors});
     await writeFileAtomic(file, JSON.stringify(document, null, 2) + "\n");
     return file;
+}
+
+/** Whether a JSON file is a run's errors.json (by its kind, whatever its name). */
+export function isRunErrorsFile(file: string): boolean {
+    try {
+        return (JSON.parse(readFileSync(file, "utf8")) as {kind?: unknown})?.kind === "slmbench.run-errors";
+    } catch {
+        return false;
+    }
 }

@@ -238,11 +238,13 @@ async function runModel(resolved: ResolvedModel, jobs: AttemptJob[],
             byId.get(instanceId)!.performance = performance;
         }
     });
-    for (const [instanceId, bar] of bars) {
-        const plan = byId.get(instanceId)!;
-        const errors = [...plan.records.values()].filter((r) => r.status === "error");
+    for (const {plan, trials} of jobs) {
+        const records = trials.map((trial) => plan.records.get(trial.id));
+        const finished = records.every((record) => record && record.error?.kind !== "model-process-aborted");
+        const errors = records.filter((record) => record?.status === "error");
         const first = errors[0]?.error?.message;
-        bar.stop(outcome.ok ? (errors.length ? `${errors.length} errors, first: ${clipMessage(first ?? "", 160)}` : "done") : "model failed");
+        bars.get(plan.instance.id)!.stop(!finished ? "stopped: the model process ended first"
+            : errors.length ? `${errors.length} errors, first: ${clipMessage(first ?? "", 160)}` : "done");
     }
     return outcome;
 }

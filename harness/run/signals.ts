@@ -132,7 +132,8 @@ function watchLauncher(lost: (pid: number) => void, pollMs: number): NodeJS.Time
     const chain = launcherChain();
     if (chain.length === 0) return undefined;
     const timer = setInterval(() => {
-        for (const {pid, ppid} of chain) {
+        // From the top: name the command the user typed (npm) when it is the one gone.
+        for (const {pid, ppid} of [...chain].reverse()) {
             const now = procInfo(pid);
             if (!now || now.ppid !== ppid) {
                 clearInterval(timer);

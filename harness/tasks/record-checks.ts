@@ -18,7 +18,7 @@ export function checkedRecord(record: TrialRecord): TrialRecord {
     const base = {id: record.id, cell: record.cell, seed: record.seed, status: "error" as const, scores: {}, timings: {}};
     const bad = nonFiniteScores(record);
     if (bad.length > 0)
-        return {...base, input: record.input, error: {message: `non-finite score: ${bad.join(", ")} (the model computed NaN or an infinite value)`, kind: "non-finite score"}};
+        return {...base, input: record.input, error: {message: `the model computed NaN or an infinite value: ${bad.join(", ")}`, kind: "non-finite score"}};
     const parsed = trialRecordSchema.safeParse(record);
     if (!parsed.success) {
         const issue = parsed.error.issues[0]!;

@@ -44,9 +44,6 @@ export class DatasetError extends Error {
     }
 }
 
-/** Pairs a dataset needs: Spearman and Pearson are undefined below three. */
-export const MIN_PAIRS = 3;
-
 const NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 
 /** Collects row problems of one file; throws them all at the end. */
@@ -323,8 +320,6 @@ function loadUserFile(config: FileDataset, assetRoots: AssetRoots): StsDataset {
         pairs.push({id, sentence1, sentence2, score, groups});
     }
     check.done();
-    if (pairs.length < MIN_PAIRS)
-        throw new DatasetError([`${absolute}: holds ${pairs.length} pair${pairs.length === 1 ? "" : "s"}; a rank correlation needs at least ${MIN_PAIRS}`]);
     return {
         name: config.name ?? path.basename(absolute),
         description: `${pairs.length} pairs from ${config.file} (${format})`,
