@@ -44,7 +44,8 @@ export class DatasetError extends Error {
     }
 }
 
-const NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+// Unambiguous (digits, then an optional fraction): a 10 MB run of digits is checked in linear time, without backtracking.
+const NUMBER = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
 
 /** Collects row problems of one file; throws them all at the end. */
 class RowChecker {
