@@ -145,22 +145,18 @@ export async function runSuite(suite: Suite, options: RunOptions): Promise<RunRe
                 const key = {instanceId: plan.instance.id, configHash: plan.instance.configHash, modelSha256: model.sha256};
                 if (measurements) journal.appendMeasurements(key, measurements);
                 const recorded = measurements ?? journal.lastMeasurements(key);
+                const {file, note} = distinctFile(documentFile(runDir, plan.instance.id, model, options.shard), model, documentFiles);
                 let document = buildDocument({
                     runId, suite: {name: suite.name, hash: suite.hash}, instance: plan.instance, task: plan.task, model,
                     env: describeEnv(threads, recorded?.llamaCpp ?? outcome?.llamaCpp ?? "unknown (model not loaded)"),
                     planned: plan.planned, records: plan.records, shard: options.shard,
                     modelError: modelErrorOf(plan, attempts),
                     performance: recorded?.performance as ResultDocument["performance"],
-                    notes: notes.get(plan.instance.id)
+                    notes: [...(notes.get(plan.instance.id) ?? []), ...(note ? [note] : [])]
                 });
                 // Ladders run their reference first, so its document is here when a quantized file's is built.
                 const reference = findReference(document, documents);
                 if (reference) document = await withComparison(plan.task, reference, document, context);
-                const file = documentFile(runDir, plan.instance.id, model, options.shard);
-                if (documentFiles.includes(file)) {
-                    failures.push(`${plan.instance.id} on ${model.id}: its document would overwrite ${file}, written for another task or model of this run`);
-                    continue;
-                }
                 try {
                     await writeResultDocument(file, document);
                 } catch (error) {
@@ -181,6 +177,18 @@ export async function runSuite(suite: Suite, options: RunOptions): Promise<RunRe
         progress.stop();
         lock.release();
     }
+}
+
+/**
+ * The document's file, never one this run already wrote: two files of one ladder with the same name
+ * in different folders (or names that differ only in case, on a case-insensitive file system) would
+ * share it, so the later one is named after its sha256 as well, and says so.
+ */
+function distinctFile(file: string, model: ModelInfo, written: string[]): {file: string; note?: string} {
+    const taken = (candidate: string) => written.some((other) => other.toLowerCase() === candidate.toLowerCase());
+    if (!taken(file)) return {file};
+    const renamed = file.replace(/\.json$/, `~${model.sha256.slice(0, 12)}.json`);
+    return {file: renamed, note: `another document of this run is named ${path.basename(file)}: this one is named after its file's sha256 too (${path.basename(renamed)})`};
 }
 
 /** The trials of a task instance on a model: this shard's slice of the plan, what the journal holds, and what is left to run. */

@@ -11,6 +11,8 @@ import {downloadHfModel} from "../../harness/models/download.js";
 import {readResultDocument} from "../../harness/results/write.js";
 import {documentFile} from "../../harness/run/documents.js";
 import {mergeRuns} from "../../harness/run/merge.js";
+import {runSuite} from "../../harness/run/run-suite.js";
+import {parseSuite} from "../../harness/run/suite.js";
 import {pathSegment} from "../../harness/util/paths.js";
 import {PROJECT_DIR, stories260K, testAssetRoots} from "../helpers/assets.js";
 import {cliEnv, runCli, tempDir, writeSuite} from "../helpers/cli.js";
@@ -94,6 +96,25 @@ describe("hostile ids in a run", () => {
             expect(document.model.ladder.id).toBe("..");
         }
         expect(cli.stdout).toContain("4 result documents");
+    });
+
+    it("two files of one ladder with the same name in different folders: both documents written, the second named after its sha256 too", async () => {
+        const root = tempDir("same-name");
+        mkdirSync(path.join(root, "a"));
+        mkdirSync(path.join(root, "b"));
+        copyFileSync(stories260K("Q8_0"), path.join(root, "a", "x-Q8_0.gguf"));
+        copyFileSync(stories260K("Q4_0"), path.join(root, "b", "x-Q8_0.gguf"));
+        const suite = await parseSuite({name: "same-name", models: [path.join(root, "a"), path.join(root, "b")],
+            tasks: [{type: "niah", id: "niah", lengths: [256], depths: [50], maxNewTokens: 2}]}, "inline suite");
+        const report = await runSuite(suite, {outDir: path.join(root, "out"), assetRoots: testAssetRoots(tempDir("cache")), quiet: true});
+        expect(report.failures).toEqual([]);
+        expect(new Set(report.documentFiles).size).toBe(2);
+        const [first, second] = report.documents;
+        expect(path.basename(report.documentFiles[0]!)).toBe("x-Q8_0.json");
+        expect(path.basename(report.documentFiles[1]!)).toBe(`x-Q8_0~${second!.model.sha256.slice(0, 12)}.json`);
+        expect(first!.model.sha256).not.toBe(second!.model.sha256);
+        expect(second!.warnings).toContain(`another document of this run is named x-Q8_0.json: this one is named after its file's sha256 too (${path.basename(report.documentFiles[1]!)})`);
+        for (const [i, file] of report.documentFiles.entries()) expect((await readResultDocument(file)).model.sha256).toBe(report.documents[i]!.model.sha256);
     });
 
     it("merge writes a document whose runId climbs (../../x) inside its --out", async () => {
