@@ -54,6 +54,8 @@ export function isFinalCrash(record: TrialRecord | undefined, maxCrashAttempts: 
 }
 
 export interface AttemptContext {
+    /** The model's id, for messages. */
+    model: string;
     maxCrashAttempts: number;
     journal: Journal;
     keyOf(plan: InstancePlan, trialId: string): TrialKey;
@@ -124,7 +126,7 @@ export async function runWithRestarts(plans: InstancePlan[], context: AttemptCon
         journal.append(context.keyOf(plan, trial.id), record);
         crashesNow.set(plan.instance.id, (crashesNow.get(plan.instance.id) ?? 0) + 1);
         lastCrash.set(plan.instance.id, error);
-        context.log(`error: ${clipMessage(error.message, 600)}`);
+        context.log(`error: ${context.model}: ${clipMessage(error.message, 600)}`);
         context.log(attempts >= maxCrashAttempts
             ? `  trial ${trial.id} of ${plan.instance.id} took the model process down ${attempts} times: recorded as an error (maxCrashAttempts ${maxCrashAttempts})`
             : `  trial ${trial.id} of ${plan.instance.id} took the model process down (attempt ${attempts} of ${maxCrashAttempts}): starting the model again, other tasks first`);

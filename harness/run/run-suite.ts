@@ -126,6 +126,7 @@ export async function runSuite(suite: Suite, options: RunOptions): Promise<RunRe
             const model = resolved.info;
             const plans = instances.map((instance) => planInstance(instance, tasks.get(instance.type)!, model, journal!, maxCrashAttempts, options.shard));
             const attempts = await runWithRestarts(plans, {
+                model: model.id,
                 maxCrashAttempts,
                 journal,
                 keyOf: (plan, trialId) => keyOf(plan.instance, model, trialId),
