@@ -28,14 +28,16 @@ const localGgufProvider: Provider<LocalSettings> = {
     preload: fileURLToPath(new URL("./llama-preload.mjs", import.meta.url)),
     async open(_model, settings, options) {
         const started = performance.now();
-        const [{llamaPromise}, {LocalGgufSession, llamaCppRelease}] = await Promise.all([import("./llama-preload.mjs"), import("./session.js")]);
-        const llama = await llamaPromise;
-        const model = await llama.loadModel({modelPath: settings.path, gpuLayers: 0});
+        const [{llamaFor}, {LocalGgufSession, llamaCppRelease}, {gpuLayersFor, gpuUse, llamaForGpu}] =
+            await Promise.all([import("./llama-preload.mjs"), import("./session.js"), import("./gpu.js")]);
+        const {llama, requested} = await llamaForGpu(options.gpu, llamaFor);
+        const model = await llama.loadModel({modelPath: settings.path, gpuLayers: gpuLayersFor(llama, options.gpu)});
         const session = new LocalGgufSession(model, {contextSize: options.contextSize, threads: options.threads});
         return {
             session,
             loadMs: performance.now() - started,
             engine: llamaCppRelease(llama),
+            gpu: gpuUse(llama, model, requested),
             // One trial at a time, in each task's order: consecutive prompts share KV-cache prefixes.
             concurrency: 1,
             // The model process holds this model only.
