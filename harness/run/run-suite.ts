@@ -91,7 +91,7 @@ export async function runSuite(suite: Suite, options: RunOptions): Promise<RunRe
     if (options.taskFilter && suite.tasks.every((t) => !options.taskFilter!.includes(t.id) && !options.taskFilter!.includes(t.type)))
         failures.push(`--tasks ${options.taskFilter.join(",")} matches no task of the suite (${suite.tasks.map((t) => t.id).join(", ")})`);
 
-    const {models, unresolved} = await resolveModels(suite.models, {assetRoots: options.assetRoots});
+    const {models, unresolved} = await resolveModels(suite.models, {assetRoots: options.assetRoots, ...(options.quiet ? {progress: false} : {})});
     for (const missing of unresolved) {
         failures.push(`model ${missing.source}: ${missing.message}`);
         progress.log(`error: ${missing.message}`);
