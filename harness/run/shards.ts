@@ -97,29 +97,41 @@ function fromGenericEnv(env: NodeJS.ProcessEnv): Shard {
 }
 
 /**
- * `--shard auto`: the slice from the environment an engine sets, in this order:
- *  - SLMBENCH_SHARD_INDEX (0-based) of SLMBENCH_SHARD_COUNT: any engine (a CI matrix, a script);
- *  - a Slurm job array: SLURM_ARRAY_TASK_ID - SLURM_ARRAY_TASK_MIN (0 if unset) + 1 of SLURM_ARRAY_TASK_COUNT;
- *  - a Kubernetes Indexed Job: JOB_COMPLETION_INDEX + 1 of SLMBENCH_SHARD_COUNT.
- * When several are present they must name the same slice; when none is, or one is incomplete or
- * out of range, a ShardError says which variable to set.
+ * `--shard auto`: the slice from the environment an engine sets:
+ *  - SLMBENCH_SHARD_INDEX (0-based) of SLMBENCH_SHARD_COUNT: any engine (a CI matrix, a script),
+ *    and an explicit choice that overrides the engines' variables (rerunning one task of a Slurm
+ *    array, where Slurm then counts a single task);
+ *  - else a Slurm job array: SLURM_ARRAY_TASK_ID - SLURM_ARRAY_TASK_MIN (0 if unset) + 1 of
+ *    SLURM_ARRAY_TASK_COUNT (which must equal SLMBENCH_SHARD_COUNT when that is set);
+ *  - else a Kubernetes Indexed Job: JOB_COMPLETION_INDEX + 1 of SLMBENCH_SHARD_COUNT.
+ * Slurm and Kubernetes variables together must name the same slice. When none is present, or one
+ * is incomplete or out of range, a ShardError says which variable to set.
  */
 export function shardFromEnvironment(env: NodeJS.ProcessEnv = process.env): Shard {
-    const found: Shard[] = [];
-    if (isSet(env, "SLMBENCH_SHARD_INDEX")) found.push(fromGenericEnv(env));
-    if (isSet(env, "SLURM_ARRAY_TASK_ID")) found.push(fromSlurm(env));
-    if (isSet(env, "JOB_COMPLETION_INDEX")) found.push(fromKubernetes(env));
-    if (found.length === 0) {
+    const engines: Shard[] = [];
+    if (isSet(env, "SLURM_ARRAY_TASK_ID")) engines.push(fromSlurm(env));
+    if (isSet(env, "JOB_COMPLETION_INDEX") && !isSet(env, "SLMBENCH_SHARD_INDEX")) engines.push(fromKubernetes(env));
+    if (isSet(env, "SLMBENCH_SHARD_INDEX")) {
+        const explicit = fromGenericEnv(env);
+        const overridden = engines.filter((engine) => engine.index !== explicit.index || engine.count !== explicit.count);
+        if (overridden.length > 0) explicit.from += `; overrides ${overridden.map((engine) => `${engine.index}/${engine.count} from ${describeShard(engine)}`).join(" and ")}`;
+        return explicit;
+    }
+    if (engines.length === 0) {
         const stray = ["SLMBENCH_SHARD_COUNT", "SLURM_ARRAY_TASK_COUNT", "SLURM_ARRAY_TASK_MIN"].filter((name) => isSet(env, name));
         throw new ShardError(`--shard auto found no shard index in the environment${stray.length ? ` (${stray.map((n) => `${n}=${env[n]}`).join(", ")} set, but no index)` : ""}: ` +
             "run it as a Slurm job array task (SLURM_ARRAY_TASK_ID), a Kubernetes Indexed Job pod (JOB_COMPLETION_INDEX, with SLMBENCH_SHARD_COUNT), " +
             "or set SLMBENCH_SHARD_INDEX (0-based) and SLMBENCH_SHARD_COUNT; or pass --shard i/n");
     }
-    const [first, ...others] = found;
+    const slurm = engines.find((engine) => engine.source === "slurm");
+    if (slurm && isSet(env, "SLMBENCH_SHARD_COUNT") && wholeNumber(env, "SLMBENCH_SHARD_COUNT") !== slurm.count)
+        throw new ShardError(`${slurm.from}, but SLMBENCH_SHARD_COUNT=${env.SLMBENCH_SHARD_COUNT}: the array does not have the shard count asked for ` +
+            "(rerunning some of its tasks? then set SLMBENCH_SHARD_INDEX (0-based) as well, which overrides the array's numbering)");
+    const [first, ...others] = engines;
     for (const other of others)
         if (other.index !== first!.index || other.count !== first!.count)
             throw new ShardError(`the environment names two different shards: ${first!.index}/${first!.count} from ${describeShard(first!)} ` +
-                `and ${other.index}/${other.count} from ${describeShard(other)}; unset one of them`);
+                `and ${other.index}/${other.count} from ${describeShard(other)}; unset one of them, or set SLMBENCH_SHARD_INDEX and SLMBENCH_SHARD_COUNT`);
     return first!;
 }
 

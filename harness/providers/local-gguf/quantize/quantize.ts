@@ -176,7 +176,8 @@ const FAILED_LINE = /failed to quantize:\s*(.*)$/;
 
 async function runStep(plan: QuantizePlan, step: QuantizeStep, events: QuantizeEvents): Promise<QuantizeResult> {
     const started = performance.now();
-    const partial = `${step.output}.partial-${process.pid}`;
+    // Host and pid: processes on several machines may quantize into one shared cache folder at once.
+    const partial = `${step.output}.partial-${os.hostname().replace(/[^A-Za-z0-9.-]/g, "_")}-${process.pid}`;
     const job: QuantizeJobMessage = {
         type: "quantize",
         input: plan.input,
