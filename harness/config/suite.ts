@@ -27,8 +27,9 @@ export interface GpuOptions {
 }
 
 export const gpuBackendSchema = z.enum(GPU_BACKENDS, {error: `gpu must be one of ${GPU_BACKENDS.join(", ")}`});
-export const gpuLayersSchema = z.union([z.number().int().nonnegative(), z.literal("auto"), z.literal("max")],
-    {error: "gpuLayers must be a whole number >= 0, \"auto\" or \"max\""});
+const GPU_LAYERS_FORMS = "gpuLayers must be a whole number >= 0, \"auto\" or \"max\"";
+export const gpuLayersSchema = z.union([z.number().int(GPU_LAYERS_FORMS).nonnegative(GPU_LAYERS_FORMS), z.literal("auto"), z.literal("max")],
+    {error: GPU_LAYERS_FORMS});
 
 /** `--gpu-layers` and the like: "12", "auto" or "max". Throws naming the accepted forms. */
 export function parseGpuLayers(text: string): GpuLayers {

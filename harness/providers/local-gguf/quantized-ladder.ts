@@ -16,7 +16,7 @@ import {GgufFacts, readGgufFacts} from "../../models/gguf-info.js";
 import {ladderKey, precisionRank} from "../../models/ladder.js";
 import {sha256OfFile, Sha256Cache} from "../../models/sha256-cache.js";
 import {ladderFileName} from "./quantize/quantize.js";
-import {parseQuantTypes, parseTensorType, QuantType} from "./quantize/types.js";
+import {parseQuantTypes, parseTensorType, QuantType, SOURCE_TENSOR_TYPES} from "./quantize/types.js";
 
 export interface QuantizeSpec {
     /** The source file: a path, an asset name, an hf: URI, or {asset, download}. */
@@ -81,6 +81,9 @@ export async function quantizedLadder(source: string, spec: QuantizeSpec, contex
     if (spec.tokenEmbeddingType && spec.tokenEmbeddingType.trim().toLowerCase() !== "match") parseTensorType(spec.tokenEmbeddingType);
     const sourceFacts = await readGgufFacts(source);
     const fileName = path.basename(source);
+    const quantized = Object.keys(sourceFacts.tensorTypes).filter((type) => !SOURCE_TENSOR_TYPES.has(type));
+    if (quantized.length > 0)
+        throw new Error(`quantize.from: ${source} is already quantized (${quantized.join(", ")} tensors): a ladder is made from an F32, F16 or BF16 file`);
     checkLevels(types, {quantLabel: sourceFacts.quantLabel, fileName});
     const defaults = !spec.imatrix && !spec.tokenEmbeddingType;
     const sourceSha256 = await new Sha256Cache(context.assetRoots.cacheDir).hashFile(source);
