@@ -24,7 +24,7 @@ const quantizeRefSchema = z.object({
         from: z.union([z.string().min(1), assetRefSchema], {error: "from is a GGUF file, an asset name, an hf: URI or {asset, download}"})
             .describe("The F32, F16 or BF16 GGUF file the ladder is made from (its reference)"),
         types: z.array(z.string().min(1)).min(1, "types lists at least one quantization type")
-            .superRefine((types, ctx) => parsedBy((list) => parseQuantTypes(list.split(",")))(types.join(","), ctx))
+            .superRefine((types, ctx) => (types.length > 0 ? parsedBy(() => parseQuantTypes(types))("", ctx) : undefined))
             .describe("Levels to make, e.g. [\"Q8_0\", \"Q4_K_M\", \"Q2_K\"]"),
         imatrix: z.string().min(1).optional().describe("Importance matrix file (GGUF or legacy .dat from llama-imatrix)"),
         tokenEmbeddingType: z.string().min(1)
