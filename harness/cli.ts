@@ -78,7 +78,7 @@ const program = new Command()
         }
         const assetRoots = resolveAssetRoots({extraRoots: options.assets ? options.assets.split(":") : []});
         if (!options.quiet) process.stderr.write(`slmbench ${SLMBENCH_VERSION}: suite "${suite.name}" (${path.relative(process.cwd(), suite.source) || suite.source})\n`);
-        if (!options.quiet && options.shard) process.stderr.write(`shard ${options.shard.index}/${options.shard.count} from ${describeShard(options.shard)}\n`);
+        if (!options.quiet && options.shard && options.shard.source !== "cli") process.stderr.write(`shard ${options.shard.index}/${options.shard.count} from ${describeShard(options.shard)}\n`);
         const report = await runSuite(suite, {
             outDir: options.out,
             assetRoots,
