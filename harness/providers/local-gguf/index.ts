@@ -62,7 +62,7 @@ const localGgufProvider: Provider<LocalSettings> = {
             await Promise.all([import("./llama-preload.mjs"), import("./session.js"), import("./gpu.js")]);
         const {llama, requested} = await llamaForGpu(options.gpu, llamaFor);
         const model = await llama.loadModel({modelPath: settings.path, gpuLayers: gpuLayersFor(llama, options.gpu)});
-        const session = new LocalGgufSession(model, {contextSize: options.contextSize, threads: options.threads});
+        const session = new LocalGgufSession(model, {contextSize: options.contextSize, threads: options.threads}, {modelPath: settings.path});
         return {
             session,
             loadMs: performance.now() - started,
