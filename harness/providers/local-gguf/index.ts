@@ -62,7 +62,10 @@ const localGgufProvider: Provider<LocalSettings> = {
             await Promise.all([import("./llama-preload.mjs"), import("./session.js"), import("./gpu.js")]);
         const {llama, requested} = await llamaForGpu(options.gpu, llamaFor);
         const model = await llama.loadModel({modelPath: settings.path, gpuLayers: gpuLayersFor(llama, options.gpu)});
-        const session = new LocalGgufSession(model, {contextSize: options.contextSize, threads: options.threads}, {modelPath: settings.path});
+        // The direct scoring path loads node-llama-cpp's CPU libraries; beside a GPU build it is untested, so on a GPU
+        // scoring goes through node-llama-cpp (on the GPU) unless SLMBENCH_SCORING asks for a path.
+        const scoring = llama.gpu !== false && !process.env.SLMBENCH_SCORING ? {scoring: "sampler" as const} : {};
+        const session = new LocalGgufSession(model, {contextSize: options.contextSize, threads: options.threads}, {modelPath: settings.path, ...scoring});
         return {
             session,
             loadMs: performance.now() - started,
