@@ -5,17 +5,21 @@ import {fidelityScoresSchema} from "../../harness/tasks/fidelity/contract.ts";
 import {stsScoresSchema} from "../../harness/tasks/sts/contract.ts";
 import {ciOf, hasWeights, modelKind, slugify} from "../../site/src/lib/data.ts";
 import {fmtDeltaScore, fmtScore, fmtSig} from "../../site/src/lib/format.ts";
-import {changedPairs, deltaVerdict, parsePairRecords, rankPercentiles, worstPairs, type PairRecords} from "../../site/src/lib/sts.ts";
+import {changedPairs, deltaVerdict, parsePairRecords, rankPercentiles, worstPairs, type PairRecords} from "../../site/src/tasks/sts/lib.ts";
 import {averageRanks} from "../../harness/util/correlation.ts";
 import {paretoFront} from "../../site/src/lib/pareto.ts";
 import {contextLabel, memoryAt} from "../../site/src/lib/memory.ts";
-import {effectiveContextText, fmtP} from "../../site/src/lib/niah.ts";
+import {effectiveContextText, fmtP} from "../../site/src/tasks/niah/lib.ts";
 import type {NiahScores} from "../../harness/tasks/niah/contract.ts";
+import fs from "node:fs";
+import path from "node:path";
+import {VIEWS, viewOf} from "../../site/src/tasks/registry.ts";
 import {JACCARD, makeDoc} from "./fixtures.ts";
+import {REPO} from "./helpers.ts";
 
 describe("site helpers", () => {
     it("estimates memory at a context: weights + KV per token x context + overhead, fixed without an estimate", () => {
-        expect(memoryAt({bytes: 1000, kvBytesPerToken: 10, overheadBytes: 5, source: "estimate"}, 512)).toBe(1000 + 5120 + 5);
+        expect(memoryAt({bytes: 1000, memory: {kvBytesPerToken: 10, overheadBytes: 5}, source: "estimate"}, 512)).toBe(1000 + 5120 + 5);
         expect(memoryAt({bytes: 1000, source: "file size"}, 32768)).toBe(1000);
         expect([512, 2048, 32768].map(contextLabel)).toEqual(["512", "2K", "32K"]);
     });
@@ -118,5 +122,22 @@ describe("site helpers", () => {
         expect(fmtScore(0)).toBe("0.00");
         expect(fmtSig(0.0000123)).toBe("1.23e−5");
         expect(fmtDeltaScore(-0.0042)).toBe("−0.0042");
+    });
+
+    it("registers each task view once, with the components it declares and no stray view folder", () => {
+        const dir = path.join(REPO, "site/src/tasks");
+        const folders = fs.readdirSync(dir, {withFileTypes: true}).filter((e) => e.isDirectory()).map((e) => e.name).sort();
+        expect(folders).toEqual(VIEWS.map((v) => v.type).sort());
+        for (const view of VIEWS) {
+            const has = (file: string) => fs.existsSync(path.join(dir, view.type, file));
+            expect(has("view.ts"), view.type).toBe(true);
+            expect(has("Page.astro"), `${view.type}/Page.astro`).toBe(Boolean(view.modelPage));
+            expect(has("Overview.astro"), `${view.type}/Overview.astro`).toBe(Boolean(view.overview));
+            expect(viewOf(view.type)).toBe(view);
+        }
+        // A task type without a view gets the generic pages.
+        expect(viewOf("synthetic-generic")).toBeUndefined();
+        const reading = viewOf("niah")!.parse(makeDoc({model: JACCARD, taskId: "niah-a", runId: "synthetic", createdAt: "2025-01-01T00:00:00.000Z"}));
+        expect(reading.ok).toBe(true);
     });
 });

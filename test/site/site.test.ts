@@ -5,7 +5,7 @@ import fs from "node:fs";
 import path from "node:path";
 import type {Page} from "playwright-core";
 import {afterAll, beforeAll, describe, expect, it} from "vitest";
-import {pairErrors, worstPairs} from "../../site/src/lib/sts.ts";
+import {pairErrors, worstPairs} from "../../site/src/tasks/sts/lib.ts";
 import {fmtBytes, fmtDelta, fmtNum} from "../../site/src/lib/format.ts";
 import {DEFAULT_CONTEXT} from "../../site/src/lib/memory.ts";
 import {NIAH_EFFECTIVE_THRESHOLD, STS_XSS_PAIR, SYNTHETIC_MEMORY, writeSiteFixtures, XSS_TEXT} from "./fixtures.ts";
@@ -161,9 +161,9 @@ describe("site build from synthetic fixtures", () => {
         expect(await visibleModels(page)).toHaveLength(2);
         expect(await page.locator("#leaderboard th[data-task='sts-mini']").isHidden()).toBe(true);
         await page.selectOption("select[name=task]", "");
-        await page.fill("input[name=maxMB]", "2");
-        expect(await visibleModels(page)).toHaveLength(2); // the two Q4 files, 0.6 and 1.2 MB; models without weights have no size
-        expect(page.url()).toContain("maxMB=2");
+        await page.fill("input[name=maxMiB]", "2");
+        expect(await visibleModels(page)).toHaveLength(2); // the two Q4 files, 0.6 and 1.2 MiB; models without weights have no size
+        expect(page.url()).toContain("maxMiB=2");
         expect(w.problems).toEqual([]);
         await page.close();
     });
@@ -199,7 +199,7 @@ describe("site build from synthetic fixtures", () => {
     });
 
     it("highlights the models that fit a memory budget", async () => {
-        // At the default context the llama files' estimates are 6.4, 7.3 and 9.2 MB.
+        // At the default context the llama files' estimates are 6.1, 7.0 and 8.8 MiB.
         const {page, w} = await open("/tradeoff/?budget=8");
         expect(await page.inputValue("#budget")).toBe("8");
         const fits = await page.locator("table.tradeoff-table").first().locator("tr.fits").count();
@@ -504,12 +504,12 @@ describe("NIAH comparison, effective context, lower-is-better ranking and memory
         const xOf = (p: {points: {name: string; x: number}[]}, name: string) => p.points.find((pt) => pt.name === name)!.x;
         const before = await plotted();
         expect(before.context).toBe(DEFAULT_CONTEXT);
-        expect(xOf(before, q4.fileName)).toBeCloseTo(at(DEFAULT_CONTEXT) / 1e6, 6);
+        expect(xOf(before, q4.fileName)).toBeCloseTo(at(DEFAULT_CONTEXT) / 2 ** 20, 6);
         const fitsBefore = await section.locator("tr.fits").count();
         await page.selectOption("#context", "32768");
         const after = await plotted();
         expect(after.context).toBe(32768);
-        expect(xOf(after, q4.fileName)).toBeCloseTo(at(32768) / 1e6, 6);
+        expect(xOf(after, q4.fileName)).toBeCloseTo(at(32768) / 2 ** 20, 6);
         expect(xOf(after, f32.fileName)).toBe(xOf(before, f32.fileName)); // no estimate: the same at every context
         expect(page.url()).toContain("context=32768");
         expect(page.url()).toContain("budget=10");
@@ -525,7 +525,7 @@ describe("NIAH comparison, effective context, lower-is-better ranking and memory
         // Restored from the URL.
         await page.goto(`${server.origin}/tradeoff/?context=8192`, {waitUntil: "load"});
         expect(await page.inputValue("#context")).toBe("8192");
-        expect(xOf(await plotted(), q4.fileName)).toBeCloseTo(at(8192) / 1e6, 6);
+        expect(xOf(await plotted(), q4.fileName)).toBeCloseTo(at(8192) / 2 ** 20, 6);
         expect(w.problems).toEqual([]);
         await page.close();
     });

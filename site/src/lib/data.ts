@@ -2,55 +2,11 @@
 // model), tasks, ladders (families). Computed once per build and shared by all pages.
 import {createHash} from "node:crypto";
 import type {ModelInfo} from "../../../harness/results/schema.ts";
-import {loadResults, type LoadedDoc} from "./load.ts";
+import {loadResults} from "./load.ts";
 import type {MemoryParams} from "./memory.ts";
+import type {DocEntry, Family, LoadedDoc, ModelEntry, ModelKind, SiteData, TaskInfo} from "./types.ts";
 
-export interface TaskInfo {
-    id: string;
-    type: string;
-    mainScore: {name: string; higherIsBetter: boolean; description: string};
-}
-
-export interface DocEntry extends LoadedDoc {
-    slug: string;
-    modelKey: string;
-}
-
-/** local: a weights file run here; hosted: an API; builtin: a built-in baseline (e.g. builtin:jaccard, provider "lexical"). */
-export type ModelKind = "local" | "hosted" | "builtin";
-
-export interface ModelEntry {
-    key: string;
-    slug: string;
-    model: ModelInfo;
-    kind: ModelKind;
-    hosted: boolean;
-    /** Has local weights: a file size and bits per weight worth showing (hosted and built-in models record 0). */
-    weights: boolean;
-    /** Newest document per task id: what the leaderboard shows. */
-    latest: Map<string, DocEntry>;
-    /** Every document of this model, newest first. */
-    docs: DocEntry[];
-    generationTps: number | null;
-    peakRssBytes: number | null;
-}
-
-export interface Family {
-    id: string;
-    slug: string;
-    /** Highest precision first. */
-    models: ModelEntry[];
-    reference?: ModelEntry;
-}
-
-export interface SiteData {
-    docs: DocEntry[];
-    models: ModelEntry[];
-    tasks: TaskInfo[];
-    families: Family[];
-    /** True when the documents say they are synthetic (tests, perf runs): the site says so loudly. */
-    synthetic: boolean;
-}
+export type {DocEntry, Family, ModelEntry, ModelKind, SiteData, TaskInfo} from "./types.ts";
 
 /** Readable and collision-free: a slug of `readable` plus a short hash of `unique`. */
 export function slugify(readable: string, unique = readable): string {
@@ -187,7 +143,7 @@ export function uniqueLabels(models: ModelEntry[]): Map<ModelEntry, string> {
 export function memoryParams(row: ModelEntry): MemoryParams | null {
     if (!row.weights) return null;
     const m = row.model.memory;
-    if (m) return {bytes: row.model.bytes, kvBytesPerToken: m.kvBytesPerToken, overheadBytes: m.overheadBytes, source: "estimate"};
+    if (m) return {bytes: row.model.bytes, memory: {kvBytesPerToken: m.kvBytesPerToken, overheadBytes: m.overheadBytes}, source: "estimate"};
     const fixed = memoryOf(row)!;
     return {bytes: fixed.bytes, source: fixed.source};
 }

@@ -1,4 +1,5 @@
 // Number formatting shared by pages (build time) so tables read the same everywhere.
+import {formatBytes} from "../../../harness/util/units.ts";
 
 export function fmtNum(value: number | null | undefined, digits = 2): string {
     if (value === null || value === undefined || !Number.isFinite(value)) return "—";
@@ -6,16 +7,9 @@ export function fmtNum(value: number | null | undefined, digits = 2): string {
     return value.toLocaleString("en-US", {minimumFractionDigits: places, maximumFractionDigits: places});
 }
 
+/** A byte count in binary units (harness/util/units.ts's formatBytes, as the CLI prints it); "—" when unknown. */
 export function fmtBytes(bytes: number | null | undefined): string {
-    if (bytes === null || bytes === undefined) return "—";
-    const units = ["B", "KB", "MB", "GB", "TB"];
-    let value = bytes;
-    let unit = 0;
-    while (value >= 1000 && unit < units.length - 1) {
-        value /= 1000;
-        unit++;
-    }
-    return `${value.toFixed(unit === 0 ? 0 : value >= 100 ? 0 : 1)} ${units[unit]}`;
+    return bytes === null || bytes === undefined || !Number.isFinite(bytes) ? "—" : formatBytes(bytes);
 }
 
 export function fmtCount(value: number | null | undefined): string {

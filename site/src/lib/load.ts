@@ -1,26 +1,15 @@
 /// <reference types="vite/client" />
-// Reads and validates every result document under the results directory at build time.
-// Any unreadable or invalid file fails the build: a leaderboard silently missing rows is worse.
+// Reads and validates every result document under the results directory at build time: the
+// result schema, then the task's view (registry) for its task-specific parts. Any unreadable or
+// invalid file fails the build: a leaderboard silently missing rows is worse.
 import fs from "node:fs";
 import path from "node:path";
-import {resultDocumentSchema, type ResultDocument} from "../../../harness/results/schema.ts";
-import {fidelityScoresSchema, type FidelityScores} from "../../../harness/tasks/fidelity/contract.ts";
-import {niahScoresSchema, type NiahScores} from "../../../harness/tasks/niah/contract.ts";
-import {stsScoresSchema, type StsScores} from "../../../harness/tasks/sts/contract.ts";
+import {resultDocumentSchema} from "../../../harness/results/schema.ts";
+import {viewOf} from "../tasks/registry.ts";
 import {describeIssues} from "./issues.ts";
-import {parsePairRecords, type PairRecords} from "./sts.ts";
+import type {LoadedDoc} from "./types.ts";
 
-export interface LoadedDoc {
-    doc: ResultDocument;
-    /** Path relative to the results dir, with forward slashes; also the raw-JSON URL path. */
-    file: string;
-    /** Validated NIAH scores block when task.type is "niah". */
-    niah?: NiahScores;
-    /** Validated STS scores block and the per-pair records of its ok trials (null when none ran) when task.type is "sts". */
-    sts?: {scores: StsScores; pairs: PairRecords | null};
-    /** Validated fidelity scores block when task.type is "fidelity". */
-    fidelity?: FidelityScores;
-}
+export type {LoadedDoc} from "./types.ts";
 
 export function resultsDir(): string {
     return path.resolve(process.env.SLMBENCH_RESULTS_DIR || "results/runs");
@@ -45,22 +34,11 @@ function loadFile(abs: string, dir: string): LoadedDoc {
     const parsed = resultDocumentSchema.safeParse(json);
     if (!parsed.success) throw new Error(`${abs}: not a valid slmbench result\n${describeIssues(parsed.error.issues)}`);
     const loaded: LoadedDoc = {doc: parsed.data, file: path.relative(dir, abs).split(path.sep).join("/")};
-    if (parsed.data.task.type === "niah") {
-        const scores = niahScoresSchema.safeParse(parsed.data.scores);
-        if (!scores.success) throw new Error(`${abs}: invalid NIAH scores block\n${describeIssues(scores.error.issues, "scores")}`);
-        loaded.niah = scores.data;
-    }
-    if (parsed.data.task.type === "sts") {
-        const scores = stsScoresSchema.safeParse(parsed.data.scores);
-        if (!scores.success) throw new Error(`${abs}: invalid STS scores block\n${describeIssues(scores.error.issues, "scores")}`);
-        const pairs = parsePairRecords(parsed.data.trials);
-        if (!pairs.ok) throw new Error(`${abs}: invalid STS per-pair records\n${pairs.error}`);
-        loaded.sts = {scores: scores.data, pairs: pairs.records};
-    }
-    if (parsed.data.task.type === "fidelity") {
-        const scores = fidelityScoresSchema.safeParse(parsed.data.scores);
-        if (!scores.success) throw new Error(`${abs}: invalid fidelity scores block\n${describeIssues(scores.error.issues, "scores")}`);
-        loaded.fidelity = scores.data;
+    const view = viewOf(parsed.data.task.type);
+    if (view) {
+        const data = view.parse(parsed.data);
+        if (!data.ok) throw new Error(`${abs}: ${data.error}`);
+        loaded.view = {type: view.type, data: data.data};
     }
     return loaded;
 }

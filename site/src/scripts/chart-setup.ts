@@ -6,6 +6,8 @@ Chart.register(ScatterController, LineController, PointElement, LineElement, Lin
 Chart.defaults.animation = false;
 Chart.defaults.maintainAspectRatio = false;
 Chart.defaults.font.family = getComputedStyle(document.documentElement).fontFamily;
+// Pages with charts expose Chart.js, so Chart.getChart(canvas) reads any chart's datasets (tests, debugging).
+(window as unknown as {Chart: typeof Chart}).Chart = Chart;
 
 /** Chart data is rendered by the page into a data attribute (escaped by Astro, parsed here). */
 export function chartData<T>(canvas: HTMLElement): T {

@@ -5,17 +5,17 @@ const table = document.querySelector<HTMLTableElement>("#leaderboard");
 const form = document.querySelector<HTMLFormElement>("#filters");
 
 interface State {
-    task: string; family: string; quant: string; provider: string; minMB: string; maxMB: string;
+    task: string; family: string; quant: string; provider: string; minMiB: string; maxMiB: string;
     sort: string; dir: "asc" | "desc";
 }
-const FILTERS = ["task", "family", "quant", "provider", "minMB", "maxMB"] as const;
+const FILTERS = ["task", "family", "quant", "provider", "minMiB", "maxMiB"] as const;
 
 function readUrl(): State {
     const q = new URLSearchParams(location.search);
     const get = (name: string) => q.get(name) ?? "";
     return {
         task: get("task"), family: get("family"), quant: get("quant"), provider: get("provider"),
-        minMB: get("minMB"), maxMB: get("maxMB"), sort: get("sort"), dir: get("dir") === "asc" ? "asc" : "desc"
+        minMiB: get("minMiB"), maxMiB: get("maxMiB"), sort: get("sort"), dir: get("dir") === "asc" ? "asc" : "desc"
     };
 }
 
@@ -46,15 +46,15 @@ if (table && form) {
 
     function visible(row: HTMLTableRowElement): boolean {
         const d = row.dataset;
-        const mb = Number(d.bytes) / 1e6;
+        const mib = Number(d.bytes) / 2 ** 20;
         // Models without local weights (hosted, built-in) have no size: a size filter leaves them out.
-        if ((state.minMB !== "" || state.maxMB !== "") && !d.bytes) return false;
+        if ((state.minMiB !== "" || state.maxMiB !== "") && !d.bytes) return false;
         if (state.task && !(JSON.parse(d.tasks ?? "[]") as string[]).includes(state.task)) return false;
         if (state.family && d.family !== state.family) return false;
         if (state.quant && d.quant !== state.quant) return false;
         if (state.provider && d.provider !== state.provider) return false;
-        if (state.minMB !== "" && mb < Number(state.minMB)) return false;
-        if (state.maxMB !== "" && mb > Number(state.maxMB)) return false;
+        if (state.minMiB !== "" && mib < Number(state.minMiB)) return false;
+        if (state.maxMiB !== "" && mib > Number(state.maxMiB)) return false;
         return true;
     }
 

@@ -1,7 +1,7 @@
 // NIAH views: length x depth grids for a model's scores and their difference from the
 // ladder's reference file on the same task id.
-import type {NiahScores} from "../../../harness/tasks/niah/contract.ts";
-import type {HeatmapCell, HeatmapSpec} from "./charts.ts";
+import type {NiahScores} from "../../../../harness/tasks/niah/contract.ts";
+import type {HeatmapCell, HeatmapSpec} from "../../lib/charts.ts";
 
 export type NiahMetric = "stringMatch" | "lift" | "judge";
 type Cell = NiahScores["cells"][number];
