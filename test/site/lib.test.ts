@@ -4,7 +4,7 @@ import {resultDocumentSchema} from "../../harness/results/schema.ts";
 import {fidelityScoresSchema} from "../../harness/tasks/fidelity/contract.ts";
 import {stsScoresSchema} from "../../harness/tasks/sts/contract.ts";
 import {ciOf, hasWeights, modelKind, slugify} from "../../site/src/lib/data.ts";
-import {fmtDeltaScore, fmtScore, fmtSig} from "../../site/src/lib/format.ts";
+import {fmt, fmtDate, fmtDelta, fmtDrift, fmtInterval} from "../../site/src/lib/format.ts";
 import {changedPairs, deltaVerdict, parsePairRecords, rankPercentiles, worstPairs, type PairRecords} from "../../site/src/tasks/sts/lib.ts";
 import {averageRanks} from "../../harness/util/correlation.ts";
 import {paretoFront} from "../../site/src/lib/pareto.ts";
@@ -29,7 +29,7 @@ describe("site helpers", () => {
         expect(effectiveContextText(scores(4096))).toBe("4,096");
         expect(effectiveContextText(scores(null))).toBe("< 256");
         expect(effectiveContextText({...scores(null), effectiveContext: undefined})).toBeNull();
-        expect([1, 0.6251, 0.0224, 0.0004].map(fmtP)).toEqual(["1", "0.63", "0.022", "< 0.001"]);
+        expect([1, 0.6251, 0.0224, 0.0004].map(fmtP)).toEqual(["1", "0.625", "0.0224", "< 0.001"]);
     });
 
     it("keeps only non-dominated points on the Pareto front", () => {
@@ -116,12 +116,26 @@ describe("site helpers", () => {
         expect(deltaVerdict(undefined)).toBe("not compared");
     });
 
-    it("formats small scores (KL divergences) with significant figures", () => {
-        expect(fmtScore(0.001234)).toBe("0.00123");
-        expect(fmtScore(62.297)).toBe("62.3");
-        expect(fmtScore(0)).toBe("0.00");
-        expect(fmtSig(0.0000123)).toBe("1.23e−5");
-        expect(fmtDeltaScore(-0.0042)).toBe("−0.0042");
+    it("writes every number one way: 3 significant digits, scientific only below 1e-4, human dates", () => {
+        expect(fmt(0.001234)).toBe("0.00123");
+        expect(fmt(62.297)).toBe("62.3");
+        expect(fmt(0)).toBe("0");
+        expect(fmt(0.0001)).toBe("0.0001");
+        expect(fmt(0.0000123)).toBe("1.23e−5");
+        expect(fmt(-0.00005)).toBe("−5e−5");
+        expect(fmt(999.7)).toBe("1,000");
+        expect(fmt(12345.6)).toBe("12,346");
+        expect(fmt(-3.14159)).toBe("−3.14");
+        expect(fmt(null)).toBe("—");
+        expect(fmt(Number.NaN)).toBe("—");
+        expect(fmtDelta(-0.0042)).toBe("−0.0042");
+        expect(fmtDelta(2.5)).toBe("+2.5");
+        expect(fmtDelta(0.00000001)).toBe("+1e−8");
+        expect(fmtDelta(0)).toBe("±0");
+        expect(fmtInterval([-1.25, 3], true)).toBe("[−1.25, +3]");
+        expect(fmtDrift(0.999987)).toBe("1.3e−5");
+        expect(fmtDate("2025-01-02T14:05:00.000Z")).toBe("2 Jan 2025, 14:05 UTC");
+        expect(fmtDate("not a date")).toBe("not a date");
     });
 
     it("registers each task view once, with the components it declares and no stray view folder", () => {

@@ -3,6 +3,7 @@
 // models without weights.
 import {COLORS, type ScatterSpec} from "./charts.ts";
 import {ciOf, siteData, uniqueLabels} from "./data.ts";
+import {tensorGroups} from "./honest.ts";
 import type {Family, ModelEntry, TaskInfo} from "./types.ts";
 
 export interface LadderContext {
@@ -41,18 +42,21 @@ function levels(ctx: LadderContext, task: TaskInfo): {m: ModelEntry; y: number; 
 export function ladderScatter(ctx: LadderContext, task: TaskInfo, yLabel: string, value: (m: ModelEntry) => number | null,
     withCi: boolean, withLevels: boolean): ScatterSpec | null {
     const {family, ref, label} = ctx;
-    const points = family.models
-        .filter((m) => m.weights && value(m) !== null)
-        .map((m) => {
+    // Files holding the same tensors are one point carrying every label.
+    const points = tensorGroups(family)
+        .map((group) => group.filter((m) => m.weights && value(m) !== null))
+        .filter((group) => group.length > 0)
+        .map((group) => {
+            const m = group[0]!;
             const ci = withCi ? ciOf(m.latest.get(task.id)?.doc.scores, "main") : null;
-            return {x: m.model.bitsPerWeight, y: value(m)!, name: label(m), ...(ci ? {lo: ci[0], hi: ci[1]} : {})};
+            return {x: m.model.bitsPerWeight, y: value(m)!, name: group.map(label).join(" = "), group: family.id, ...(ci ? {lo: ci[0], hi: ci[1]} : {})};
         })
         .sort((a, b) => a.x - b.x);
     if (points.length === 0) return null;
     const [minX, maxX] = [points[0]!.x, points.at(-1)!.x];
     const refValue = ref?.weights ? value(ref) : null;
     return {
-        xLabel: "bits per weight", yLabel, xUnit: "bpw",
+        xLabel: "bits per weight", yLabel, xUnit: "bits/weight",
         series: [
             {label: `quantization levels${points.some((p) => "lo" in p) ? " (95% CI)" : ""}`, color: COLORS[0]!, points, line: "straight"},
             ...(ref && refValue !== null

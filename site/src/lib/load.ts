@@ -5,6 +5,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import {resultDocumentSchema} from "../../../harness/results/schema.ts";
+import {mainDeltaSchema} from "../../../harness/util/verdict.ts";
 import {viewOf} from "../tasks/registry.ts";
 import {describeIssues} from "./issues.ts";
 import type {LoadedDoc} from "./types.ts";
@@ -34,6 +35,12 @@ function loadFile(abs: string, dir: string): LoadedDoc {
     const parsed = resultDocumentSchema.safeParse(json);
     if (!parsed.success) throw new Error(`${abs}: not a valid slmbench result\n${describeIssues(parsed.error.issues)}`);
     const loaded: LoadedDoc = {doc: parsed.data, file: path.relative(dir, abs).split(path.sep).join("/")};
+    // Every task's comparison with its reference may carry the paired change of its main score.
+    const mainDelta = (parsed.data.scores as {vsReference?: {mainDelta?: unknown}}).vsReference?.mainDelta;
+    if (mainDelta !== undefined) {
+        const checked = mainDeltaSchema.safeParse(mainDelta);
+        if (!checked.success) throw new Error(`${abs}: invalid paired change\n${describeIssues(checked.error.issues, "scores.vsReference.mainDelta")}`);
+    }
     const view = viewOf(parsed.data.task.type);
     if (view) {
         const data = view.parse(parsed.data);

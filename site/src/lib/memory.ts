@@ -3,9 +3,6 @@
 // formula (harness/util/units.ts); the fallback for models without memory facts is the site's.
 import {estimateMemoryBytes, type MemoryFacts} from "../../../harness/util/units.ts";
 
-/** Context lengths the trade-off page offers; the server-rendered page uses DEFAULT_CONTEXT. */
-export const CONTEXT_CHOICES = [512, 2048, 8192, 32768] as const;
-export const DEFAULT_CONTEXT = 2048;
 /** Bytes per unit the site shows sizes and memory in (binary, as formatBytes). */
 export const MIB = 2 ** 20;
 

@@ -9,6 +9,7 @@ export function href(path = ""): string {
 export const pages = {
     home: () => href(""),
     tradeoff: () => href("tradeoff/"),
+    glossary: (term?: string) => href(`glossary/${term ? `#${term}` : ""}`),
     ladder: (slug: string) => href(`ladders/${slug}/`),
     model: (slug: string) => href(`models/${slug}/`),
     /** A task view's page of one model file (/niah/<slug>/, /sts/<slug>/ ...: the view's segment). */

@@ -1,5 +1,6 @@
 // Chart.js, tree-shaken to what the site draws. Animations are off: charts should be readable
 // (and testable) the moment they appear.
+import {fmt, fmtInterval} from "../lib/format.ts";
 import {CategoryScale, Chart, Legend, LinearScale, LineController, LineElement, LogarithmicScale, PointElement, ScatterController, Tooltip, type ChartType, type Plugin} from "chart.js";
 
 Chart.register(ScatterController, LineController, PointElement, LineElement, LinearScale, LogarithmicScale, CategoryScale, Tooltip, Legend);
@@ -59,16 +60,20 @@ export function whiskers<T extends ChartType>(): Plugin<T> {
     };
 }
 
-/** Linear-axis tick labels that stay short for tiny values (KL divergences): 2.5e-5, not 2.500000E-5. */
+/** Linear-axis tick labels in the site's number format (2.5e−5, not 2.500000E-5). */
 export function compactTick(value: string | number): string {
-    const v = Number(value);
-    if (v === 0 || Math.abs(v) >= 1e-3) return String(Number(v.toPrecision(6)));
-    return v.toExponential(1).replace(/\.0e/, "e");
+    return fmt(Number(value));
 }
 
 /** " [lo, hi]" for a tooltip, or "" without an interval. */
-export function intervalText(raw: unknown, digits: number): string {
-    return hasInterval(raw) ? ` [${raw.lo.toFixed(digits)}, ${raw.hi.toFixed(digits)}]` : "";
+export function intervalText(raw: unknown): string {
+    return hasInterval(raw) ? ` ${fmtInterval([raw.lo, raw.hi])}` : "";
+}
+
+/** Log-axis labels: only 1, 2, 3 and 5 times a power of ten, in the site's number format. */
+export function logTick(value: number): string {
+    const mantissa = value / 10 ** Math.floor(Math.log10(value) + 1e-9);
+    return [1, 2, 3, 5].some((m) => Math.abs(mantissa - m) < 1e-6) ? fmt(value) : "";
 }
 
 export {Chart};

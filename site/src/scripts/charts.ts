@@ -4,3 +4,4 @@
 import "./scatter.ts";
 import "./intervals.ts";
 import "./heatmap.ts";
+import "./frontier.ts";

@@ -2,7 +2,8 @@
 // Points with lo/hi get a whisker (their confidence interval).
 import type {ChartDataset} from "chart.js";
 import type {ScatterSpec} from "../lib/charts.ts";
-import {Chart, chartData, compactTick, intervalRange, intervalText, whiskers} from "./chart-setup.ts";
+import {fmt} from "../lib/format.ts";
+import {Chart, chartData, compactTick, intervalRange, intervalText, logTick, whiskers} from "./chart-setup.ts";
 
 for (const canvas of document.querySelectorAll<HTMLCanvasElement>("canvas[data-scatter]")) {
     const spec = chartData<ScatterSpec>(canvas);
@@ -27,13 +28,14 @@ for (const canvas of document.querySelectorAll<HTMLCanvasElement>("canvas[data-s
             scales: {
                 // grace: room at both ends, so a point at the edge (the reference, say) is not cut in half.
                 x: {type: spec.xLog ? "logarithmic" : "linear", title: {display: true, text: spec.xLabel}, ...(spec.xLog ? {} : {grace: "4%"})},
-                y: {title: {display: true, text: spec.yLabel}, ticks: {callback: compactTick}, ...intervalRange(spec.series.flatMap((s) => s.points))}
+                y: spec.yLog
+                    ? {type: "logarithmic", title: {display: true, text: spec.yLabel}, ticks: {callback: (v) => logTick(Number(v))}}
+                    : {title: {display: true, text: spec.yLabel}, ticks: {callback: compactTick}, ...intervalRange(spec.series.flatMap((s) => s.points))}
             },
             plugins: {
                 tooltip: {callbacks: {label: (item) => {
                     const p = item.raw as Point;
-                    const y = p.y !== 0 && Math.abs(p.y) < 0.01 ? p.y.toPrecision(3) : p.y.toFixed(2);
-                    return `${p.name}: ${y}${intervalText(p, 2)} at ${p.x.toFixed(2)} ${spec.xUnit ?? ""}`;
+                    return `${p.group ? `${p.group} ` : ""}${p.name}: ${fmt(p.y)}${intervalText(p)} at ${fmt(p.x)} ${spec.xUnit ?? ""}`;
                 }}}
             }
         },

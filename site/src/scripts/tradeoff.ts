@@ -5,7 +5,7 @@
 import type {ChartDataset} from "chart.js";
 import type {ScatterSpec} from "../lib/charts.ts";
 import {fmtBytes} from "../lib/format.ts";
-import {CONTEXT_CHOICES, contextLabel, DEFAULT_CONTEXT, memoryAt, memorySourceText, MIB, type MemoryParams} from "../lib/memory.ts";
+import {contextLabel, memoryAt, memorySourceText, MIB, type MemoryParams} from "../lib/memory.ts";
 import {paretoFront} from "../lib/pareto.ts";
 import {Chart, chartData} from "./chart-setup.ts";
 import "./charts.ts";
@@ -17,9 +17,12 @@ const FIT = "#15803d";
 const OUT = "rgba(120,120,120,0.45)";
 type Point = ScatterSpec["series"][number]["points"][number];
 
+/** The page's default context (the longest every model was trained for); the choices are the select's options. */
+const DEFAULT_CONTEXT = Number(select?.dataset.default);
+
 function context(): number {
     const value = Number(select?.value);
-    return (CONTEXT_CHOICES as readonly number[]).includes(value) ? value : DEFAULT_CONTEXT;
+    return [...(select?.options ?? [])].some((o) => Number(o.value) === value) ? value : DEFAULT_CONTEXT;
 }
 
 /** Moves every model to its memory at `tokens`, and redraws the Pareto front and the dashed levels to match. */

@@ -4,6 +4,7 @@
 // view gets the generic ones: its main score on the leaderboard, trade-off and ladder pages, and
 // the run page with every scalar score and trial.
 import type {ResultDocument} from "../../../harness/results/schema.ts";
+import type {MainDelta} from "../../../harness/util/verdict.ts";
 import type {DocEntry, Family, LoadedDoc, ModelEntry, TaskInfo} from "../lib/types.ts";
 
 /** A view's reading of a document: its validated data, or why it is invalid (naming the field). */
@@ -78,6 +79,12 @@ export interface TaskView<D> {
     replacesChangeColumns?: boolean;
     /** A note under the task's ladder table. */
     ladderNote?: string;
+    /** The paired change of the main score for documents that predate scores.vsReference.mainDelta. */
+    mainDelta?(data: D | undefined): MainDelta | null;
+    /** The task's equivalence margin for the verdict (its contract's EQUIVALENCE_MARGIN), in main-score units. */
+    equivalenceMargin?(data: D | undefined): number | null;
+    /** What a score rests on, shown as n under it (default: trials that ran). */
+    sampleSize?(data: D | undefined): {n: number; unit: string} | null;
 }
 
 /** A registered view, with a typed accessor for what it read from a document. */

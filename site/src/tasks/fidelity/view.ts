@@ -2,7 +2,7 @@
 // so it is never compared across ladders; the ladder page adds KLD percentiles, top-1 agreement and
 // perplexity (Ladder.astro).
 import {fidelityScoresSchema, type FidelityScores} from "../../../../harness/tasks/fidelity/contract.ts";
-import {fmtPct, fmtSig} from "../../lib/format.ts";
+import {fmt, fmtPct} from "../../lib/format.ts";
 import {describeIssues} from "../../lib/issues.ts";
 import {defineView} from "../types.ts";
 
@@ -14,10 +14,12 @@ export const fidelityView = defineView<FidelityScores>({
         return scores.success ? {ok: true, data: scores.data} : {ok: false, error: `invalid fidelity scores block\n${describeIssues(scores.error.issues, "scores")}`};
     },
     withinLadder: true,
+    overview: {segment: "fidelity", title: "Fidelity scoreboard"},
+    sampleSize: (data) => (data ? {n: data.scoredTokens, unit: "tokens"} : null),
     replacesChangeColumns: true,
     ladderColumns: [
         {header: "Top-1 agreement", numeric: true, cell: ({data}) => ({text: fmtPct(data?.top1Agreement)})},
-        {header: "KLD p99", numeric: true, cell: ({data}) => ({text: fmtSig(data?.kldP99)})},
-        {header: "Max KLD", numeric: true, cell: ({data}) => ({text: fmtSig(data?.maxKld)})}
+        {header: "KLD p99", numeric: true, cell: ({data}) => ({text: fmt(data?.kldP99)})},
+        {header: "Max KLD", numeric: true, cell: ({data}) => ({text: fmt(data?.maxKld)})}
     ]
 });

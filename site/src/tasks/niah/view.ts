@@ -1,6 +1,6 @@
 // NIAH: length x depth heatmaps per file (Page.astro), flips and Δ lift per ladder (Ladder.astro),
 // and an effective-context column on the leaderboard.
-import {niahScoresSchema, type NiahScores} from "../../../../harness/tasks/niah/contract.ts";
+import {EQUIVALENCE_MARGIN, niahScoresSchema, type NiahScores} from "../../../../harness/tasks/niah/contract.ts";
 import {describeIssues} from "../../lib/issues.ts";
 import {defineView, type RegisteredView} from "../types.ts";
 import {effectiveContextText, effectiveContextValue, effectiveRules} from "./lib.ts";
@@ -13,6 +13,13 @@ export const niahView: RegisteredView<NiahScores> = defineView<NiahScores>({
         return scores.success ? {ok: true, data: scores.data} : {ok: false, error: `invalid NIAH scores block\n${describeIssues(scores.error.issues, "scores")}`};
     },
     modelPage: {segment: "niah", linkText: "NIAH heatmaps"},
+    mainDelta(data) {
+        const vs = data?.vsReference;
+        // Older documents: only lift has a paired interval.
+        return data?.mainScore === "lift" && vs && vs.deltaLift !== null
+            ? {delta: vs.deltaLift, ci: vs.deltaLiftCi, units: vs.pairedTrials, unit: "paired trials", method: vs.bootstrap.method} : null;
+    },
+    equivalenceMargin: (data) => (data ? EQUIVALENCE_MARGIN[data.mainScore] : null),
     leaderboardColumns(task, models) {
         const rules = effectiveRules(models.map((m) => niahView.of(m.latest.get(task.id))));
         if (rules.length === 0) return [];

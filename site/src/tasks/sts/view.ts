@@ -1,10 +1,10 @@
-// STS: Spearman with its interval per file and the pairs it gets most wrong (Page.astro); the
-// paired change from the reference and embedding drift in the ladder table.
-import {stsScoresSchema, type StsScores} from "../../../../harness/tasks/sts/contract.ts";
-import {fmtDelta, fmtNum} from "../../lib/format.ts";
+// STS: Spearman with its interval per file and the pairs it gets most wrong (Page.astro);
+// embedding drift in the ladder table.
+import {EQUIVALENCE_MARGIN, stsScoresSchema, type StsScores} from "../../../../harness/tasks/sts/contract.ts";
+import {fmtDrift} from "../../lib/format.ts";
 import {describeIssues} from "../../lib/issues.ts";
 import {defineView, type Cell} from "../types.ts";
-import {deltaVerdict, parsePairRecords, type PairRecords} from "./lib.ts";
+import {parsePairRecords, type PairRecords} from "./lib.ts";
 
 export interface StsData {
     scores: StsScores;
@@ -12,7 +12,7 @@ export interface StsData {
     pairs: PairRecords | null;
 }
 
-const cos = (v: number | null | undefined): Cell => ({text: fmtNum(v, 6), value: v == null ? "" : String(v)});
+const drift = (cosine: number | null | undefined): Cell => ({text: fmtDrift(cosine), value: cosine == null ? "" : String(1 - cosine)});
 
 export const stsView = defineView<StsData>({
     type: "sts",
@@ -25,22 +25,17 @@ export const stsView = defineView<StsData>({
         return {ok: true, data: {scores: scores.data, pairs: pairs.records}};
     },
     modelPage: {segment: "sts", linkText: "STS details"},
-    replacesChangeColumns: true,
     ladderColumns: [
-        {
-            header: "Δ vs reference (paired CI)", title: "candidate minus reference, paired bootstrap over pairs", numeric: true,
-            cell({data, isReference, family}) {
-                if (isReference) return {text: "reference"};
-                if (family.models.length === 1) return {text: "—"};
-                const vs = data?.scores.vsReference;
-                if (!vs || vs.deltaSpearman === null) return {text: "—", value: "", class: "muted"};
-                return {text: fmtDelta(vs.deltaSpearman, 3), value: String(vs.deltaSpearman),
-                    sub: vs.deltaCi ? `[${fmtDelta(vs.deltaCi[0], 3)}, ${fmtDelta(vs.deltaCi[1], 3)}]` : undefined};
-            }
-        },
-        {header: "Reading", cell: ({data, isReference}) => ({text: isReference ? "" : data ? deltaVerdict(data.scores.vsReference) : "", class: "small"})},
-        {header: "Mean cosine", numeric: true, cell: ({data, isReference}) => (isReference ? {text: ""} : cos(data?.scores.vsReference?.drift?.meanCosine))},
-        {header: "Min cosine", numeric: true, cell: ({data, isReference}) => (isReference ? {text: ""} : cos(data?.scores.vsReference?.drift?.minCosine))}
+        {header: "Drift: 1 − mean cosine", title: "Embedding drift from the reference: 1 − mean cosine between a sentence's two vectors (0 = identical)", numeric: true,
+            cell: ({data, isReference}) => (isReference ? {text: ""} : drift(data?.scores.vsReference?.drift?.meanCosine))},
+        {header: "1 − min cosine", title: "The sentence that moved most", numeric: true,
+            cell: ({data, isReference}) => (isReference ? {text: ""} : drift(data?.scores.vsReference?.drift?.minCosine))}
     ],
-    ladderNote: "Δ vs reference: Spearman ×100 of the file minus the reference's, with a paired bootstrap CI (both scored on the same resampled pairs); cosines compare each sentence's embedding with the reference file's. Per-file details, including the pairs each file gets most wrong, are on the STS pages."
+    ladderNote: "Change: Spearman ×100 of the file minus the reference's over the same pairs, with a paired bootstrap interval; drift compares each sentence's embedding with the reference file's. Per-file details, including the pairs each file gets most wrong, are on the STS pages.",
+    mainDelta(data) {
+        const vs = data?.scores.vsReference;
+        return vs && vs.deltaSpearman !== null ? {delta: vs.deltaSpearman, ci: vs.deltaCi, units: vs.pairs, unit: "sentence pairs", method: vs.bootstrap.method} : null;
+    },
+    equivalenceMargin: () => EQUIVALENCE_MARGIN,
+    sampleSize: (data) => (data ? {n: data.scores.pairs, unit: "pairs"} : null)
 });
