@@ -47,7 +47,7 @@ export const GLOSSARY = {
         term: "verdict",
         short: "equivalent / better / worse / inconclusive, from the paired interval and the task's equivalence margin.",
         long: [
-            "The same rule as `slmbench recommend`, checked in this order: equivalent when the whole paired interval lies within ± the task's equivalence margin (STS: 1 Spearman point; NIAH string match: 5 points); better when it lies entirely beyond the margin on the good side; worse when it excludes zero on the bad side; inconclusive otherwise (with an estimate of how many more units would decide it).",
+            "The same rule as slmbench recommend, checked in this order: equivalent when the whole paired interval lies within ± the task's equivalence margin (STS: 1 Spearman point; NIAH string match: 5 points); better when it lies entirely beyond the margin on the good side; worse when it excludes zero on the bad side; inconclusive otherwise (with an estimate of how many more units would decide it).",
             "Tasks without a margin get none: their changes can be better, worse or inconclusive, never equivalent."
         ]
     },
@@ -69,7 +69,7 @@ export const GLOSSARY = {
     "same-tensors": {
         term: "same tensors",
         short: "Two files of a ladder store identical tensor types: they are one model, drawn as one point with both labels.",
-        long: ["Files of one ladder whose tensor-type maps are identical (e.g. a Q6_K file that really holds Q8_0 tensors) compute the same thing. The site draws them as one point carrying both labels and badges them in tables; `recommend` never counts them twice."]
+        long: ["Files of one ladder whose tensor-type maps are identical (e.g. a Q6_K file that really holds Q8_0 tensors) compute the same thing. The site draws them as one point carrying both labels and badges them in tables; recommend never counts them twice."]
     },
     "label-mismatch": {
         term: "label ≠ tensors",
@@ -104,7 +104,7 @@ export const GLOSSARY = {
     drift: {
         term: "drift",
         short: "1 − cosine between a sentence's embedding from this file and from the reference (0 = identical).",
-        long: ["For each sentence, the cosine between its vector from this file and from the reference file; the site shows 1 − cosine (mean, 5th percentile, minimum), which stays readable next to 1: 1e−5 is nearly identical, 0.01 is a visible change."]
+        long: ["For each sentence, the cosine between its vector from this file and from the reference file; the site shows 1 − cosine (mean, 95th percentile, largest), which stays readable next to 1: 1e−5 is nearly identical, 0.01 is a visible change."]
     },
     kld: {
         term: "KLD",

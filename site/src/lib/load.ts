@@ -50,30 +50,54 @@ function loadFile(abs: string, dir: string): LoadedDoc {
     return loaded;
 }
 
-// Cached per process: every page of a build shares one parse of the results. The dev server
-// also keys on file times, so new results show up on reload (too many stats for a build).
-const cache = new Map<string, LoadedDoc[]>();
+/** An unreadable or invalid document: its path and why, naming the field. */
+export interface InvalidDocument {
+    file: string;
+    message: string;
+}
 
-export function loadResults(dir = resultsDir()): LoadedDoc[] {
-    const dev = Boolean(import.meta.env?.DEV);
-    if (!dev && cache.has(dir)) return cache.get(dir)!;
-    const files = listJson(dir);
-    const key = dev ? `${dir}\n${files.map((f) => `${f}@${fs.statSync(f).mtimeMs}`).join("\n")}` : dir;
-    const hit = cache.get(key);
-    if (hit) return hit;
+/** Reads and validates every document under `dir`: the valid ones and the failures, never throwing for a bad file. */
+export function readResults(dir: string): {docs: LoadedDoc[]; failures: InvalidDocument[]} {
     const docs: LoadedDoc[] = [];
-    const failures: string[] = [];
-    for (const file of files) {
+    const failures: InvalidDocument[] = [];
+    for (const file of listJson(dir)) {
         try {
             docs.push(loadFile(file, dir));
         } catch (error) {
-            failures.push((error as Error).message);
+            failures.push({file, message: (error as Error).message});
         }
     }
-    if (failures.length) {
-        const more = failures.length > 10 ? `\n(and ${failures.length - 10} more)` : "";
-        throw new Error(`slmbench site: ${failures.length} invalid result file(s) in ${dir}\n${failures.slice(0, 10).join("\n")}${more}`);
-    }
+    return {docs, failures};
+}
+
+/** SLMBENCH_SITE_SKIP_INVALID=1: build without the invalid documents (each named in a warning) instead of failing. */
+export const skipInvalid = () => process.env.SLMBENCH_SITE_SKIP_INVALID === "1";
+
+/** The build error for invalid documents: every file and its first failing fields (the first ten files). */
+export function invalidReport(dir: string, failures: InvalidDocument[]): string {
+    const more = failures.length > 10 ? `\n(and ${failures.length - 10} more)` : "";
+    return `slmbench site: ${failures.length} invalid result file(s) in ${dir}\n${failures.slice(0, 10).map((f) => f.message).join("\n")}${more}\n` +
+        "Fix or remove them, or set SLMBENCH_SITE_SKIP_INVALID=1 to build without them.";
+}
+
+// Cached per process, and shared between the copies of this module a build loads (astro.config's
+// check before the build, then the bundled pages): every page of a build shares one parse of the
+// results. The dev server also keys on file times, so new results show up on reload.
+const CACHE = Symbol.for("slmbench.site.results");
+const cache: Map<string, LoadedDoc[]> = ((globalThis as Record<symbol, unknown>)[CACHE] ??= new Map()) as Map<string, LoadedDoc[]>;
+
+/**
+ * Every valid document under `dir`. Invalid ones fail (naming each file and field), unless
+ * SLMBENCH_SITE_SKIP_INVALID=1, which leaves them out with a warning each.
+ */
+export function loadResults(dir = resultsDir(), dev = Boolean(import.meta.env?.DEV)): LoadedDoc[] {
+    if (!dev && cache.has(dir)) return cache.get(dir)!;
+    const key = dev ? `${dir}\n${listJson(dir).map((f) => `${f}@${fs.statSync(f).mtimeMs}`).join("\n")}` : dir;
+    const hit = cache.get(key);
+    if (hit) return hit;
+    const {docs, failures} = readResults(dir);
+    if (failures.length && !skipInvalid()) throw new Error(invalidReport(dir, failures));
+    for (const f of failures) console.warn(`slmbench site: skipping an invalid result (SLMBENCH_SITE_SKIP_INVALID=1): ${f.message}`);
     cache.clear();
     cache.set(key, docs);
     return docs;

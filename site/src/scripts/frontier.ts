@@ -29,7 +29,7 @@ function datasets(spec: FrontierSpec, mode: Mode): ChartDataset<"scatter", (Plot
         } satisfies ChartDataset<"scatter", Plotted[]>;
     });
     const xs = ladders.flatMap((d) => d.data.map((p) => p.x));
-    const [lo, hi] = xs.length ? [Math.min(...xs), Math.max(...xs)] : [0, 1];
+    const [lo, hi] = xs.length ? [Math.min(...xs) - 0.1, Math.max(...xs) + 0.1] : [0, 1];
     const levels = spec.levels.map((level) => ({
         label: level.label, data: [{x: lo, y: level.y, level: level.label}, {x: hi === lo ? lo + 1 : hi, y: level.y, level: level.label}],
         showLine: true, borderColor: level.color, backgroundColor: level.color, borderDash: [6, 4], borderWidth: 2, pointRadius: 0, pointHoverRadius: 3
@@ -37,7 +37,14 @@ function datasets(spec: FrontierSpec, mode: Mode): ChartDataset<"scatter", (Plot
     return [...ladders, ...levels];
 }
 
-/** Writes each point's quant label(s) beside it, and each level's name at its right end. */
+type Box = {x: number; y: number; w: number; h: number};
+const overlaps = (a: Box, b: Box) => a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
+
+/**
+ * Writes each point's quant label(s) beside it, and each level's name at its right end. A label
+ * that would overlap one already written is left out (the tooltip and the table below have it);
+ * references and levels go first.
+ */
 function labels(): Plugin<"scatter"> {
     return {
         id: "frontierLabels",
@@ -46,25 +53,45 @@ function labels(): Plugin<"scatter"> {
             ctx.save();
             ctx.font = "11px system-ui, sans-serif";
             ctx.textBaseline = "bottom";
+            const wanted: {text: string; x: number; y: number; color: string; priority: number; align: "left" | "right"}[] = [];
             chart.data.datasets.forEach((dataset, i) => {
                 if (!chart.isDatasetVisible(i)) return;
                 const meta = chart.getDatasetMeta(i);
-                ctx.fillStyle = String(dataset.borderColor ?? "#333");
+                const color = String(dataset.borderColor ?? "#333");
                 (dataset.data as (Plotted | LevelPoint)[]).forEach((raw, j) => {
                     const element = meta.data[j];
                     if (!element) return;
                     if ("labels" in raw) {
-                        ctx.textAlign = "left";
-                        ctx.fillText(raw.labels.join(" = ") + (raw.partial ? " (partial)" : ""), element.x + 6, element.y - 4);
+                        wanted.push({text: raw.labels.join(" = ") + (raw.partial ? " (partial)" : ""), x: element.x + 6, y: element.y - 3, color, priority: raw.ref ? 0 : 2, align: "left"});
                     } else if (j === 1) {
-                        ctx.textAlign = "right";
-                        ctx.fillText(raw.level, element.x, element.y - 3);
+                        wanted.push({text: raw.level, x: element.x, y: element.y - 3, color, priority: 1, align: "right"});
                     }
                 });
             });
+            const drawn: Box[] = [];
+            for (const label of wanted.sort((a, b) => a.priority - b.priority)) {
+                const w = ctx.measureText(label.text).width;
+                const box = {x: label.align === "left" ? label.x : label.x - w, y: label.y - 12, w, h: 12};
+                if (drawn.some((d) => overlaps(d, box))) continue;
+                drawn.push(box);
+                ctx.fillStyle = label.color;
+                ctx.textAlign = label.align;
+                ctx.fillText(label.text, label.x, label.y);
+            }
             ctx.restore();
         }
     };
+}
+
+/** The x range around the points (log2 units) and a tick step that gives a few labelled ticks even within one octave. */
+function xRange(datasets: ChartDataset<"scatter", (Plotted | LevelPoint)[]>[]): {min: number; max: number; stepSize: number} {
+    const xs = datasets.flatMap((d) => d.data.filter((p): p is Plotted => "labels" in p).map((p) => p.x));
+    if (xs.length === 0) return {min: 0, max: 1, stepSize: 1};
+    const [lo, hi] = [Math.min(...xs), Math.max(...xs)];
+    const span = hi - lo;
+    const stepSize = span > 4 ? 1 : span > 1.5 ? 0.5 : 0.25;
+    const pad = Math.max(0.15, 0.06 * span);
+    return {min: lo - pad, max: hi + pad + 0.35 * stepSize, stepSize};
 }
 
 function draw(canvas: HTMLCanvasElement, mode: Mode): void {
@@ -72,14 +99,19 @@ function draw(canvas: HTMLCanvasElement, mode: Mode): void {
     const existing = Chart.getChart(canvas);
     if (existing) existing.destroy();
     canvas.dataset.x = mode;
+    const data = datasets(spec, mode);
+    const range = xRange(data);
     new Chart<"scatter", (Plotted | LevelPoint)[]>(canvas, {
         type: "scatter",
-        data: {datasets: datasets(spec, mode)},
+        data: {datasets: data},
         options: {
             layout: {padding: {right: 24, top: 8}},
             scales: {
-                x: {type: "linear", grace: "6%", title: {display: true, text: xTitle(spec, mode)},
-                    ticks: {stepSize: 1, autoSkip: false, callback: (v) => (Number.isInteger(Number(v)) ? fmt(2 ** Number(v)) : "")}},
+                x: {type: "linear", min: range.min, max: range.max, title: {display: true, text: xTitle(spec, mode)},
+                    ticks: {stepSize: range.stepSize, callback: (v) => {
+                        const step = Number(v) / range.stepSize;
+                        return Math.abs(step - Math.round(step)) < 1e-6 ? fmt(2 ** Number(v)) : "";
+                    }}},
                 y: {title: {display: true, text: spec.yLabel}, ticks: {callback: (v) => fmt(Number(v))},
                     ...intervalRange(spec.ladders.flatMap((l) => l.points))}
             },
