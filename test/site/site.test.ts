@@ -17,10 +17,15 @@ let browser: Awaited<ReturnType<typeof launchBrowser>>;
 let fixtures: ReturnType<typeof writeSiteFixtures>;
 const resultsDir = tempDir("results");
 
+/** An invalid document among the fixtures: the build leaves it out (SLMBENCH_SITE_SKIP_INVALID=1), naming it. */
+const INVALID = "nested/truncated-result.json";
+
 beforeAll(async () => {
     chromiumPath(); // fail fast, before the build, when chromium is missing
     fixtures = writeSiteFixtures(resultsDir);
-    build = await buildSite(resultsDir);
+    fs.mkdirSync(path.join(resultsDir, "nested"));
+    fs.writeFileSync(path.join(resultsDir, INVALID), '{"schemaVersion": 1, "kind": ');
+    build = await buildSite(resultsDir, {SLMBENCH_SITE_SKIP_INVALID: "1"});
     if (build.code !== 0) throw new Error(`astro build failed (exit ${build.code}):\n${build.output}`);
     server = await serve(build.outDir);
     browser = await launchBrowser();
@@ -68,6 +73,13 @@ describe("site build from synthetic fixtures", () => {
         }
         expect(pages.filter((p) => p.startsWith("/runs/"))).toHaveLength(fixtures.files.length);
         expect(fs.existsSync(path.join(build.outDir, "404.html"))).toBe(true);
+    });
+
+    it("builds without an invalid document when SLMBENCH_SITE_SKIP_INVALID=1, naming it in a warning", () => {
+        expect(build.output).toMatch(/skipping an invalid result \(SLMBENCH_SITE_SKIP_INVALID=1\): .*nested\/truncated-result\.json: not valid JSON/);
+        const raw = (fs.readdirSync(path.join(build.outDir, "raw"), {recursive: true}) as string[]).filter((f) => f.endsWith(".json"));
+        expect(raw).toHaveLength(fixtures.files.length);
+        expect(raw.some((f) => f.endsWith("truncated-result.json"))).toBe(false);
     });
 
     it("loads every page with no console error, no request leaving 127.0.0.1, no NaN/undefined/null text, no wider than 1280 px", async () => {

@@ -8,7 +8,10 @@ export interface ScatterSeries {
     /** lo/hi: an interval drawn as a vertical whisker (e.g. a 95% CI). */
     /** mem: what the trade-off page's context control needs to recompute x (lib/memory.ts). */
     /** group: the ladder a point belongs to (within-ladder measures never mix ladders in one series). */
-    points: {x: number; y: number; name: string; lo?: number; hi?: number; mem?: MemoryParams; group?: string}[];
+    /** label: written beside the point (a quant name). */
+    points: {x: number; y: number; name: string; lo?: number; hi?: number; mem?: MemoryParams; group?: string; label?: string}[];
+    /** Per point colours (e.g. by ladder), overriding color. */
+    pointColors?: string[];
     line?: "straight" | "stepped";
     /** A dashed line (reference levels such as a baseline's score). */
     dashed?: boolean;

@@ -49,7 +49,8 @@ export function ladderScatter(ctx: LadderContext, task: TaskInfo, yLabel: string
         .map((group) => {
             const m = group[0]!;
             const ci = withCi ? ciOf(m.latest.get(task.id)?.doc.scores, "main") : null;
-            return {x: m.model.bitsPerWeight, y: value(m)!, name: group.map(label).join(" = "), group: family.id, ...(ci ? {lo: ci[0], hi: ci[1]} : {})};
+            const name = group.map(label).join(" = ");
+            return {x: m.model.bitsPerWeight, y: value(m)!, name, label: name, group: family.id, ...(ci ? {lo: ci[0], hi: ci[1]} : {})};
         })
         .sort((a, b) => a.x - b.x);
     if (points.length === 0) return null;

@@ -60,6 +60,56 @@ export function whiskers<T extends ChartType>(): Plugin<T> {
     };
 }
 
+export interface PointLabel {
+    text: string;
+    /** Lower first: a label that would overlap one already written is left out. */
+    priority: number;
+    align?: "left" | "right";
+}
+
+type Box = {x: number; y: number; w: number; h: number};
+const overlaps = (a: Box, b: Box) => a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
+
+/**
+ * Writes a label beside each point that has one (textOf), in its dataset's colour. A label that
+ * would overlap one already written is left out (the tooltip and the table have it).
+ */
+export function pointLabels<T extends ChartType>(textOf: (raw: unknown, index: number) => PointLabel | null): Plugin<T> {
+    return {
+        id: "pointLabels",
+        afterDatasetsDraw(chart) {
+            const {ctx} = chart;
+            ctx.save();
+            ctx.font = "11px system-ui, sans-serif";
+            ctx.textBaseline = "bottom";
+            const wanted: (PointLabel & {x: number; y: number; color: string})[] = [];
+            chart.data.datasets.forEach((dataset, i) => {
+                if (!chart.isDatasetVisible(i)) return;
+                const meta = chart.getDatasetMeta(i);
+                (dataset.data as unknown[]).forEach((raw, j) => {
+                    const element = meta.data[j];
+                    const label = element ? textOf(raw, j) : null;
+                    if (!label || !element) return;
+                    const colors = dataset.borderColor;
+                    const color = Array.isArray(colors) ? String(colors[j] ?? "#333") : String(colors ?? "#333");
+                    wanted.push({...label, x: label.align === "right" ? element.x : element.x + 6, y: element.y - 3, color});
+                });
+            });
+            const drawn: Box[] = [];
+            for (const label of wanted.sort((a, b) => a.priority - b.priority)) {
+                const w = ctx.measureText(label.text).width;
+                const box = {x: label.align === "right" ? label.x - w : label.x, y: label.y - 12, w, h: 12};
+                if (drawn.some((d) => overlaps(d, box))) continue;
+                drawn.push(box);
+                ctx.fillStyle = label.color;
+                ctx.textAlign = label.align ?? "left";
+                ctx.fillText(label.text, label.x, label.y);
+            }
+            ctx.restore();
+        }
+    };
+}
+
 /** Linear-axis tick labels in the site's number format (2.5e−5, not 2.500000E-5). */
 export function compactTick(value: string | number): string {
     return fmt(Number(value));

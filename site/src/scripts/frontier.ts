@@ -2,11 +2,11 @@
 // point labelled with its quant name(s), the reference starred, partial scores hollow, hosted
 // models and baselines as labelled dashed lines. x is log2 of memory or of bits per weight; the
 // form #frontier-x switches every frontier on the page and keeps the choice in the URL (?x=bpw).
-import type {Chart as ChartType, ChartDataset, Plugin} from "chart.js";
+import type {Chart as ChartType, ChartDataset} from "chart.js";
 import type {FrontierPoint, FrontierSpec} from "../lib/charts.ts";
 import {fmt, fmtInterval} from "../lib/format.ts";
 import {contextLabel} from "../lib/memory.ts";
-import {Chart, chartData, intervalRange, whiskers} from "./chart-setup.ts";
+import {Chart, chartData, intervalRange, pointLabels, whiskers} from "./chart-setup.ts";
 
 type Mode = "memory" | "bpw";
 /** A plotted point: x is log2 of the chosen quantity. */
@@ -37,51 +37,12 @@ function datasets(spec: FrontierSpec, mode: Mode): ChartDataset<"scatter", (Plot
     return [...ladders, ...levels];
 }
 
-type Box = {x: number; y: number; w: number; h: number};
-const overlaps = (a: Box, b: Box) => a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
-
-/**
- * Writes each point's quant label(s) beside it, and each level's name at its right end. A label
- * that would overlap one already written is left out (the tooltip and the table below have it);
- * references and levels go first.
- */
-function labels(): Plugin<"scatter"> {
-    return {
-        id: "frontierLabels",
-        afterDatasetsDraw(chart) {
-            const {ctx} = chart;
-            ctx.save();
-            ctx.font = "11px system-ui, sans-serif";
-            ctx.textBaseline = "bottom";
-            const wanted: {text: string; x: number; y: number; color: string; priority: number; align: "left" | "right"}[] = [];
-            chart.data.datasets.forEach((dataset, i) => {
-                if (!chart.isDatasetVisible(i)) return;
-                const meta = chart.getDatasetMeta(i);
-                const color = String(dataset.borderColor ?? "#333");
-                (dataset.data as (Plotted | LevelPoint)[]).forEach((raw, j) => {
-                    const element = meta.data[j];
-                    if (!element) return;
-                    if ("labels" in raw) {
-                        wanted.push({text: raw.labels.join(" = ") + (raw.partial ? " (partial)" : ""), x: element.x + 6, y: element.y - 3, color, priority: raw.ref ? 0 : 2, align: "left"});
-                    } else if (j === 1) {
-                        wanted.push({text: raw.level, x: element.x, y: element.y - 3, color, priority: 1, align: "right"});
-                    }
-                });
-            });
-            const drawn: Box[] = [];
-            for (const label of wanted.sort((a, b) => a.priority - b.priority)) {
-                const w = ctx.measureText(label.text).width;
-                const box = {x: label.align === "left" ? label.x : label.x - w, y: label.y - 12, w, h: 12};
-                if (drawn.some((d) => overlaps(d, box))) continue;
-                drawn.push(box);
-                ctx.fillStyle = label.color;
-                ctx.textAlign = label.align;
-                ctx.fillText(label.text, label.x, label.y);
-            }
-            ctx.restore();
-        }
-    };
-}
+/** Each point's quant label(s) beside it (references first), each level's name at its right end. */
+const labels = () => pointLabels<"scatter">((raw, j) => {
+    const p = raw as Plotted | LevelPoint;
+    if ("labels" in p) return {text: p.labels.join(" = ") + (p.partial ? " (partial)" : ""), priority: p.ref ? 0 : 2};
+    return j === 1 ? {text: p.level, priority: 1, align: "right"} : null;
+});
 
 /** The x range around the points (log2 units) and a tick step that gives a few labelled ticks even within one octave. */
 function xRange(datasets: ChartDataset<"scatter", (Plotted | LevelPoint)[]>[]): {min: number; max: number; stepSize: number} {

@@ -1,9 +1,9 @@
 // Draws every <canvas data-scatter> from its data-chart JSON (see lib/charts.ts for the shape).
-// Points with lo/hi get a whisker (their confidence interval).
+// Points with lo/hi get a whisker (their confidence interval); points with a label get it written beside them.
 import type {ChartDataset} from "chart.js";
 import type {ScatterSpec} from "../lib/charts.ts";
 import {fmt} from "../lib/format.ts";
-import {Chart, chartData, compactTick, intervalRange, intervalText, logTick, whiskers} from "./chart-setup.ts";
+import {Chart, chartData, compactTick, intervalRange, intervalText, logTick, pointLabels, whiskers} from "./chart-setup.ts";
 
 for (const canvas of document.querySelectorAll<HTMLCanvasElement>("canvas[data-scatter]")) {
     const spec = chartData<ScatterSpec>(canvas);
@@ -13,8 +13,8 @@ for (const canvas of document.querySelectorAll<HTMLCanvasElement>("canvas[data-s
         data: s.points,
         showLine: Boolean(s.line),
         stepped: s.line === "stepped" ? "after" : false,
-        borderColor: s.color,
-        backgroundColor: s.color,
+        borderColor: s.pointColors ?? s.color,
+        backgroundColor: s.pointColors ?? s.color,
         borderDash: s.dashed ? [6, 4] : [],
         pointStyle: s.pointStyles ?? s.pointStyle ?? "circle",
         pointRadius: s.radius ?? 4,
@@ -39,6 +39,9 @@ for (const canvas of document.querySelectorAll<HTMLCanvasElement>("canvas[data-s
                 }}}
             }
         },
-        plugins: [whiskers()]
+        plugins: [whiskers(), pointLabels((raw) => {
+            const label = (raw as Point).label;
+            return label ? {text: label, priority: 1} : null;
+        })]
     });
 }

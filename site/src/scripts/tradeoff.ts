@@ -76,7 +76,10 @@ function applyBudget(): void {
         const chart = Chart.getChart(canvas);
         const models = chart?.data.datasets[0] as ChartDataset<"scatter", {x: number}[]> | undefined;
         if (!chart || !models) continue;
-        const colors = models.data.map((p) => (budget === Infinity ? "#1f5fa8" : p.x <= budget ? FIT : OUT));
+        // Without a budget the points keep their ladder's colour.
+        const spec = chartData<ScatterSpec>(canvas);
+        const own = spec.series[0]?.pointColors;
+        const colors = models.data.map((p, i) => (budget === Infinity ? own?.[i] ?? "#1f5fa8" : p.x <= budget ? FIT : OUT));
         models.pointBackgroundColor = colors;
         models.pointBorderColor = colors;
         chart.update();
