@@ -14,6 +14,10 @@ import type {NiahScores} from "../../harness/tasks/niah/contract.ts";
 import fs from "node:fs";
 import path from "node:path";
 import {VIEWS, viewOf} from "../../site/src/tasks/registry.ts";
+import {contextChoices} from "../../site/src/lib/context.ts";
+import {isPartial, tensorGroups} from "../../site/src/lib/honest.ts";
+import {ranks} from "../../site/src/lib/leaderboard.ts";
+import type {DocEntry, Family, ModelEntry, TaskInfo} from "../../site/src/lib/types.ts";
 import {JACCARD, makeDoc} from "./fixtures.ts";
 import {REPO} from "./helpers.ts";
 
@@ -153,5 +157,39 @@ describe("site helpers", () => {
         expect(viewOf("synthetic-generic")).toBeUndefined();
         const reading = viewOf("niah")!.parse(makeDoc({model: JACCARD, taskId: "niah-a", runId: "synthetic", createdAt: "2025-01-01T00:00:00.000Z"}));
         expect(reading.ok).toBe(true);
+    });
+
+    it("ranks as LMArena: 1 + the models whose interval is entirely better; overlaps tie; partial scores unranked", () => {
+        const task: TaskInfo = {id: "t", type: "synthetic-generic", mainScore: {name: "pearson", higherIsBetter: true, description: ""}};
+        const model = (name: string, main: number, ci: [number, number] | null, partial = false) => ({
+            model: {fileName: name},
+            latest: new Map([["t", {doc: {scores: {main, mainCi: ci}, counts: {ok: 1, error: 0, skipped: 0, planned: 1}, ...(partial ? {partial: true} : {})}} as unknown as DocEntry]])
+        }) as unknown as ModelEntry;
+        const [a, b, c, d, e] = [model("a", 90, [85, 95]), model("b", 84, [80, 88]), model("c", 70, [65, 75]), model("d", 95, [60, 99], true), model("e", 60, null)];
+        const r = ranks([a, b, c, d, e], task);
+        expect([a, b, c, e].map((m) => r.get(m))).toEqual([1, 1, 3, 4]);
+        expect(r.has(d)).toBe(false);
+        // Lower is better: the order turns around.
+        const low = ranks([a, b, c, e], {...task, mainScore: {...task.mainScore, higherIsBetter: false}});
+        expect([a, b, c, e].map((m) => low.get(m))).toEqual([3, 3, 2, 1]);
+        expect(isPartial({counts: {}, coverage: {ok: 3, skipped: 1, planned: 5}} as never)).toBe(true);
+        expect(isPartial({counts: {}, coverage: {ok: 4, skipped: 1, planned: 5}} as never)).toBe(false);
+    });
+
+    it("offers context lengths up to the longest trained one, marks those beyond some models, defaults to the longest all were trained for", () => {
+        const model = (contextLength: number | undefined, weights = true) => ({weights, model: {contextLength}}) as unknown as ModelEntry;
+        const c = contextChoices([model(1024), model(2048), model(1024), model(undefined, false), model(8192, false)]);
+        expect(c.choices).toEqual([{tokens: 256, beyond: 0}, {tokens: 512, beyond: 0}, {tokens: 1024, beyond: 0}, {tokens: 2048, beyond: 2}]);
+        expect(c.defaultTokens).toBe(1024);
+        expect(contextChoices([model(undefined)]).defaultTokens).toBe(2048);
+        expect(contextChoices([model(768)]).choices.map((x) => x.tokens)).toEqual([256, 512, 768]);
+    });
+
+    it("groups a ladder's files that hold the same tensors, the one whose label matches first", () => {
+        const file = (fileName: string, same: string[] = [], matches = true) =>
+            ({model: {fileName, sameTensorsAs: same, labelMatchesTensors: matches}}) as unknown as ModelEntry;
+        const [f16, q6, q8, q4] = [file("F16"), file("Q6_K", ["Q8_0"], false), file("Q8_0", ["Q6_K"]), file("Q4_0")];
+        const family = {id: "x", slug: "x", models: [f16, q6, q8, q4]} as Family;
+        expect(tensorGroups(family).map((g) => g.map((m) => m.model.fileName))).toEqual([["F16"], ["Q8_0", "Q6_K"], ["Q4_0"]]);
     });
 });
