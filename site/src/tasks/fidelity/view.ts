@@ -18,7 +18,7 @@ export const fidelityView = defineView<FidelityScores>({
     sampleSize: (data) => (data ? {n: data.scoredTokens, unit: "tokens"} : null),
     replacesChangeColumns: true,
     ladderColumns: [
-        {header: "Top-1 agreement", numeric: true, cell: ({data}) => ({text: fmtPct(data?.top1Agreement)})},
+        {header: "Same top p", title: "Share of positions where this file's most likely next token is the reference's (top-1 agreement)", numeric: true, cell: ({data}) => ({text: fmtPct(data?.top1Agreement)})},
         {header: "KLD p99", numeric: true, cell: ({data}) => ({text: fmt(data?.kldP99)})},
         {header: "Max KLD", numeric: true, cell: ({data}) => ({text: fmt(data?.maxKld)})}
     ]
