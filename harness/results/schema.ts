@@ -30,6 +30,9 @@ export const modelInfoSchema = z.object({
     tensorTypes: tensorTypesSchema,
     bitsPerWeight: z.number().nonnegative().describe("Computed from the real tensor types; 0 for models without local weights (hosted, built-in)"),
     hasChatTemplate: z.boolean(),
+    labelMatchesTensors: z.boolean().optional().describe("Whether the quant label's expected main tensor type is the file's dominant type (weights-weighted)"),
+    expectedMainType: z.string().optional().describe('The label\'s main tensor type ("Q4_K" for Q4_K_M, "Q8_0" for Q8_0 ...)'),
+    sameTensorsAs: z.array(z.string()).optional().describe("File names of other files of the same ladder with an identical tensor-type map"),
     memory: z.object({
         kvBytesPerToken: z.number().nonnegative().describe("KV-cache bytes per token of context (F16 cache), from the GGUF's layer and head counts"),
         overheadBytes: z.number().nonnegative().describe("Fixed working memory beyond weights and KV cache (compute buffers), as estimated for CPU inference")
@@ -116,6 +119,12 @@ export const resultDocumentSchema = z.object({
         error: z.number().int().nonnegative(),
         skipped: z.number().int().nonnegative()
     }),
+    coverage: z.object({
+        ok: z.number().int().nonnegative(),
+        skipped: z.number().int().nonnegative(),
+        planned: z.number().int().nonnegative()
+    }).optional().describe("Trials with status ok / skipped / planned"),
+    partial: z.literal(true).optional().describe("Present when ok + skipped < planned (errors, trials missing after merge): scores.main is marked and never ranked beside complete ones"),
     modelError: z.object({
         message: z.string(),
         trialId: z.string().optional().describe("The trial in flight when it happened"),

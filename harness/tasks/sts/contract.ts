@@ -1,4 +1,5 @@
 import {z} from "zod";
+import {mainDeltaSchema} from "../../util/verdict.ts";
 
 /** Score names an STS trial records (in TrialRecord.scores). */
 export const STS_TRIAL_SCORES = {
@@ -35,9 +36,13 @@ export const stsComparisonSchema = z.object({
         minCosine: z.number(),
         p05Cosine: z.number().describe("5th percentile")
     }).nullable(),
-    driftNote: z.string().optional().describe("Why drift is missing")
+    driftNote: z.string().optional().describe("Why drift is missing"),
+    mainDelta: mainDeltaSchema.optional().describe("Change of the main score over the paired units, with its paired 95% interval")
 });
 export type StsComparison = z.infer<typeof stsComparisonSchema>;
+
+/** Default equivalence margin: 1 Spearman point (x100 scale). */
+export const EQUIVALENCE_MARGIN = 1;
 
 const groupScores = z.object({
     value: z.string(),
@@ -78,7 +83,9 @@ export const stsScoresSchema = z.object({
         sentencesPerSecond: z.number().nullable().describe("Embedded sentences / embedding wall time (null when all came from the cache)"),
         dimensions: z.number().int().positive().nullable()
     }),
-    vsReference: stsComparisonSchema.optional()
+    vsReference: stsComparisonSchema.optional(),
+    zeroVectors: z.number().int().nonnegative().optional().describe("Sentences whose embedding was all zeros (cosine undefined)"),
+    truncatedInputs: z.number().int().nonnegative().optional().describe("Sentences cut to fit the model's context")
 });
 export type StsScores = z.infer<typeof stsScoresSchema>;
 
