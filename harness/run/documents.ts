@@ -60,6 +60,7 @@ export function buildDocument(parts: DocumentParts): ResultDocument {
         counts: {planned: planned.length, ok: count("ok"), error: count("error"), skipped: count("skipped")},
         modelError: parts.modelError,
         warnings,
+        ...(shard ? {shard: {index: shard.index, count: shard.count, source: shard.source ?? "cli", from: shard.from ?? `--shard ${shard.index}/${shard.count}`}} : {}),
         performance: parts.performance,
         trials
     };

@@ -1,6 +1,6 @@
 import {fork} from "node:child_process";
 import {fileURLToPath} from "node:url";
-import type {Provider} from "../providers/provider.js";
+import type {GpuUse, Provider} from "../providers/provider.js";
 import type {ModelJob, ModelJobEvents, ModelJobOutcome} from "./model-job.js";
 import type {ChildMessage, RunMessage} from "./model-process-protocol.js";
 import {interruption, trackModelProcess} from "./signals.js";
@@ -18,11 +18,13 @@ const STDERR_TAIL = 2000;
 export function runInModelProcess(provider: Provider, job: ModelJob, events: ModelJobEvents): Promise<ModelJobOutcome> {
     const child = fork(CHILD_ENTRY, provider.preload ? [provider.preload] : [], {
         execArgv: [],
+        // The preload starts its runtime before the job arrives: it reads the open options from here.
+        env: {...process.env, SLMBENCH_OPEN_OPTIONS: JSON.stringify({threads: job.threads, contextSize: job.contextSize, gpu: job.gpu})},
         stdio: ["ignore", "ignore", "pipe", "ipc"],
         serialization: "advanced"
     });
     trackModelProcess(child);
-    const state: {loadMs?: number; llamaCpp?: string; peakRssBytes?: number; fatal?: string; current?: {instanceId: string; trialId: string};
+    const state: {loadMs?: number; llamaCpp?: string; gpu?: GpuUse; peakRssBytes?: number; fatal?: string; current?: {instanceId: string; trialId: string};
         unsafeText?: UnsafeText} = {};
     // stderr by lines: the model process's notes on text its tokenizer cannot encode are kept apart from llama.cpp's last words.
     let stderrTail = "";
@@ -41,6 +43,7 @@ export function runInModelProcess(provider: Provider, job: ModelJob, events: Mod
             case "loaded":
                 state.loadMs = message.loadMs;
                 state.llamaCpp = message.llamaCpp;
+                state.gpu = message.gpu;
                 events.onLoaded?.(message);
                 break;
             case "trial-start":
@@ -75,7 +78,7 @@ export function runInModelProcess(provider: Provider, job: ModelJob, events: Mod
         child.on("exit", async (exitCode, signal) => {
             await Promise.race([stderrEnded, new Promise((wait) => setTimeout(wait, 500))]);
             if (exitCode === 0 && state.peakRssBytes != null) {
-                resolve({ok: true, loadMs: state.loadMs ?? 0, peakRssBytes: state.peakRssBytes, llamaCpp: state.llamaCpp ?? "unknown"});
+                resolve({ok: true, loadMs: state.loadMs ?? 0, peakRssBytes: state.peakRssBytes, llamaCpp: state.llamaCpp ?? "unknown", gpu: state.gpu});
                 return;
             }
             if (interruption()) {
@@ -95,6 +98,7 @@ export function runInModelProcess(provider: Provider, job: ModelJob, events: Mod
                 ok: false,
                 loadMs: state.loadMs,
                 llamaCpp: state.llamaCpp,
+                gpu: state.gpu,
                 error: {message, instanceId: state.current?.instanceId, trialId: state.current?.trialId, exitCode, signal}
             });
         });

@@ -1,7 +1,7 @@
 import path from "node:path";
 import type {AssetRoots} from "../assets/roots.js";
-import type {Suite, TaskInstance} from "../config/suite.js";
-import type {ResolvedModel} from "../providers/provider.js";
+import type {GpuOptions, Suite, TaskInstance} from "../config/suite.js";
+import type {GpuUse, ResolvedModel} from "../providers/provider.js";
 import {providerById} from "../providers/registry.js";
 import {Journal, RunMeasurements, TrialKey} from "../results/journal.js";
 import type {ModelInfo, ResultDocument, TrialRecord} from "../results/schema.js";
@@ -36,6 +36,8 @@ export interface RunOptions {
     quiet?: boolean;
     /** Run only this deterministic slice of the trials (--shard i/n); merge.ts combines the shards' documents. */
     shard?: Shard;
+    /** GPU offload of local models; overrides the suite's (default the CPU). */
+    gpu?: GpuOptions;
 }
 
 export interface RunReport {
@@ -66,6 +68,7 @@ export async function runSuite(suite: Suite, options: RunOptions): Promise<RunRe
     const progress = new Progress(options.quiet);
     const tasks = await loadTasks();
     const threads = options.threads ?? suite.threads;
+    const gpu = options.gpu ?? suite.gpu;
     const runId = runIdOf(suite);
     const runDir = runFolder(options.outDir, runId);
     const maxCrashAttempts = suite.maxCrashAttempts ?? DEFAULT_MAX_CRASH_ATTEMPTS;
@@ -110,7 +113,7 @@ export async function runSuite(suite: Suite, options: RunOptions): Promise<RunRe
             failures.push(other.at(-1)!);
         }
 
-        const {models, unresolved} = await resolveModels(suite.models, {assetRoots: options.assetRoots});
+        const {models, unresolved} = await resolveModels(suite.models, {assetRoots: options.assetRoots, ...(options.quiet ? {progress: false} : {})});
         for (const missing of unresolved) {
             missing.message = clipMessage(missing.message);
             failures.push(`model ${missing.source}: ${missing.message}`);
@@ -130,7 +133,7 @@ export async function runSuite(suite: Suite, options: RunOptions): Promise<RunRe
                 maxCrashAttempts,
                 journal,
                 keyOf: (plan, trialId) => keyOf(plan.instance, model, trialId),
-                runOnce: (jobs) => runModel(resolved, jobs, {threads, options, journal: journal!, progress}),
+                runOnce: (jobs) => runModel(resolved, jobs, {threads, gpu, options, journal: journal!, progress}),
                 log: (line) => progress.log(line),
                 interrupted: () => interruption() != null
             });
@@ -149,7 +152,7 @@ export async function runSuite(suite: Suite, options: RunOptions): Promise<RunRe
                 const {file, note} = distinctFile(documentFile(runDir, plan.instance.id, model, options.shard), model, documentFiles);
                 let document = buildDocument({
                     runId, suite: {name: suite.name, hash: suite.hash}, instance: plan.instance, task: plan.task, model,
-                    env: describeEnv(threads, recorded?.llamaCpp ?? outcome?.llamaCpp ?? "unknown (model not loaded)"),
+                    env: describeEnv(threads, recorded?.llamaCpp ?? outcome?.llamaCpp ?? "unknown (model not loaded)", (recorded?.gpu ?? outcome?.gpu) as GpuUse | undefined),
                     planned: plan.planned, records: plan.records, shard: options.shard,
                     modelError: modelErrorOf(plan, attempts),
                     performance: recorded?.performance as ResultDocument["performance"],
@@ -219,8 +222,8 @@ function keyOf(instance: TaskInstance, model: ModelInfo, trialId: string): Trial
 
 /** One start of the model's process (or in-process session) on these jobs; every finished trial is journaled as it arrives. */
 async function runModel(resolved: ResolvedModel, jobs: AttemptJob[],
-    context: {threads: number; options: RunOptions; journal: Journal; progress: Progress}): Promise<ModelJobOutcome> {
-    const {threads, options, journal, progress} = context;
+    context: {threads: number; gpu: GpuOptions; options: RunOptions; journal: Journal; progress: Progress}): Promise<ModelJobOutcome> {
+    const {threads, gpu, options, journal, progress} = context;
     const model = resolved.info;
     const byId = new Map(jobs.map(({plan}) => [plan.instance.id, plan]));
     const bars = new Map(jobs.map(({plan, trials}) => [plan.instance.id, progress.start(`${model.id} ${plan.instance.id}`, trials.length)]));
@@ -233,6 +236,7 @@ async function runModel(resolved: ResolvedModel, jobs: AttemptJob[],
         settings: resolved.settings,
         threads,
         contextSize,
+        gpu,
         assetRoots: options.assetRoots,
         tasks: jobs.map(({plan, trials, deferred}) => ({instanceId: plan.instance.id, type: plan.instance.type, config: plan.instance.config, trials, deferred: [...deferred]}))
     }, {
@@ -265,6 +269,7 @@ function measurementsOf(plan: InstancePlan, outcome: ModelJobOutcome | undefined
     const seconds = (ms: number) => ms / 1000;
     return {
         llamaCpp: outcome.llamaCpp ?? "unknown",
+        ...(outcome.gpu ? {gpu: outcome.gpu} : {}),
         performance: {
             loadMs: outcome.loadMs,
             wallMs: perf.wallMs,

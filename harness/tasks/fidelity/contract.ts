@@ -27,6 +27,8 @@ export const fidelityScoresSchema = z.object({
     reference: z.string().nullable().describe("File name of the ladder's reference file"),
     isReference: z.boolean().nullable(),
     topK: z.number().int().positive().nullable().describe("Reference tokens per position the KL sums over (plus one rest bin)"),
+    kldExact: z.boolean().optional().describe("KL divergence summed over the full vocabulary (not a top-K approximation)"),
+    kldTopK: z.number().int().positive().nullable().optional().describe("K of the top-K approximation; null when exact"),
     chunkSize: z.number().int().positive().nullable(),
     chunks: z.object({planned: z.number().int(), ok: z.number().int(), error: z.number().int(), skipped: z.number().int()}),
     scoredTokens: z.number().int().nonnegative(),

@@ -1,4 +1,5 @@
 import {z} from "zod";
+import {mainDeltaSchema} from "../../util/verdict.ts";
 
 /** Score names a NIAH trial records (in TrialRecord.scores). */
 export const NIAH_TRIAL_SCORES = {
@@ -36,7 +37,8 @@ export const niahComparisonSchema = z.object({
     liftFlips: flipsSchema.describe("Right = lift > 0 (the needle helps): judge-free, for tiny and base models"),
     deltaLift: mean.describe("Mean over paired trials of this file's lift minus the reference's (nats)"),
     deltaLiftCi: z.tuple([z.number(), z.number()]).nullable(),
-    bootstrap: z.object({method: z.string(), resamples: z.number().int(), seed: z.number().int(), level: z.number()})
+    bootstrap: z.object({method: z.string(), resamples: z.number().int(), seed: z.number().int(), level: z.number()}),
+    mainDelta: mainDeltaSchema.optional().describe("Change of the main score over the paired units, with its paired 95% interval")
 });
 export type NiahComparison = z.infer<typeof niahComparisonSchema>;
 
@@ -49,15 +51,20 @@ export const niahScoresSchema = aggregate.extend({
     cells: z.array(aggregate.extend({
         length: z.number().int().positive(),
         depth: z.number().min(0).max(100),
-        skipReason: z.string().optional()
+        skipReason: z.string().optional(),
+        sameAsDepth: z.number().optional().describe("The cell's prompts equal those of this depth (same (length, trial) group): skipped")
     })),
     byLength: z.array(aggregate.extend({length: z.number().int().positive()})),
     byDepth: z.array(aggregate.extend({depth: z.number().min(0).max(100)})),
     effectiveContext: z.object({
         length: z.number().int().positive().nullable().describe("Longest length such that it and every shorter length score above the threshold (RULER's rule); null when the shortest does not"),
         score: z.enum(["stringMatch", "lift", "judge"]),
-        threshold: z.number()
+        threshold: z.number(),
+        measuredFrom: z.number().int().positive().nullable().optional().describe("The shortest length that ran")
     }).optional(),
     vsReference: niahComparisonSchema.optional()
 });
 export type NiahScores = z.infer<typeof niahScoresSchema>;
+
+/** Default equivalence margins per main score: string match in points (0-100), lift in nats, judge on its 1-10 scale. */
+export const EQUIVALENCE_MARGIN = {stringMatch: 5, lift: 0.1, judge: 0.5} as const;

@@ -1,4 +1,5 @@
 import {z} from "zod";
+import {mainDeltaSchema} from "../../util/verdict.ts";
 
 /** Score names an STS trial records (in TrialRecord.scores). */
 export const STS_TRIAL_SCORES = {
@@ -36,9 +37,13 @@ export const stsComparisonSchema = z.object({
         minCosine: z.number(),
         p05Cosine: z.number().describe("5th percentile")
     }).nullable(),
-    driftNote: z.string().optional().describe("Why drift is missing")
+    driftNote: z.string().optional().describe("Why drift is missing"),
+    mainDelta: mainDeltaSchema.optional().describe("Change of the main score over the paired units, with its paired 95% interval")
 });
 export type StsComparison = z.infer<typeof stsComparisonSchema>;
+
+/** Default equivalence margin: 1 Spearman point (x100 scale). */
+export const EQUIVALENCE_MARGIN = 1;
 
 const groupScores = z.object({
     value: z.string(),
@@ -79,9 +84,10 @@ export const stsScoresSchema = z.object({
         sentencesPerSecond: z.number().nullable().describe("Embedded sentences / embedding wall time (null when all came from the cache)"),
         dimensions: z.number().int().positive().nullable()
     }),
+    vsReference: stsComparisonSchema.optional(),
+    zeroVectors: z.number().int().nonnegative().optional().describe("Sentences whose embedding was all zeros (cosine undefined)"),
     truncatedInputs: z.number().int().nonnegative().optional()
-        .describe("Sentences (with the prefix) longer than the model's embedding context, cut to fit before embedding; absent where the model cannot say (hosted)"),
-    vsReference: stsComparisonSchema.optional()
+        .describe("Sentences (with the prefix) longer than the model's embedding context, cut to fit before embedding; absent where the model cannot say (hosted, lexical)")
 });
 export type StsScores = z.infer<typeof stsScoresSchema>;
 
