@@ -87,7 +87,7 @@ export async function runWithRestarts(plans: InstancePlan[], context: AttemptCon
     const lastCrash = new Map<string, ModelFailure>();
     const failures: ModelFailure[] = [];
     let outcome: ModelJobOutcome | undefined;
-    let loaded: {loadMs?: number; llamaCpp?: string} = {};
+    let loaded: {loadMs?: number; llamaCpp?: string; gpu?: ModelJobOutcome["gpu"]} = {};
     let stopped: ModelFailure | undefined;
 
     const remaining = (plan: InstancePlan) => plan.pending.filter((trial) => {
@@ -107,7 +107,7 @@ export async function runWithRestarts(plans: InstancePlan[], context: AttemptCon
         // Instances without crashed trials first (stable otherwise): a crash in one task never holds the others back.
         jobs.sort((a, b) => Number(a.deferred.size > 0) - Number(b.deferred.size > 0));
         outcome = await context.runOnce(jobs);
-        if (outcome.loadMs != null) loaded = {loadMs: outcome.loadMs, llamaCpp: outcome.llamaCpp};
+        if (outcome.loadMs != null) loaded = {loadMs: outcome.loadMs, llamaCpp: outcome.llamaCpp, gpu: outcome.gpu};
         if (outcome.ok || context.interrupted()) break;
         const {error} = outcome;
         failures.push(error);
@@ -144,7 +144,8 @@ export async function runWithRestarts(plans: InstancePlan[], context: AttemptCon
                 error: {message: `not run: ${why}`, kind: "not-run"}});
         }
     }
-    if (outcome && !outcome.ok && loaded.loadMs != null) outcome = {...outcome, loadMs: outcome.loadMs ?? loaded.loadMs, llamaCpp: outcome.llamaCpp ?? loaded.llamaCpp};
+    if (outcome && !outcome.ok && loaded.loadMs != null)
+        outcome = {...outcome, loadMs: outcome.loadMs ?? loaded.loadMs, llamaCpp: outcome.llamaCpp ?? loaded.llamaCpp, gpu: outcome.gpu ?? loaded.gpu};
     return {outcome, failures};
 }
 
