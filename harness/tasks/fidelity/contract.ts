@@ -1,5 +1,11 @@
 import {z} from "zod";
 
+/**
+ * Default equivalence margin of `recommend`'s and the site's verdicts: 0.01 nats of mean KLD
+ * (Q8_0 files of real models sit near 0.001-0.003, Q4_K_M near 0.02-0.05).
+ */
+export const EQUIVALENCE_MARGIN = 0.01;
+
 /** Score names a chunk trial records (TrialRecord.scores): sums over its scored positions, and its own headline figures. */
 export const FIDELITY_TRIAL_SCORES = {
     tokens: "Scored positions in the chunk (its second half, llama.cpp's rule)",

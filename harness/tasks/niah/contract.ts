@@ -1,5 +1,12 @@
 import {z} from "zod";
 
+/**
+ * Default equivalence margins of `recommend`'s and the site's verdicts, per main score: 5 points of
+ * string match, half a nat of lift (the answer's probability within a factor e^0.5 = 1.65), a
+ * tenth of a nat of lift per answer token, half a point of the 1-10 judge scale.
+ */
+export const EQUIVALENCE_MARGIN = {stringMatch: 5, lift: 0.5, liftPerToken: 0.1, judge: 0.5} as const;
+
 /** Score names a NIAH trial records (in TrialRecord.scores). */
 export const NIAH_TRIAL_SCORES = {
     stringMatch: "RULER string_match_all: share of expected strings found in the output (case-insensitive), x100",

@@ -1,5 +1,8 @@
 import {z} from "zod";
 
+/** Default equivalence margin of `recommend`'s and the site's verdicts: 1 Spearman point (x100). */
+export const EQUIVALENCE_MARGIN = 1;
+
 /** Score names an STS trial records (in TrialRecord.scores). */
 export const STS_TRIAL_SCORES = {
     spearman: "Spearman rank correlation x100 between the model's similarity and the gold scores (ties: average ranks, as scipy)",
