@@ -111,6 +111,12 @@ export const resultDocumentSchema = z.object({
         error: z.number().int().nonnegative(),
         skipped: z.number().int().nonnegative()
     }),
+    coverage: z.object({
+        ok: z.number().int().nonnegative(),
+        skipped: z.number().int().nonnegative(),
+        planned: z.number().int().nonnegative()
+    }).optional().describe("Planned trials (of this document's plan: a shard's slice, or the whole plan) that finished ok or were skipped by design"),
+    partial: z.literal(true).optional().describe("Present when ok + skipped < planned (errors, trials missing after merge): scores.main covers only the finished trials"),
     modelError: z.object({
         message: z.string(),
         trialId: z.string().optional().describe("The trial in flight when it happened"),
