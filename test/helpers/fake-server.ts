@@ -7,7 +7,7 @@ import {gzipSync} from "node:zlib";
 /**
  * A fake inference server on 127.0.0.1 speaking what @huggingface/inference and OpenAI-style
  * clients send: chat completions at <base>/v1/chat/completions (and the HF router's
- * /<provider>/v1/chat/completions, /v1/chat/completions), embeddings at <base>/v1/embeddings,
+ * /<provider>/v1/chat/completions, /v1/chat/completions), text completions at <base>/v1/completions, embeddings at <base>/v1/embeddings,
  * feature extraction as {inputs} at the bare endpoint URL (and the router's
  * /hf-inference/models/<id>/pipeline/feature-extraction), and the Hub's inference provider
  * mapping at /api/models/<id>. It answers NIAH prompts by reading the needle back, so string
@@ -50,6 +50,8 @@ export interface FakeServerOptions {
     omitUsage?: boolean;
     /** Model name reported in responses. */
     modelName?: string;
+    /** Answers text completions (<base>/v1/completions); default: reads the needle back from the prompt. */
+    complete?: (prompt: string, maxTokens: number) => Promise<string> | string;
     /** Chooses a fault for the n-th request (0-based) of a path kind; undefined = answer normally. */
     fault?: (n: number, request: {path: string; body: unknown}) => Fault | undefined;
 }
@@ -209,6 +211,15 @@ export async function startFakeServer(options: FakeServerOptions = {}): Promise<
                 choices: [{index: 0, message: {role: "assistant", content: text}, finish_reason: "stop"}],
                 ...(options.omitUsage ? {} : {usage: {prompt_tokens: Math.ceil(promptChars / (options.charsPerToken ?? 4.2)) + 3 * (request.messages ?? []).length,
                     completion_tokens: Math.ceil(text.length / 4), total_tokens: 0}})
+            });
+        }
+        if (path.endsWith("/v1/completions")) {
+            const {prompt, max_tokens: maxTokens} = (body ?? {}) as {prompt?: string; max_tokens?: number};
+            const text = options.complete ? await options.complete(prompt ?? "", maxTokens ?? 16) : fakeAnswer([{content: prompt ?? ""}]);
+            return reply(200, {
+                id: "cmpl-1", object: "text_completion", created: 1, model: modelName,
+                choices: [{index: 0, text, finish_reason: "length"}],
+                usage: {prompt_tokens: Math.ceil((prompt ?? "").length / (options.charsPerToken ?? 4.2)), completion_tokens: Math.ceil(text.length / 4), total_tokens: 0}
             });
         }
         if (path.endsWith("/embeddings")) {

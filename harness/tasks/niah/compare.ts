@@ -53,6 +53,20 @@ function flips(pairs: Pair[], outcome: Outcome) {
     };
 }
 
+/**
+ * Why two files' prompts may differ: different forms ("base" and "completion" are one plain-text
+ * rendering), or chat templates of different providers (a GGUF's template vs a server's).
+ */
+function promptFormNote(forms: {reference: string | null; candidate: string | null}, referenceProvider: string, candidateProvider: string): string | undefined {
+    const plain = (form: string | null) => form === "base" || form === "completion";
+    const {reference, candidate} = forms;
+    if (reference === candidate && (reference !== "chat-template" || referenceProvider === candidateProvider)) return undefined;
+    if (plain(reference) && plain(candidate)) return undefined;
+    if (reference === candidate)
+        return `both files saw chat templates, but from different providers (${referenceProvider}, ${candidateProvider}): the templates may differ, and the change mixes quantization with prompting`;
+    return `the files saw different prompt forms (reference: ${reference ?? "unknown"}, this file: ${candidate ?? "unknown"}): the change mixes quantization with prompting`;
+}
+
 const mean = (values: number[][]) => {
     const flat = values.flat();
     return flat.length ? flat.reduce((a, b) => a + b, 0) / flat.length : null;
@@ -79,7 +93,7 @@ export function compareNiah(reference: ResultDocument, candidate: ResultDocument
         return typeof form === "string" ? form : null;
     };
     const promptForms = {reference: formOf(reference), candidate: formOf(candidate)};
-    const differentForms = promptForms.reference !== promptForms.candidate;
+    const note = promptFormNote(promptForms, reference.model.provider, candidate.model.provider);
     return {
         reference: {id: reference.model.id, fileName: reference.model.fileName, sha256: reference.model.sha256, quantLabel: reference.model.quantLabel},
         pairedTrials: pairs.length,
@@ -96,6 +110,6 @@ export function compareNiah(reference: ResultDocument, candidate: ResultDocument
         deltaLiftCi: clusterBootstrapMeanCi(liftDeltas, BOOTSTRAP),
         bootstrap: {method: "paired percentile bootstrap over (length, trial) groups", ...BOOTSTRAP},
         promptForms,
-        ...(differentForms ? {note: `the files saw different prompt forms (reference: ${promptForms.reference ?? "unknown"}, this file: ${promptForms.candidate ?? "unknown"}): the change mixes quantization with prompting`} : {})
+        ...(note ? {note} : {})
     };
 }
