@@ -29,6 +29,9 @@ export const modelInfoSchema = z.object({
     quantLabel: z.string().describe("Label from general.file_type (or the file name)"),
     tensorTypes: tensorTypesSchema,
     bitsPerWeight: z.number().nonnegative().describe("Computed from the real tensor types; 0 for models without local weights (hosted, built-in)"),
+    expectedMainType: z.string().optional().describe("The ggml type the quant label stores most weights in (Q4_K for Q4_K_M); local GGUF files"),
+    labelMatchesTensors: z.boolean().optional().describe("Whether expectedMainType holds the most weights of the file (llama.cpp substitutes types on narrow tensors)"),
+    sameTensorsAs: z.array(z.string()).optional().describe("Other files of the ladder holding the same ggml type for every tensor: they give the same numbers, one data point"),
     hasChatTemplate: z.boolean(),
     memory: z.object({
         kvBytesPerToken: z.number().nonnegative().describe("KV-cache bytes per token of context (F16 cache), from the GGUF's layer and head counts"),
