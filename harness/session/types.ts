@@ -94,6 +94,8 @@ export interface Session {
     readonly pairSimilarity?: string;
     /** Similarity of each sentence pair, for models that score pairs instead of embedding sentences (capability "similarity"). */
     scorePairs?(pairs: [string, string][]): Promise<number[]>;
+    /** Tokens in the model's vocabulary, where known (capability "distributions": k at or above it keeps every token). */
+    readonly vocabularySize?: number;
     /** Token ids of bare text (no BOS), and the BOS token the model starts a sequence with, if it adds one (capability "distributions"). */
     tokenizeText?(text: string): Promise<{tokens: number[]; bos: number | null}>;
     /**

@@ -42,19 +42,27 @@ export function bootstrapMeanCi(values: number[], options: {resamples?: number; 
  */
 export function clusterBootstrapMeanCi(clusters: number[][], options: {resamples?: number; seed?: number; level?: number} = {}): [number, number] | null {
     const kept = clusters.filter((c) => c.length > 0);
-    if (kept.length < 2) return null;
+    return clusterBootstrapRatioCi(kept.map((c) => c.reduce((a, b) => a + b, 0)), kept.map((c) => c.length), options);
+}
+
+/**
+ * The same bootstrap from each cluster's sum and item count (the mean over items is the sum of
+ * the drawn sums over the sum of their counts): fidelity's chunks, whose mean KLD weighs each
+ * chunk by its scored tokens. Null for fewer than two clusters.
+ */
+export function clusterBootstrapRatioCi(sums: number[], counts: number[], options: {resamples?: number; seed?: number; level?: number} = {}): [number, number] | null {
+    if (sums.length !== counts.length) throw new Error(`clusterBootstrapRatioCi: ${sums.length} sums but ${counts.length} counts`);
+    if (sums.length < 2) return null;
     const {resamples = 1000, seed = 1, level = 0.95} = options;
-    const sums = kept.map((c) => c.reduce((a, b) => a + b, 0));
-    const sizes = kept.map((c) => c.length);
     const random = new SeededRandom(seed);
     const means: number[] = [];
     for (let r = 0; r < resamples; r++) {
         let sum = 0;
         let count = 0;
-        for (let i = 0; i < kept.length; i++) {
-            const pick = random.int(0, kept.length - 1);
+        for (let i = 0; i < sums.length; i++) {
+            const pick = random.int(0, sums.length - 1);
             sum += sums[pick]!;
-            count += sizes[pick]!;
+            count += counts[pick]!;
         }
         means.push(sum / count);
     }

@@ -60,9 +60,11 @@ export class LocalGgufSession implements Session {
     private readonly stats = {promptTokens: 0, generatedTokens: 0, promptMs: 0, generateMs: 0};
 
     readonly backend: string;
+    readonly vocabularySize: number | undefined;
 
     constructor(readonly model: LlamaModel, private readonly contextOptions: {contextSize: number; threads: number}, options: LocalSessionOptions = {}) {
         this.backend = llamaCppRelease(model.llama);
+        this.vocabularySize = model.fileInfo.metadata.tokenizer?.ggml?.tokens?.length || undefined;
         this.reusePrefix = options.reusePrefix ?? true;
         this.options = options;
         this.scoring = options.scoring;
