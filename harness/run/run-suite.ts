@@ -49,6 +49,8 @@ interface InstancePlan {
     planned: PlannedTrial[];
     records: Map<string, TrialRecord>;
     pending: PlannedTrial[];
+    /** Trial ids whose records came from the journal, not from this invocation. */
+    resumed: Set<string>;
     performance?: TaskPerformance;
 }
 
@@ -103,6 +105,14 @@ export async function runSuite(suite: Suite, options: RunOptions): Promise<RunRe
             const pending = plans.filter((plan) => plan.pending.length > 0);
             let outcome: ModelJobOutcome | undefined;
             if (pending.length > 0) outcome = await runModel(resolved, pending, {threads, options, journal, progress});
+            if (outcome?.ok) {
+                // A document's trials come from one build: resumed trials another llama.cpp build ran are run again with this one.
+                const stale = takeOtherBuilds(plans, journal, model, outcome.llamaCpp);
+                if (stale.count > 0) {
+                    progress.log(`${model.id}: ${stale.count} resumed trials were run by another build (${stale.builds.join(", ")}): running them again with ${outcome.llamaCpp}`);
+                    outcome = await runModel(resolved, stale.plans, {threads, options, journal, progress});
+                }
+            }
             if (outcome && !outcome.ok) {
                 failures.push(`model ${model.id}: ${outcome.error.message}`);
                 progress.log(`error: ${model.id}: ${outcome.error.message}`);
@@ -148,14 +158,49 @@ function planInstance(instance: TaskInstance, task: Task, model: ModelInfo, jour
     const planned = task.plan(instance.config, model).filter((trial) => !shard || inShard(shard, instance.id, shardKey(trial, model)));
     const records = new Map<string, TrialRecord>();
     const pending: PlannedTrial[] = [];
+    const resumed = new Set<string>();
     for (const trial of planned) {
         const done = journal.completed(keyOf(instance, model, trial.id));
-        if (done) records.set(trial.id, done);
+        if (done) {
+            records.set(trial.id, done);
+            resumed.add(trial.id);
+        }
         else if (trial.skipReason)
             records.set(trial.id, {id: trial.id, cell: trial.cell, seed: trial.seed, status: "skipped", skipReason: trial.skipReason, scores: {}, timings: {}});
         else pending.push(trial);
     }
-    return {instance, task, planned, records, pending};
+    return {instance, task, planned, records, pending, resumed};
+}
+
+/**
+ * After a model ran some trials with `build`: the plans that ran, reduced to their resumed trials
+ * that another (or an unrecorded) build computed, which must run again so no document mixes
+ * builds. Their old records are dropped; plans whose trials all came from the journal keep them
+ * (one build throughout, the one their recorded measurements name).
+ */
+function takeOtherBuilds(plans: InstancePlan[], journal: Journal, model: ModelInfo, build: string): {plans: InstancePlan[]; count: number; builds: string[]} {
+    const stalePlans: InstancePlan[] = [];
+    const builds = new Set<string>();
+    let count = 0;
+    for (const plan of plans) {
+        if (plan.pending.length === 0) continue;
+        const stale = plan.planned.filter((trial) => {
+            if (!plan.resumed.has(trial.id)) return false;
+            const recorded = journal.buildOf(keyOf(plan.instance, model, trial.id));
+            if (recorded === build) return false;
+            builds.add(recorded ?? "unrecorded");
+            return true;
+        });
+        if (stale.length === 0) continue;
+        for (const trial of stale) {
+            plan.records.delete(trial.id);
+            plan.resumed.delete(trial.id);
+        }
+        plan.pending = stale;
+        stalePlans.push(plan);
+        count += stale.length;
+    }
+    return {plans: stalePlans, count, builds: [...builds].sort()};
 }
 
 function keyOf(instance: TaskInstance, model: ModelInfo, trialId: string): TrialKey {
@@ -168,6 +213,7 @@ async function runModel(resolved: ResolvedModel, plans: InstancePlan[],
     const model = resolved.info;
     const byId = new Map(plans.map((plan) => [plan.instance.id, plan]));
     const bars = new Map(plans.map((plan) => [plan.instance.id, progress.start(`${model.id} ${plan.instance.id}`, plan.pending.length)]));
+    let build: string | undefined;
     const contextSize = Math.min(
         model.contextLength ?? Number.MAX_SAFE_INTEGER,
         Math.max(...plans.map((plan) => plan.task.contextSize?.(plan.instance.config, plan.pending) ?? model.contextLength ?? 2048)));
@@ -180,14 +226,18 @@ async function runModel(resolved: ResolvedModel, plans: InstancePlan[],
         assetRoots: options.assetRoots,
         tasks: plans.map((plan) => ({instanceId: plan.instance.id, type: plan.instance.type, config: plan.instance.config, trials: plan.pending}))
     }, {
+        onLoaded(info) {
+            build = info.llamaCpp;
+        },
         onTrialDone(instanceId, record) {
             const plan = byId.get(instanceId)!;
             plan.records.set(record.id, record);
-            journal.append(keyOf(plan.instance, model, record.id), record);
+            journal.append(keyOf(plan.instance, model, record.id), record, build);
             bars.get(instanceId)!.increment();
         },
         onTaskDone(instanceId, performance) {
-            byId.get(instanceId)!.performance = performance;
+            const plan = byId.get(instanceId)!;
+            plan.performance = plan.performance ? addPerformance(plan.performance, performance) : performance;
         }
     });
     for (const [instanceId, bar] of bars) {
@@ -214,6 +264,13 @@ function markUnfinished(plans: InstancePlan[], outcome: Extract<ModelJobOutcome,
             if (inFlight) journal.append(keyOf(plan.instance, model, trial.id), record);
         }
     }
+}
+
+function addPerformance(a: TaskPerformance, b: TaskPerformance): TaskPerformance {
+    return {
+        wallMs: a.wallMs + b.wallMs, promptTokens: a.promptTokens + b.promptTokens, evaluatedTokens: a.evaluatedTokens + b.evaluatedTokens,
+        generatedTokens: a.generatedTokens + b.generatedTokens, promptMs: a.promptMs + b.promptMs, generateMs: a.generateMs + b.generateMs
+    };
 }
 
 /** The performance block of this invocation's run of the model, if it ran this task. */

@@ -50,6 +50,8 @@ export interface FakeServerOptions {
     omitUsage?: boolean;
     /** Model name reported in responses. */
     modelName?: string;
+    /** The vector of a text at the embeddings endpoint (default fakeEmbedding): a test swaps it to stand for another model. */
+    embed?: (text: string) => number[];
     /** Answers text completions (<base>/v1/completions); default: reads the needle back from the prompt. */
     complete?: (prompt: string, maxTokens: number) => Promise<string> | string;
     /** Chooses a fault for the n-th request (0-based) of a path kind; undefined = answer normally. */
@@ -224,7 +226,7 @@ export async function startFakeServer(options: FakeServerOptions = {}): Promise<
         }
         if (path.endsWith("/embeddings")) {
             const input = Array.isArray(request.input) ? request.input : [request.input ?? ""];
-            return reply(200, {object: "list", model: modelName, data: input.map((text, index) => ({object: "embedding", index, embedding: fakeEmbedding(text)})), usage: {prompt_tokens: 1, total_tokens: 1}});
+            return reply(200, {object: "list", model: modelName, data: input.map((text, index) => ({object: "embedding", index, embedding: (options.embed ?? fakeEmbedding)(text)})), usage: {prompt_tokens: 1, total_tokens: 1}});
         }
         if (req.method === "POST" && request.inputs !== undefined) {
             const inputs = Array.isArray(request.inputs) ? request.inputs : [request.inputs];

@@ -68,7 +68,7 @@ describe("ladders", () => {
         expect(models.find((m) => m.name === "TinyStories-656K")!.ladder).toMatchObject({isReference: true, size: 1});
     });
 
-    it("records sha256 and bytes, and caches the hash by path, size and mtime", async () => {
+    it("records sha256 and bytes, and caches the hash by path, size, mtime, inode and ctime", async () => {
         const {models} = await resolveModels([tinyStories("F16")], {assetRoots: roots});
         expect(models[0]).toMatchObject({
             sha256: "9a7a939e5487f7d5e13e48a97f7ecb6d92401cc89d5826eacc82f8ca26c89e3e",
