@@ -305,6 +305,7 @@ export function formatRecommendation(recommendation: Recommendation): string {
             lines.push(`  (${name} is measured against each ladder's own reference, which scores 0 by definition and is not ranked: compare files within a ladder)`);
         lines.push(task.best
             ? `  best that fits: ${label(task.best)}  ${name} ${fmtScore(task.best.score)}  ~${formatBytes(task.best.memoryBytes)}`
+            : task.ranked === 0 ? "  best that fits: none ranked (no file with complete results and memory facts)"
             : `  best that fits: none of the ${task.ranked} ranked model files fits`);
         if (task.front.length > 0) {
             lines.push("  Pareto front (estimated memory vs score; complete results, identical files once):");

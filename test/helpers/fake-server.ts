@@ -50,6 +50,8 @@ export interface FakeServerOptions {
     omitUsage?: boolean;
     /** Model name reported in responses. */
     modelName?: string;
+    /** The judge's reply to the n-th judge prompt (default: "Rating: [[10]]" when the answer holds the needle's value, else "[[1]]"). */
+    judge?: (n: number) => string;
     /** The vector of a text at the embeddings endpoint (default fakeEmbedding): a test swaps it to stand for another model. */
     embed?: (text: string) => number[];
     /** Answers text completions (<base>/v1/completions); default: reads the needle back from the prompt. */
@@ -128,6 +130,7 @@ export async function startFakeServer(options: FakeServerOptions = {}): Promise<
         }
     };
     let counter = 0;
+    let judged = 0;
     const handler = async (req: IncomingMessage, res: ServerResponse) => {
         const arrivedAt = performance.now();
         state.inFlight++;
@@ -206,7 +209,8 @@ export async function startFakeServer(options: FakeServerOptions = {}): Promise<
             ]});
         }
         if (path.endsWith("/chat/completions")) {
-            const text = fakeAnswer(request.messages ?? []);
+            const isJudge = (request.messages ?? []).some((m) => m.content.includes("impartial judge"));
+            const text = isJudge && options.judge ? options.judge(judged++) : fakeAnswer(request.messages ?? []);
             const promptChars = (request.messages ?? []).reduce((sum, m) => sum + m.content.length, 0);
             return reply(200, {
                 id: "chatcmpl-1", object: "chat.completion", created: 1, model: request.model && !/^https?:/.test(request.model) ? request.model : modelName,
