@@ -50,16 +50,14 @@ describe("hosted embedding cache: a canary sentence per run", () => {
             const hosted = resolveHostedModel(openAiProtocol, `openai:${server.url}#embedder`);
             const run = () => runTask(sts, config, new HostedSession(openAiProtocol, hosted.settings), hosted.info, cacheDir);
             const first = await run();
-            expect(first[0]!.scores).toMatchObject({embeddedSentences: 4, cachedSentences: 0});
-            expect(first[0]!.input!.embeddingCanary).toBe("new");
             const again = await run();
-            expect(again[0]!.scores).toMatchObject({embeddedSentences: 0, cachedSentences: 4});
-            expect(again[0]!.input!.embeddingCanary).toBe("same");
             // Another model behind the URL: every vector differs.
             server.options.embed = (text) => fakeEmbedding(text).map((x, i) => x + (i % 3));
             const swapped = await run();
-            expect(swapped[0]!.input!.embeddingCanary).toBe("changed");
+            expect(first[0]!.scores).toMatchObject({embeddedSentences: 4, cachedSentences: 0});
+            expect(again[0]!.scores).toMatchObject({embeddedSentences: 0, cachedSentences: 4});
             expect(swapped[0]!.scores).toMatchObject({embeddedSentences: 4, cachedSentences: 0});
+            expect([first, again, swapped].map((records) => records[0]!.input!.embeddingCanary)).toEqual(["new", "same", "changed"]);
             expect(sts.warnings!(sts.configSchema.parse(config), swapped)).toEqual([expect.stringMatching(/canary sentence's embedding changed/)]);
         } finally {
             await server.close();
@@ -79,8 +77,6 @@ describe("resume journal: the llama.cpp build per trial", () => {
         const build = first.documents[0]!.env.llamaCpp;
         const journal = path.join(first.runDir, "journal.jsonl");
         const lines = readFileSync(journal, "utf8").trim().split("\n").map((line) => JSON.parse(line));
-        const trialLines = lines.filter((l) => l.record);
-        expect(trialLines.map((l) => l.build)).toEqual([build, build, build]);
         // As if D100 had run under an older build and D0 had not run at all.
         const edited = lines.filter((l) => l.key.trialId !== "L256-D0-T0").map((l) => (l.key.trialId === "L256-D100-T0" ? {...l, build: "ggml-org/llama.cpp@b0000"} : l));
         writeFileSync(journal, edited.map((l) => JSON.stringify(l)).join("\n") + "\n");
@@ -89,6 +85,7 @@ describe("resume journal: the llama.cpp build per trial", () => {
         // D0 (missing) and D100 (other build) ran; D50 (this build) was resumed.
         expect(rerun.map((l) => l.key.trialId).sort()).toEqual(["L256-D0-T0", "L256-D100-T0"]);
         expect(rerun.every((l) => l.build === build)).toBe(true);
+        expect(lines.filter((l) => l.record).map((l) => l.build)).toEqual([build, build, build]);
     });
 });
 

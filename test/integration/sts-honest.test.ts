@@ -39,7 +39,7 @@ async function documentOf(quant: string, taskConfig: ReturnType<typeof config>, 
     return {
         task: {id: "pairs", type: "sts", configHash: "h", config: taskConfig},
         model: {id: `wnft/${quant}`, fileName: `wnft-sif-256-${quant}.gguf`, sha256, quantLabel: quant, ladder: {isReference, referenceSha256: "a".repeat(64)}},
-        scores: sts.aggregate(taskConfig, [record]), trials: [record], warnings: sts.warnings!(taskConfig, [record])
+        scores: sts.aggregate(taskConfig, [record]), trials: [record], warnings: sts.warnings?.(taskConfig, [record]) ?? []
     } as unknown as ResultDocument;
 }
 
