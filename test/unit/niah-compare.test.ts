@@ -50,6 +50,21 @@ describe("NIAH against the reference", () => {
             .toEqual({length: 256, measuredFrom: 256, score: "stringMatch", threshold: 85.6});
     });
 
+    it("effective context starts at the shortest length that ran; a length beyond the training context still ends it", () => {
+        const config = niahConfigSchema.parse({lengths: [256], mainScore: "lift"});
+        const skipped = (id: string, length: number, skipReason: string): TrialRecord => ({...trial(id, length, 0, 0, "skipped"), scores: {}, skipReason});
+        const records = [
+            skipped("1", 256, "length 256 is too short: the prompt without haystack already takes 210 tokens (+53 for the answer)"),
+            trial("2", 512, 0, 3), trial("3", 1024, 0, 2),
+            skipped("4", 2048, "length 2048 exceeds the model's training context (1024 tokens)"), trial("5", 4096, 0, 5)
+        ];
+        expect(aggregateNiah(config, records).effectiveContext).toEqual({length: 1024, measuredFrom: 512, score: "lift", threshold: 1});
+        // Nothing ran: no measurement at all.
+        expect(aggregateNiah(config, [records[0]!]).effectiveContext).toMatchObject({length: null, measuredFrom: null});
+        // The shortest length that ran fails: null, measured from it (the site says "below 512", not "< 256").
+        expect(aggregateNiah(config, [records[0]!, trial("2", 512, 0, 0.5)]).effectiveContext).toMatchObject({length: null, measuredFrom: 512});
+    });
+
     it("averages LLM-judge scores per cell, length, depth and overall when the task has a judge, and only then", () => {
         const config = niahConfigSchema.parse({lengths: [256]});
         const judged = (id: string, length: number, judge: number | null) => ({...trial(id, length, 0, 0), scores: {stringMatch: 0, lift: 0, judge}});
