@@ -3,10 +3,11 @@ import {mainDeltaSchema} from "../../util/verdict.js";
 
 /**
  * Default equivalence margins of `recommend`'s and the site's verdicts, per main score: 5 points of
- * string match, half a nat of lift (the answer's probability within a factor e^0.5 = 1.65), a
- * tenth of a nat of lift per answer token, half a point of the 1-10 judge scale.
+ * string match, a tenth of a nat of lift (the answer's probability within a factor e^0.1 = 1.11:
+ * small beside the 1-nat effective-context threshold and the tiny models' lifts of 0.3-1.5), 0.02
+ * nats of lift per answer token (a tenth of a nat over five tokens), half a point of the 1-10 judge scale.
  */
-export const EQUIVALENCE_MARGIN: Readonly<Record<NiahScoreName, number>> = {stringMatch: 5, lift: 0.5, liftPerToken: 0.1, judge: 0.5};
+export const EQUIVALENCE_MARGIN: Readonly<Record<NiahScoreName, number>> = {stringMatch: 5, lift: 0.1, liftPerToken: 0.02, judge: 0.5};
 
 /** Score names a NIAH trial records (in TrialRecord.scores). */
 export const NIAH_TRIAL_SCORES = {
