@@ -195,10 +195,10 @@ function collapseIdentical(candidates: Candidate[]): Candidate[] {
 function verdictFor(candidate: Candidate, margin: number | undefined, higherIsBetter: boolean): MemberVerdict {
     const vs = (candidate.document.scores as Record<string, unknown>).vsReference as {mainDelta?: MainDelta; reference?: {sha256?: string}; note?: string} | undefined;
     const mainDelta = vs?.mainDelta;
-    if (!mainDelta) return {candidate, note: "no paired comparison with the reference in its document (rerun it with this slmbench)"};
+    if (!mainDelta) return {candidate, note: "no paired comparison with the reference in its document: rerun it with this slmbench"};
     if (vs?.reference?.sha256 && vs.reference.sha256 !== candidate.model.ladder.referenceSha256)
         return {candidate, mainDelta, note: "its comparison is with another file than its ladder's reference"};
-    if (margin === undefined) return {candidate, mainDelta, note: "no equivalence margin for this task (pass --margin)"};
+    if (margin === undefined) return {candidate, mainDelta, note: "no equivalence margin for this task: pass --margin"};
     return {candidate, mainDelta, verdict: verdictOf(mainDelta, margin, higherIsBetter), ...(vs?.note ? {note: vs.note} : {})};
 }
 
