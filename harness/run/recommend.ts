@@ -284,7 +284,7 @@ function memberLine(member: MemberVerdict, name: string): string {
     const c = member.candidate;
     const d = member.mainDelta;
     const change = d && d.delta != null
-        ? `Δ ${fmtDelta(d.delta)}${d.ci ? ` [${fmtDelta(d.ci[0])}, ${fmtDelta(d.ci[1])}]` : " (no interval)"} over ${d.units} ${d.unit}`
+        ? `Δ ${fmtDelta(d.delta)}${d.ci ? ` [${fmtDelta(d.ci[0])}, ${fmtDelta(d.ci[1])}]` : ""} over ${d.units} ${d.unit}${d.ci ? "" : d.units < 2 ? ": no interval (it needs 2 or more)" : ": no interval"}`
         : d ? `no paired ${name} change (${d.units} ${d.unit} in common)` : "";
     const verdict = member.verdict ? describeVerdict(member.verdict, d?.unit.replace(/ \(.*\)$/, "") ?? "units") : "no verdict";
     const notes = [c.partial ? `partial: ${coverageOf(c)}, not eligible` : "", member.note ?? ""].filter(Boolean);

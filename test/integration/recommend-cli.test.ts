@@ -39,7 +39,7 @@ describe("npm run bench -- recommend", () => {
         expect(result.stdout).toMatch(/Pareto front/);
         // One trial: one (length, trial) group, no interval, so no verdict but "inconclusive"; never "as good as".
         expect(result.stdout).toMatch(/TinyStories-656K \(reference F32, stringMatch \d+\.\d+\):/);
-        expect(result.stdout).toMatch(/\* Q4_0 {2}stringMatch [\d.]+, ~[\d.]+ MiB {2}Δ [-+][\d.]+ \(no interval\) over 1 clusters \(length, trial\) {2}inconclusive/);
+        expect(result.stdout).toMatch(/\* Q4_0 {2}stringMatch [\d.]+, ~[\d.]+ MiB {2}Δ [-+][\d.]+ over 1 clusters \(length, trial\): no interval \(it needs 2 or more\) {2}inconclusive/);
         expect(result.stdout).toMatch(/equivalent: inside ±5; better/);
         expect(result.stdout).not.toMatch(/as good as/);
         const margin = await runCli(["recommend", "--memory", "1GiB", "--context", "512", "--results", results, "--margin", "niah=7.5"]);
