@@ -286,7 +286,7 @@ function memberLine(member: MemberVerdict, name: string): string {
     const change = d && d.delta != null
         ? `Δ ${fmtDelta(d.delta)}${d.ci ? ` [${fmtDelta(d.ci[0])}, ${fmtDelta(d.ci[1])}]` : ""} over ${d.units} ${d.unit}${d.ci ? "" : d.units < 2 ? ": no interval (it needs 2 or more)" : ": no interval"}`
         : d ? `no paired ${name} change (${d.units} ${d.unit} in common)` : "";
-    const verdict = member.verdict ? describeVerdict(member.verdict, d?.unit.replace(/ \(.*\)$/, "") ?? "units") : "no verdict";
+    const verdict = member.verdict ? describeVerdict(member.verdict, d?.unit.replace(/ \(.*\)$/, "") ?? "units", d?.units) : "no verdict";
     const notes = [c.partial ? `partial: ${coverageOf(c)}, not eligible` : "", member.note ?? ""].filter(Boolean);
     const parts = [`${labelOf(c)}  ${name} ${fmtScore(c.score)}, ~${formatBytes(c.memoryBytes)}`, change, verdict, notes.length ? `(${notes.join("; ")})` : ""];
     return `${c.fits ? "*" : " "} ${parts.filter(Boolean).join("  ")}`;

@@ -69,10 +69,16 @@ export function marginFor(margins: EquivalenceMargins, mainScoreName: string): n
     return typeof margins === "number" ? margins : margins[mainScoreName];
 }
 
-/** The verdict in words, for terminals and pages: "worse", "inconclusive (about 12 more clusters would decide it)". */
-export function describeVerdict(result: VerdictResult, unit = "units"): string {
-    if (result.verdict !== "inconclusive") return result.verdict;
-    return result.moreUnitsNeeded === undefined ? "inconclusive" : `inconclusive (about ${result.moreUnitsNeeded} more ${unit} would decide it)`;
+/**
+ * The verdict in words, for terminals and pages: "worse", "inconclusive (about 12 more clusters
+ * would decide it)". `unit` is plural ("clusters", "sentence pairs"); with the units it rests on,
+ * an estimate past 100 times them reads as such (the change sits almost on a boundary).
+ */
+export function describeVerdict(result: VerdictResult, unit = "units", units?: number): string {
+    const more = result.moreUnitsNeeded;
+    if (result.verdict !== "inconclusive" || more === undefined) return result.verdict;
+    if (units !== undefined && units > 0 && more > 100 * units) return `inconclusive (over 100 times as many ${unit} would be needed to decide it)`;
+    return `inconclusive (about ${more} more ${more === 1 ? unit.replace(/s\b/, "") : unit} would decide it)`;
 }
 
 /** Schema of `scores.vsReference.mainDelta`, the paired change every task's comparison records. */

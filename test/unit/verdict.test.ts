@@ -36,6 +36,8 @@ describe("verdictOf: equivalent, better, worse, inconclusive, in that order", ()
         expect(marginFor({lift: 0.5}, "judge")).toBeUndefined();
         expect(describeVerdict({verdict: "inconclusive", moreUnitsNeeded: 12}, "clusters")).toBe("inconclusive (about 12 more clusters would decide it)");
         expect(describeVerdict({verdict: "worse"})).toBe("worse");
+        expect(describeVerdict({verdict: "inconclusive", moreUnitsNeeded: 1}, "sentence pairs")).toBe("inconclusive (about 1 more sentence pair would decide it)");
+        expect(describeVerdict({verdict: "inconclusive", moreUnitsNeeded: 3_808_098}, "clusters", 4)).toBe("inconclusive (over 100 times as many clusters would be needed to decide it)");
         expect(() => verdictOf({delta: 0, ci: [0, 0]}, -1, true)).toThrow(/margin/);
     });
 });
