@@ -3,13 +3,13 @@ import {Command, InvalidArgumentError, Option} from "commander";
 import path from "node:path";
 import {fileURLToPath} from "node:url";
 import {resolveAssetRoots} from "./assets/roots.js";
-import {Suite, SuiteError} from "./config/suite.js";
+import {GPU_BACKENDS, GpuBackend, parseGpuLayers, Suite, SuiteError, withGpuOverrides} from "./config/suite.js";
 import {diffRuns} from "./run/diff.js";
 import {mergeRuns} from "./run/merge.js";
 import {formatRecommendation, loadLatestDocuments, MarginOption, recommend, taskMargins} from "./run/recommend.js";
 import {loadTasks} from "./tasks/registry.js";
 import {runSuite} from "./run/run-suite.js";
-import {parseShard} from "./run/shards.js";
+import {describeShard, shardOption} from "./run/shards.js";
 import {loadSuiteFile, parseSuite} from "./run/suite.js";
 import {summaryTable} from "./run/summary.js";
 import {SLMBENCH_VERSION} from "./run/env.js";
@@ -35,14 +35,27 @@ const program = new Command()
     .option("-m, --models <refs>", "comma-separated models replacing the suite's: .gguf files, folders of ladders, asset names or hf: URIs", list)
     .option("-t, --tasks <ids>", "comma-separated task ids or types to run (default: all of the suite's)", list)
     .option("--threads <n>", "llama.cpp threads per model process (default: the suite's, else 1)", positiveInt)
+    .option("--gpu <backend>", `where local models compute: ${GPU_BACKENDS.join(", ")} (default: the suite's, else cpu; auto falls back to the CPU)`, (value: string) => {
+        const backend = value.trim().toLowerCase();
+        if (!(GPU_BACKENDS as readonly string[]).includes(backend)) throw new InvalidArgumentError(`must be one of ${GPU_BACKENDS.join(", ")}`);
+        return backend as GpuBackend;
+    })
+    .option("--gpu-layers <n>", "layers to offload to the GPU: a count, auto or max (default: the suite's, else auto on a GPU)", (value: string) => {
+        try {
+            return parseGpuLayers(value);
+        } catch (error) {
+            throw new InvalidArgumentError((error as Error).message);
+        }
+    })
     .option("--assets <dirs>", "extra asset roots (colon-separated), searched after ./assets and before SLMBENCH_ASSETS")
     .option("--fresh", "ignore the resume journal and run every trial again", false)
     .option("-q, --quiet", "no progress output", false)
     .option("--task-dirs <dirs>", "extra folders of task folders, colon-separated (also SLMBENCH_TASK_DIRS)")
     .option("--provider-dirs <dirs>", "extra folders of provider folders, colon-separated (also SLMBENCH_PROVIDER_DIRS)")
-    .option("--shard <i/n>", "run only the i-th of n deterministic slices of the trials (combine with `merge`)", (value: string) => {
+    .option("--shard <i/n|auto>", "run only the i-th of n deterministic slices of the trials (combine with `merge`); auto: from a Slurm job array, " +
+        "a Kubernetes Indexed Job or SLMBENCH_SHARD_INDEX/SLMBENCH_SHARD_COUNT", (value: string) => {
         try {
-            return parseShard(value);
+            return shardOption(value);
         } catch (error) {
             throw new InvalidArgumentError((error as Error).message);
         }
@@ -55,9 +68,10 @@ const program = new Command()
         try {
             suite = await loadSuiteFile(options.suite);
             if (options.models) suite = await parseSuite({
-                name: suite.name, description: suite.description, threads: suite.threads, models: options.models,
+                name: suite.name, description: suite.description, threads: suite.threads, gpu: suite.gpu.gpu, gpuLayers: suite.gpu.gpuLayers, models: options.models,
                 tasks: suite.tasks.map((t) => ({type: t.type, id: t.id, ...t.config}))
             }, `${options.suite} with --models`);
+            suite = {...suite, gpu: withGpuOverrides(suite.gpu, {gpu: options.gpu, gpuLayers: options.gpuLayers})};
         } catch (error) {
             process.stderr.write(`${(error as Error).message}\n`);
             process.exitCode = 2;
@@ -65,6 +79,7 @@ const program = new Command()
         }
         const assetRoots = resolveAssetRoots({extraRoots: options.assets ? options.assets.split(":") : []});
         if (!options.quiet) process.stderr.write(`slmbench ${SLMBENCH_VERSION}: suite "${suite.name}" (${path.relative(process.cwd(), suite.source) || suite.source})\n`);
+        if (!options.quiet && options.shard && options.shard.source !== "cli") process.stderr.write(`shard ${options.shard.index}/${options.shard.count} from ${describeShard(options.shard)}\n`);
         const report = await runSuite(suite, {
             outDir: options.out,
             assetRoots,

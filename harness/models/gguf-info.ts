@@ -14,7 +14,7 @@ export interface GgufFacts {
     parameters: number;
     /** Training context length (`<arch>.context_length`). */
     contextLength?: number;
-    /** Label from `general.file_type` ("Q4_K_M"), else from the file name, else "unknown". */
+    /** Label from `general.file_type` ("Q4_K_M"), else from the file name, else from unquantized tensors (floatLabel), else "unknown". */
     quantLabel: string;
     /** Real storage types found in the tensors: type name -> tensor and weight counts. */
     tensorTypes: Record<string, {tensors: number; weights: number}>;
@@ -49,6 +49,18 @@ function quantLabelFromFileType(fileType: unknown): string | undefined {
     if (typeof fileType !== "number") return undefined;
     const name = GgufFileType[fileType];
     return name?.replace(/^(MOSTLY|ALL)_/, "");
+}
+
+/**
+ * The label of a file whose tensors are all unquantized (F32, F16, BF16): the type holding most
+ * weights, as llama.cpp names such files (F32 norms beside F16 matrices: F16). Files converted
+ * without `general.file_type` and without a label in their name (llama.cpp's `stories260K.gguf`)
+ * still sort as their ladder's reference.
+ */
+function floatLabel(tensorTypes: GgufFacts["tensorTypes"]): string | undefined {
+    const entries = Object.entries(tensorTypes);
+    if (entries.length === 0 || entries.some(([type]) => !["F32", "F16", "BF16"].includes(type))) return undefined;
+    return entries.sort(([, a], [, b]) => b.weights - a.weights)[0]![0];
 }
 
 /**
@@ -97,7 +109,7 @@ export async function readGgufFacts(filePath: string): Promise<GgufFacts> {
         name: typeof general.name === "string" ? general.name : undefined,
         parameters: weights,
         contextLength: typeof arch?.context_length === "number" ? arch.context_length : undefined,
-        quantLabel: quantLabelFromFileType(general.file_type) ?? quantLabelFromFileName(path.basename(filePath)) ?? "unknown",
+        quantLabel: quantLabelFromFileType(general.file_type) ?? quantLabelFromFileName(path.basename(filePath)) ?? floatLabel(tensorTypes) ?? "unknown",
         tensorTypes,
         tensorSignature: createHash("sha256").update(byName.sort().join("\n")).digest("hex"),
         bitsPerWeight: bits / weights,

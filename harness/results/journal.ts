@@ -16,6 +16,8 @@ const keyString = (key: TrialKey) => `${key.instanceId}|${key.configHash}|${key.
 export interface RunMeasurements {
     llamaCpp: string;
     performance: Record<string, unknown>;
+    /** Where the model ran (env.gpu), for local models. */
+    gpu?: {requested: string; backend: string; layers: number};
 }
 
 /**

@@ -55,7 +55,12 @@ export const envSchema = z.object({
     cores: z.number().int().positive(),
     threads: z.number().int().positive().describe("Threads given to llama.cpp for this model"),
     os: z.string(),
-    node: z.string()
+    node: z.string(),
+    gpu: z.object({
+        requested: z.enum(["auto", "cpu", "cuda", "vulkan", "metal"]).describe("As the suite or --gpu asked"),
+        backend: z.enum(["cpu", "cuda", "vulkan", "metal"]).describe("Where llama.cpp ran the model (cpu when no GPU was used)"),
+        layers: z.number().int().nonnegative().describe("Layers offloaded to the GPU (0 on the CPU)")
+    }).optional().describe("GPU offload of a local model; absent for models without local weights")
 });
 export type RunEnv = z.infer<typeof envSchema>;
 
@@ -127,6 +132,12 @@ export const resultDocumentSchema = z.object({
         signal: z.string().nullable().optional()
     }).optional(),
     warnings: z.array(z.string()).default([]),
+    shard: z.object({
+        index: z.number().int().positive(),
+        count: z.number().int().positive(),
+        source: z.enum(["cli", "slurm", "kubernetes", "env"]).describe("--shard i/n, or --shard auto from a Slurm job array, a Kubernetes Indexed Job or SLMBENCH_SHARD_INDEX/COUNT"),
+        from: z.string().describe("The option or variables it was read from")
+    }).optional().describe("The slice of the trials this document holds (a run with --shard); absent in a whole run and after merge"),
     performance: performanceSchema.optional(),
     trials: z.array(trialRecordSchema)
 });

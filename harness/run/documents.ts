@@ -73,6 +73,7 @@ export function buildDocument(parts: DocumentParts): ResultDocument {
         ...(partial ? {partial: true as const} : {}),
         modelError: parts.modelError,
         warnings,
+        ...(shard ? {shard: {index: shard.index, count: shard.count, source: shard.source ?? "cli", from: shard.from ?? `--shard ${shard.index}/${shard.count}`}} : {}),
         performance: parts.performance,
         trials
     };

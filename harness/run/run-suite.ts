@@ -1,7 +1,7 @@
 import path from "node:path";
 import type {AssetRoots} from "../assets/roots.js";
-import type {Suite, TaskInstance} from "../config/suite.js";
-import type {ResolvedModel} from "../providers/provider.js";
+import type {GpuOptions, Suite, TaskInstance} from "../config/suite.js";
+import type {GpuUse, ResolvedModel} from "../providers/provider.js";
 import {providerById} from "../providers/registry.js";
 import {Journal, RunMeasurements, TrialKey} from "../results/journal.js";
 import type {ModelInfo, ResultDocument, TrialRecord} from "../results/schema.js";
@@ -30,6 +30,8 @@ export interface RunOptions {
     quiet?: boolean;
     /** Run only this deterministic slice of the trials (--shard i/n); merge.ts combines the shards' documents. */
     shard?: Shard;
+    /** GPU offload of local models; overrides the suite's (default the CPU). */
+    gpu?: GpuOptions;
 }
 
 export interface RunReport {
@@ -69,6 +71,7 @@ export async function runSuite(suite: Suite, options: RunOptions): Promise<RunRe
     const progress = new Progress(options.quiet);
     const tasks = await loadTasks();
     const threads = options.threads ?? suite.threads;
+    const gpu = options.gpu ?? suite.gpu;
     const runId = runIdOf(suite);
     const runDir = path.resolve(options.outDir, runId);
     const failures: string[] = [];
@@ -90,7 +93,7 @@ export async function runSuite(suite: Suite, options: RunOptions): Promise<RunRe
     if (options.taskFilter && suite.tasks.every((t) => !options.taskFilter!.includes(t.id) && !options.taskFilter!.includes(t.type)))
         failures.push(`--tasks ${options.taskFilter.join(",")} matches no task of the suite (${suite.tasks.map((t) => t.id).join(", ")})`);
 
-    const {models, unresolved} = await resolveModels(suite.models, {assetRoots: options.assetRoots});
+    const {models, unresolved} = await resolveModels(suite.models, {assetRoots: options.assetRoots, ...(options.quiet ? {progress: false} : {})});
     for (const missing of unresolved) {
         failures.push(`model ${missing.source}: ${missing.message}`);
         progress.log(`error: ${missing.message}`);
@@ -104,13 +107,13 @@ export async function runSuite(suite: Suite, options: RunOptions): Promise<RunRe
             const plans = instances.map((instance) => planInstance(instance, tasks.get(instance.type)!, model, journal, options.shard));
             const pending = plans.filter((plan) => plan.pending.length > 0);
             let outcome: ModelJobOutcome | undefined;
-            if (pending.length > 0) outcome = await runModel(resolved, pending, {threads, options, journal, progress});
+            if (pending.length > 0) outcome = await runModel(resolved, pending, {threads, gpu, options, journal, progress});
             if (outcome?.ok) {
                 // A document's trials come from one build: resumed trials another llama.cpp build ran are run again with this one.
                 const stale = takeOtherBuilds(plans, journal, model, outcome.llamaCpp);
                 if (stale.count > 0) {
                     progress.log(`${model.id}: ${stale.count} resumed trials were run by another build (${stale.builds.join(", ")}): running them again with ${outcome.llamaCpp}`);
-                    outcome = await runModel(resolved, stale.plans, {threads, options, journal, progress});
+                    outcome = await runModel(resolved, stale.plans, {threads, gpu, options, journal, progress});
                 }
             }
             if (outcome && !outcome.ok) {
@@ -125,7 +128,7 @@ export async function runSuite(suite: Suite, options: RunOptions): Promise<RunRe
                 const recorded = measurements ?? journal.lastMeasurements(key);
                 let document = buildDocument({
                     runId, suite: {name: suite.name, hash: suite.hash}, instance: plan.instance, task: plan.task, model,
-                    env: describeEnv(threads, recorded?.llamaCpp ?? outcome?.llamaCpp ?? "unknown (model not loaded)"),
+                    env: describeEnv(threads, recorded?.llamaCpp ?? outcome?.llamaCpp ?? "unknown (model not loaded)", (recorded?.gpu ?? outcome?.gpu) as GpuUse | undefined),
                     planned: plan.planned, records: plan.records, shard: options.shard,
                     modelError: outcome && !outcome.ok && [...plan.records.values()].some((r) => r.error?.kind === "model-process-aborted" || r.error?.kind === "not-run") ? {
                         message: outcome.error.message,
@@ -208,8 +211,8 @@ function keyOf(instance: TaskInstance, model: ModelInfo, trialId: string): Trial
 }
 
 async function runModel(resolved: ResolvedModel, plans: InstancePlan[],
-    context: {threads: number; options: RunOptions; journal: Journal; progress: Progress}): Promise<ModelJobOutcome> {
-    const {threads, options, journal, progress} = context;
+    context: {threads: number; gpu: GpuOptions; options: RunOptions; journal: Journal; progress: Progress}): Promise<ModelJobOutcome> {
+    const {threads, gpu, options, journal, progress} = context;
     const model = resolved.info;
     const byId = new Map(plans.map((plan) => [plan.instance.id, plan]));
     const bars = new Map(plans.map((plan) => [plan.instance.id, progress.start(`${model.id} ${plan.instance.id}`, plan.pending.length)]));
@@ -223,6 +226,7 @@ async function runModel(resolved: ResolvedModel, plans: InstancePlan[],
         settings: resolved.settings,
         threads,
         contextSize,
+        gpu,
         assetRoots: options.assetRoots,
         tasks: plans.map((plan) => ({instanceId: plan.instance.id, type: plan.instance.type, config: plan.instance.config, trials: plan.pending}))
     }, {
@@ -280,6 +284,7 @@ function measurementsOf(plan: InstancePlan, outcome: ModelJobOutcome | undefined
     const seconds = (ms: number) => ms / 1000;
     return {
         llamaCpp: outcome.llamaCpp ?? "unknown",
+        ...(outcome.gpu ? {gpu: outcome.gpu} : {}),
         performance: {
             loadMs: outcome.loadMs,
             wallMs: perf.wallMs,

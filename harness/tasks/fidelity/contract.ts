@@ -1,5 +1,5 @@
 import {z} from "zod";
-import {mainDeltaSchema} from "../../util/verdict.js";
+import {mainDeltaSchema} from "../../util/verdict.ts";
 
 /**
  * Default equivalence margin of `recommend`'s and the site's verdicts: 0.01 nats of mean KLD

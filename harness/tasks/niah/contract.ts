@@ -1,5 +1,5 @@
 import {z} from "zod";
-import {mainDeltaSchema} from "../../util/verdict.js";
+import {mainDeltaSchema} from "../../util/verdict.ts";
 
 /**
  * Default equivalence margins of `recommend`'s and the site's verdicts, per main score: 5 points of

@@ -1,5 +1,5 @@
 import {z} from "zod";
-import {mainDeltaSchema} from "../../util/verdict.js";
+import {mainDeltaSchema} from "../../util/verdict.ts";
 
 /** Default equivalence margin of `recommend`'s and the site's verdicts: 1 Spearman point (x100). */
 export const EQUIVALENCE_MARGIN = 1;
@@ -85,7 +85,8 @@ export const stsScoresSchema = z.object({
         sentencesPerSecond: z.number().nullable().describe("Embedded sentences / embedding wall time (null when all came from the cache)"),
         dimensions: z.number().int().positive().nullable()
     }),
-    vsReference: stsComparisonSchema.optional()
+    vsReference: stsComparisonSchema.optional(),
+    truncatedInputs: z.number().int().nonnegative().optional().describe("Sentences cut to fit the model's context")
 });
 export type StsScores = z.infer<typeof stsScoresSchema>;
 
