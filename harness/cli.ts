@@ -1,12 +1,13 @@
 #!/usr/bin/env node
-import {Command, InvalidArgumentError} from "commander";
+import {Command, InvalidArgumentError, Option} from "commander";
 import path from "node:path";
 import {fileURLToPath} from "node:url";
 import {resolveAssetRoots} from "./assets/roots.js";
 import {GPU_BACKENDS, GpuBackend, parseGpuLayers, Suite, SuiteError, withGpuOverrides} from "./config/suite.js";
 import {diffRuns} from "./run/diff.js";
 import {mergeRuns} from "./run/merge.js";
-import {formatRecommendation, loadLatestDocuments, recommend} from "./run/recommend.js";
+import {formatRecommendation, loadLatestDocuments, MarginOption, recommend, taskMargins} from "./run/recommend.js";
+import {loadTasks} from "./tasks/registry.js";
 import {runSuite} from "./run/run-suite.js";
 import {describeShard, shardOption} from "./run/shards.js";
 import {loadSuiteFile, parseSuite} from "./run/suite.js";
@@ -160,24 +161,44 @@ program.command("recommend")
     })
     .option("--context <tokens>", "context length to budget the KV cache for", positiveInt, 4096)
     .option("-t, --tasks <ids>", "comma-separated task ids or types (default: all in the results)", list)
-    .option("-r, --results <dir>", "folder of result documents, searched recursively (newest per model file and task)", "results/runs")
-    .option("--within <delta>", "as good as the ladder's reference: main score within this absolute delta (default: 95% intervals overlap)", (value: string) => {
-        const n = Number(value);
-        if (value.trim() === "" || !Number.isFinite(n) || n < 0) throw new InvalidArgumentError("must be a number >= 0");
-        return n;
-    })
-    .action(async (options: {memory: number; context: number; tasks?: string[]; results: string; within?: number}) => {
+    .option("-r, --results <dir>", "folder of result documents, searched recursively (newest per model file and task configuration)", "results/runs")
+    .option("--margin <margin>", "equivalence margin of the verdicts against each ladder's reference, in main-score units: one number for every task, " +
+        "or <task id or type>=<number>,... (default: each task's, see docs/recommend.md)", parseMargin)
+    .addOption(new Option("--within <delta>").hideHelp().argParser(() => {
+        throw new InvalidArgumentError("--within is gone: verdicts come from the paired comparison with the reference; pass --margin <number> (docs/recommend.md)");
+    }))
+    .action(async (options: {memory: number; context: number; tasks?: string[]; results: string; margin?: MarginOption}) => {
         try {
             const {documents, problems} = await loadLatestDocuments(options.results);
             for (const problem of problems) process.stderr.write(`warning: skipped ${problem}\n`);
             if (documents.length === 0) throw new Error(`no result documents in ${options.results} (run \`npm run bench\` first, or pass --results <dir>)`);
-            const result = recommend(documents, {budgetBytes: options.memory, context: options.context, tasks: options.tasks, within: options.within});
+            const result = recommend(documents, {
+                budgetBytes: options.memory, context: options.context, tasks: options.tasks, margin: options.margin,
+                defaultMargin: taskMargins(await loadTasks())
+            });
             process.stdout.write(`${formatRecommendation(result)}\n`);
         } catch (error) {
             process.stderr.write(`${(error as Error).message}\n`);
             process.exitCode = 2;
         }
     });
+
+/** "0.5" (every task) or "niah-kv-noise=0.5,sts=1" (per task id or type); margins are numbers >= 0. */
+function parseMargin(value: string): MarginOption {
+    const number = (text: string) => {
+        const n = Number(text);
+        if (text.trim() === "" || !Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`"${text}" is not a number >= 0 (e.g. --margin 0.5 or --margin niah-kv-noise=0.5,sts=1)`);
+        return n;
+    };
+    if (!value.includes("=")) return number(value);
+    const margins: Record<string, number> = {};
+    for (const part of list(value)) {
+        const [task, given, ...rest] = part.split("=");
+        if (!task || given === undefined || rest.length > 0) throw new InvalidArgumentError(`"${part}" is not <task id or type>=<number>`);
+        margins[task.trim()] = number(given);
+    }
+    return margins;
+}
 
 program.parseAsync().then(
     // Exit explicitly: a download given up after a stall may leave the downloader's retries pending.

@@ -1,3 +1,4 @@
+import {createHash} from "node:crypto";
 import {stat} from "node:fs/promises";
 import path from "node:path";
 import {GgufFileType, readGgufFileInfo} from "node-llama-cpp";
@@ -18,6 +19,8 @@ export interface GgufFacts {
     quantLabel: string;
     /** Real storage types found in the tensors: type name -> tensor and weight counts. */
     tensorTypes: Record<string, {tensors: number; weights: number}>;
+    /** sha256 of every tensor's name and ggml type (in name order): files with equal signatures hold the same tensor types. */
+    tensorSignature: string;
     /** Tensor bits / tensor weights, from the real tensor types (not from the label). */
     bitsPerWeight: number;
     hasChatTemplate: boolean;
@@ -81,6 +84,7 @@ export async function readGgufFacts(filePath: string): Promise<GgufFacts> {
     if (tensors.length === 0) throw new ModelFileError(filePath, "GGUF file declares no tensors");
 
     const tensorTypes: GgufFacts["tensorTypes"] = {};
+    const byName: string[] = [];
     let weights = 0;
     let bits = 0;
     let dataEnd = 0;
@@ -89,6 +93,7 @@ export async function readGgufFacts(filePath: string): Promise<GgufFacts> {
         const typeName = ggmlTypeName(tensor.ggmlType);
         const typeBits = bitsPerWeightOfType(typeName);
         if (typeBits == null) throw new ModelFileError(filePath, `tensor ${tensor.name} has unknown ggml type ${typeName}`);
+        byName.push(`${tensor.name}\t${typeName}\t${tensor.dimensions.join("x")}`);
         const entry = (tensorTypes[typeName] ??= {tensors: 0, weights: 0});
         entry.tensors++;
         entry.weights += elements;
@@ -109,6 +114,7 @@ export async function readGgufFacts(filePath: string): Promise<GgufFacts> {
         contextLength: typeof arch?.context_length === "number" ? arch.context_length : undefined,
         quantLabel: quantLabelFromFileType(general.file_type) ?? quantLabelFromFileName(path.basename(filePath)) ?? floatLabel(tensorTypes) ?? "unknown",
         tensorTypes,
+        tensorSignature: createHash("sha256").update(byName.sort().join("\n")).digest("hex"),
         bitsPerWeight: bits / weights,
         hasChatTemplate: typeof metadata.tokenizer?.chat_template === "string",
         poolingType: typeof arch?.pooling_type === "number" ? arch.pooling_type : undefined,

@@ -29,10 +29,10 @@ export const modelInfoSchema = z.object({
     quantLabel: z.string().describe("Label from general.file_type (or the file name)"),
     tensorTypes: tensorTypesSchema,
     bitsPerWeight: z.number().nonnegative().describe("Computed from the real tensor types; 0 for models without local weights (hosted, built-in)"),
+    expectedMainType: z.string().optional().describe("The ggml type the quant label stores most weights in (Q4_K for Q4_K_M); local GGUF files"),
+    labelMatchesTensors: z.boolean().optional().describe("Whether expectedMainType holds the most weights of the file (llama.cpp substitutes types on narrow tensors)"),
+    sameTensorsAs: z.array(z.string()).optional().describe("Other files of the ladder holding the same ggml type for every tensor: they give the same numbers, one data point"),
     hasChatTemplate: z.boolean(),
-    labelMatchesTensors: z.boolean().optional().describe("Whether the quant label's expected main tensor type is the file's dominant type (weights-weighted)"),
-    expectedMainType: z.string().optional().describe('The label\'s main tensor type ("Q4_K" for Q4_K_M, "Q8_0" for Q8_0 ...)'),
-    sameTensorsAs: z.array(z.string()).optional().describe("File names of other files of the same ladder with an identical tensor-type map"),
     memory: z.object({
         kvBytesPerToken: z.number().nonnegative().describe("KV-cache bytes per token of context (F16 cache), from the GGUF's layer and head counts"),
         overheadBytes: z.number().nonnegative().describe("Fixed working memory beyond weights and KV cache (compute buffers), as estimated for CPU inference")
@@ -128,8 +128,8 @@ export const resultDocumentSchema = z.object({
         ok: z.number().int().nonnegative(),
         skipped: z.number().int().nonnegative(),
         planned: z.number().int().nonnegative()
-    }).optional().describe("Trials with status ok / skipped / planned"),
-    partial: z.literal(true).optional().describe("Present when ok + skipped < planned (errors, trials missing after merge): scores.main is marked and never ranked beside complete ones"),
+    }).optional().describe("Planned trials (of this document's plan: a shard's slice, or the whole plan) that finished ok or were skipped by design"),
+    partial: z.literal(true).optional().describe("Present when ok + skipped < planned (errors, trials missing after merge): scores.main covers only the finished trials"),
     modelError: z.object({
         message: z.string(),
         trialId: z.string().optional().describe("The trial in flight when it happened"),

@@ -23,6 +23,8 @@ export interface InstancePlan {
     planned: PlannedTrial[];
     records: Map<string, TrialRecord>;
     pending: PlannedTrial[];
+    /** Trial ids whose records came from the journal, not from this invocation. */
+    resumed: Set<string>;
     performance?: TaskPerformance;
 }
 

@@ -9,6 +9,7 @@ import {safeName, writeResultDocument} from "../results/write.js";
 import {writeRunErrors} from "../results/run-errors.js";
 import {loadTasks} from "../tasks/registry.js";
 import {checkedRecord} from "../tasks/record-checks.js";
+import type {TaskPerformance} from "../tasks/trial-loop.js";
 import type {PlannedTrial, Task} from "../tasks/types.js";
 import {clipMessage} from "../util/clip.js";
 import {buildDocument, documentFile} from "./documents.js";
@@ -128,15 +129,25 @@ export async function runSuite(suite: Suite, options: RunOptions): Promise<RunRe
             if (interruption()) break;
             const model = resolved.info;
             const plans = instances.map((instance) => planInstance(instance, tasks.get(instance.type)!, model, journal!, maxCrashAttempts, options.shard));
-            const attempts = await runWithRestarts(plans, {
+            const attemptContext = {
                 model: model.id,
                 maxCrashAttempts,
                 journal,
-                keyOf: (plan, trialId) => keyOf(plan.instance, model, trialId),
-                runOnce: (jobs) => runModel(resolved, jobs, {threads, gpu, options, journal: journal!, progress}),
-                log: (line) => progress.log(line),
+                keyOf: (plan: InstancePlan, trialId: string) => keyOf(plan.instance, model, trialId),
+                runOnce: (jobs: AttemptJob[]) => runModel(resolved, jobs, {threads, gpu, options, journal: journal!, progress}),
+                log: (line: string) => progress.log(line),
                 interrupted: () => interruption() != null
-            });
+            };
+            let attempts = await runWithRestarts(plans, attemptContext);
+            if (attempts.outcome?.ok) {
+                // A document's trials come from one build: resumed trials another llama.cpp build ran are run again with this one.
+                const stale = takeOtherBuilds(plans, journal, model, attempts.outcome.llamaCpp);
+                if (stale.count > 0) {
+                    progress.log(`${model.id}: ${stale.count} resumed trials were run by another build (${stale.builds.join(", ")}): running them again with ${attempts.outcome.llamaCpp}`);
+                    const again = await runWithRestarts(stale.plans, attemptContext);
+                    attempts = {outcome: again.outcome ?? attempts.outcome, failures: [...attempts.failures, ...again.failures]};
+                }
+            }
             if (interruption()) break;
             for (const failure of attempts.failures) {
                 failures.push(`model ${model.id}: ${failure.message}`);
@@ -201,9 +212,13 @@ function planInstance(instance: TaskInstance, task: Task, model: ModelInfo, jour
     const planned = task.plan(instance.config, model).filter((trial) => !shard || inShard(shard, instance.id, shardKey(trial, model)));
     const records = new Map<string, TrialRecord>();
     const pending: PlannedTrial[] = [];
+    const resumed = new Set<string>();
     for (const trial of planned) {
         const done = journal.completed(keyOf(instance, model, trial.id));
-        if (done) records.set(trial.id, done);
+        if (done) {
+            records.set(trial.id, done);
+            resumed.add(trial.id);
+        }
         else if (trial.skipReason)
             records.set(trial.id, {id: trial.id, cell: trial.cell, seed: trial.seed, status: "skipped", skipReason: trial.skipReason, scores: {}, timings: {}});
         else {
@@ -213,7 +228,38 @@ function planInstance(instance: TaskInstance, task: Task, model: ModelInfo, jour
             if (!isFinalCrash(crash, maxCrashAttempts)) pending.push(trial);
         }
     }
-    return {instance, task, planned, records, pending};
+    return {instance, task, planned, records, pending, resumed};
+}
+
+/**
+ * After a model ran some trials with `build`: the plans that ran, reduced to their resumed trials
+ * that another (or an unrecorded) build computed, which must run again so no document mixes
+ * builds. Their old records are dropped; plans whose trials all came from the journal keep them
+ * (one build throughout, the one their recorded measurements name).
+ */
+function takeOtherBuilds(plans: InstancePlan[], journal: Journal, model: ModelInfo, build: string): {plans: InstancePlan[]; count: number; builds: string[]} {
+    const stalePlans: InstancePlan[] = [];
+    const builds = new Set<string>();
+    let count = 0;
+    for (const plan of plans) {
+        if (plan.pending.length === 0) continue;
+        const stale = plan.planned.filter((trial) => {
+            if (!plan.resumed.has(trial.id)) return false;
+            const recorded = journal.buildOf(keyOf(plan.instance, model, trial.id));
+            if (recorded === build) return false;
+            builds.add(recorded ?? "unrecorded");
+            return true;
+        });
+        if (stale.length === 0) continue;
+        for (const trial of stale) {
+            plan.records.delete(trial.id);
+            plan.resumed.delete(trial.id);
+        }
+        plan.pending = stale;
+        stalePlans.push(plan);
+        count += stale.length;
+    }
+    return {plans: stalePlans, count, builds: [...builds].sort()};
 }
 
 function keyOf(instance: TaskInstance, model: ModelInfo, trialId: string): TrialKey {
@@ -227,6 +273,7 @@ async function runModel(resolved: ResolvedModel, jobs: AttemptJob[],
     const model = resolved.info;
     const byId = new Map(jobs.map(({plan}) => [plan.instance.id, plan]));
     const bars = new Map(jobs.map(({plan, trials}) => [plan.instance.id, progress.start(`${model.id} ${plan.instance.id}`, trials.length)]));
+    let build: string | undefined;
     const contextSize = Math.min(
         model.contextLength ?? Number.MAX_SAFE_INTEGER,
         Math.max(...jobs.map(({plan, trials}) => plan.task.contextSize?.(plan.instance.config, trials) ?? model.contextLength ?? 2048)));
@@ -240,15 +287,19 @@ async function runModel(resolved: ResolvedModel, jobs: AttemptJob[],
         assetRoots: options.assetRoots,
         tasks: jobs.map(({plan, trials, deferred}) => ({instanceId: plan.instance.id, type: plan.instance.type, config: plan.instance.config, trials, deferred: [...deferred]}))
     }, {
+        onLoaded(info) {
+            build = info.llamaCpp;
+        },
         onTrialDone(instanceId, received) {
             const plan = byId.get(instanceId)!;
             const record = checkedRecord(received);
             plan.records.set(record.id, record);
-            journal.append(keyOf(plan.instance, model, record.id), record);
+            journal.append(keyOf(plan.instance, model, record.id), record, build);
             bars.get(instanceId)!.increment();
         },
         onTaskDone(instanceId, performance) {
-            byId.get(instanceId)!.performance = performance;
+            const plan = byId.get(instanceId)!;
+            plan.performance = plan.performance ? addPerformance(plan.performance, performance) : performance;
         }
     });
     for (const {plan, trials} of jobs) {
@@ -260,6 +311,13 @@ async function runModel(resolved: ResolvedModel, jobs: AttemptJob[],
             : errors.length ? `${errors.length} errors, first: ${clipMessage(first ?? "", 160)}` : "done");
     }
     return outcome;
+}
+
+function addPerformance(a: TaskPerformance, b: TaskPerformance): TaskPerformance {
+    return {
+        wallMs: a.wallMs + b.wallMs, promptTokens: a.promptTokens + b.promptTokens, evaluatedTokens: a.evaluatedTokens + b.evaluatedTokens,
+        generatedTokens: a.generatedTokens + b.generatedTokens, promptMs: a.promptMs + b.promptMs, generateMs: a.generateMs + b.generateMs
+    };
 }
 
 /** The performance block of this invocation's run of the model, if it ran this task. */

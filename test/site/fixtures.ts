@@ -140,7 +140,7 @@ function niahParts(spec: DocSpec, lengths: number[], depths: number[], perCell: 
         for (const depth of depths) {
             for (let i = 0; i < perCell; i++) {
                 const id = `L${length}-D${depth}-${i}`;
-                const cell = {length, depth};
+                const cell = {length, depth, trial: i};
                 if (length > (spec.model.contextLength ?? 1024)) {
                     trials.push({id, cell, seed: i, status: "skipped", skipReason: "prompt exceeds the model's context length", scores: {}, timings: {}});
                     continue;

@@ -5,6 +5,7 @@ import {findAsset} from "../../assets/roots.js";
 import {downloadHfModel, findDownloaded} from "../../models/download.js";
 import {GgufFacts, readGgufFacts} from "../../models/gguf-info.js";
 import {groupLadders, ladderDisplayId} from "../../models/ladder.js";
+import {labelCheck, sameTensorGroups} from "../../models/labels.js";
 import {Sha256Cache} from "../../models/sha256-cache.js";
 import type {ModelInfo} from "../../results/schema.js";
 import type {ResolveContext, ResolvedModel, UnresolvedModel} from "../provider.js";
@@ -148,6 +149,8 @@ function toModels(resolved: LocalFile[]): ResolvedModel<LocalSettings>[] {
     for (const ladder of groupLadders(resolved).values()) {
         const reference = ladder[0]!;
         const ladderId = ladderDisplayId(reference);
+        const same = sameTensorGroups(ladder.map((file) => ({file, fileName: file.fileName, tensorSignature: file.facts.tensorSignature})));
+        const sameAs = new Map([...same].map(([entry, names]) => [entry.file, names]));
         for (const file of ladder) {
             const info: ModelInfo = {
                 id: `${ladderId}/${file.fileName}`,
@@ -164,6 +167,8 @@ function toModels(resolved: LocalFile[]): ResolvedModel<LocalSettings>[] {
                 quantLabel: file.facts.quantLabel,
                 tensorTypes: file.facts.tensorTypes,
                 bitsPerWeight: file.facts.bitsPerWeight,
+                ...labelCheck(file.facts.quantLabel, file.facts.tensorTypes),
+                ...(sameAs.get(file)!.length > 0 ? {sameTensorsAs: sameAs.get(file)!} : {}),
                 hasChatTemplate: file.facts.hasChatTemplate,
                 ...(file.facts.memory ? {memory: file.facts.memory} : {}),
                 ladder: {

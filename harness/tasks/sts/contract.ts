@@ -1,6 +1,9 @@
 import {z} from "zod";
 import {mainDeltaSchema} from "../../util/verdict.ts";
 
+/** Default equivalence margin of `recommend`'s and the site's verdicts: 1 Spearman point (x100). */
+export const EQUIVALENCE_MARGIN = 1;
+
 /** Score names an STS trial records (in TrialRecord.scores). */
 export const STS_TRIAL_SCORES = {
     spearman: "Spearman rank correlation x100 between the model's similarity and the gold scores (ties: average ranks, as scipy)",
@@ -10,6 +13,7 @@ export const STS_TRIAL_SCORES = {
     embeddedSentences: "Sentences the model embedded in this trial (the rest came from the embedding cache)",
     cachedSentences: "Sentences whose vectors came from the on-disk embedding cache",
     dimensions: "Embedding size",
+    zeroVectors: "Distinct sentences the model embedded as all-zero vectors",
     truncatedInputs: "Sentences cut to fit the model's embedding context (absent where the model cannot say)"
 } as const;
 
@@ -30,6 +34,7 @@ export const stsComparisonSchema = z.object({
     candidateSpearman: correlation,
     deltaSpearman: z.number().nullable().describe("candidate - reference, Spearman x100"),
     deltaCi: interval.describe("Paired bootstrap over pairs: both files scored on the same resamples"),
+    mainDelta: mainDeltaSchema.optional(),
     bootstrap,
     drift: z.object({
         sentences: z.number().int().nonnegative(),
@@ -37,13 +42,9 @@ export const stsComparisonSchema = z.object({
         minCosine: z.number(),
         p05Cosine: z.number().describe("5th percentile")
     }).nullable(),
-    driftNote: z.string().optional().describe("Why drift is missing"),
-    mainDelta: mainDeltaSchema.optional().describe("Change of the main score over the paired units, with its paired 95% interval")
+    driftNote: z.string().optional().describe("Why drift is missing")
 });
 export type StsComparison = z.infer<typeof stsComparisonSchema>;
-
-/** Default equivalence margin: 1 Spearman point (x100 scale). */
-export const EQUIVALENCE_MARGIN = 1;
 
 const groupScores = z.object({
     value: z.string(),
@@ -76,6 +77,7 @@ export const stsScoresSchema = z.object({
     prefix: z.string(),
     prefixApplied: z.boolean().describe("Whether the model saw the prefix (lexical baselines score the bare sentences)"),
     breakdown: z.record(z.string(), z.array(groupScores)).describe("Per group key (STS-B: genre, source) and value"),
+    zeroVectors: z.number().int().nonnegative().optional().describe("Distinct sentences embedded as all-zero vectors (cosine 0 with anything)"),
     embedding: z.object({
         distinctSentences: z.number().int().nonnegative(),
         embeddedSentences: z.number().int().nonnegative(),
@@ -85,7 +87,6 @@ export const stsScoresSchema = z.object({
         dimensions: z.number().int().positive().nullable()
     }),
     vsReference: stsComparisonSchema.optional(),
-    zeroVectors: z.number().int().nonnegative().optional().describe("Sentences whose embedding was all zeros (cosine undefined)"),
     truncatedInputs: z.number().int().nonnegative().optional()
         .describe("Sentences (with the prefix) longer than the model's embedding context, cut to fit before embedding; absent where the model cannot say (hosted, lexical)")
 });

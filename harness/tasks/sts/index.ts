@@ -2,6 +2,7 @@ import {ensureDatasetFiles} from "../../assets/datasets.js";
 import type {ModelInfo} from "../../results/schema.js";
 import type {PlannedTrial, Task} from "../types.js";
 import {aggregateSts, stsWarnings} from "./aggregate.js";
+import {EQUIVALENCE_MARGIN} from "./contract.js";
 import {compareWithInputs, loadComparisonVectors} from "./compare.js";
 import {StsConfig, stsConfigSchema} from "./config.js";
 import {builtinDatasetFiles, loadDataset} from "./datasets.js";
@@ -59,6 +60,7 @@ const sts: Task<StsConfig, StsTrialSpec> = {
     createRunner: createStsRunner,
     aggregate: aggregateSts,
     warnings: stsWarnings,
+    equivalenceMargin: () => EQUIVALENCE_MARGIN,
     // Change in Spearman and embedding drift against the ladder's reference file.
     compare: compareWithInputs,
     compareInputs: loadComparisonVectors

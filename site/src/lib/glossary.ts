@@ -93,8 +93,8 @@ export const GLOSSARY = {
     },
     flips: {
         term: "flips",
-        short: "Trials right at the reference and wrong here (right→wrong), and the reverse; McNemar's test compares the two counts.",
-        long: ["On the same trials, right→wrong counts those the reference gets right and this file gets wrong, wrong→right the reverse. McNemar's exact test asks whether the two directions differ more than chance allows (p < 0.05: a clear change)."]
+        short: "Trials right at the reference and wrong here (right→wrong), and the reverse; a paired test over (length, trial) groups compares the two.",
+        long: ["On the same trials, right→wrong counts those the reference gets right and this file gets wrong, wrong→right the reverse. A paired sign-flip test over (length, trial) groups (the depths of a group share its haystack, so they are not independent) asks whether the two directions differ more than chance allows (p < 0.05: a clear change)."]
     },
     spearman: {
         term: "Spearman ×100",

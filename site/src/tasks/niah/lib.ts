@@ -124,15 +124,20 @@ export function fmtP(p: number | null | undefined): string {
     return fmt(p);
 }
 
-/** "3 right→wrong, 1 wrong→right of 40 paired trials (McNemar p = 0.62)": right-to-wrong first, the flips quantization caused. */
+/** The flip test's p-value: the cluster-level test, or McNemar's in older documents. */
+export const flipsP = (f: Flips): number | undefined => f.p ?? f.mcnemarP;
+
+/** "3 right→wrong, 1 wrong→right of 40 paired trials in 8 groups (p = 0.62)": right-to-wrong first, the flips quantization caused. */
 export function flipsText(f: Flips): string {
-    return `${f.rightToWrong} right→wrong, ${f.wrongToRight} wrong→right of ${f.pairs} paired trials (McNemar p = ${fmtP(f.mcnemarP)})`;
+    const groups = f.clusters != null ? ` in ${f.clusters} (length, trial) groups` : "";
+    return `${f.rightToWrong} right→wrong, ${f.wrongToRight} wrong→right of ${f.pairs} paired trials${groups} (${f.p != null ? "p" : "McNemar p"} = ${fmtP(flipsP(f))})`;
 }
 
 /** A plain reading of the flips: only a small p says the file differs from the reference. */
 export function flipsVerdict(f: Flips): string {
     if (f.pairs === 0) return "no paired trials";
     if (f.rightToWrong === 0 && f.wrongToRight === 0) return "no flips";
-    if (f.mcnemarP >= 0.05) return "no clear change";
+    const p = flipsP(f);
+    if (p == null || p >= 0.05) return "no clear change";
     return f.rightToWrong > f.wrongToRight ? "worse than the reference" : "better than the reference";
 }
