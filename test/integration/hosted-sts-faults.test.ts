@@ -56,8 +56,8 @@ describe("malformed hosted replies during STS", () => {
         const document = await stsDocument(out);
         expect(document.counts).toEqual({planned: 1, ok: 1, error: 0, skipped: 0});
         expect(document.scores.pairs).toBe(PAIRS);
-        // 800 sentences in requests of 32, plus the one retried.
-        expect(embeddingRequests()).toHaveLength(800 / 32 + 1);
+        // The canary sentence (one request: is this still the cached model?), 800 sentences in requests of 32, and the one retried.
+        expect(embeddingRequests()).toHaveLength(1 + 800 / 32 + 1);
         expect(embeddingRequests().filter((r) => r.fault)).toHaveLength(1);
     });
 
@@ -81,9 +81,9 @@ describe("malformed hosted replies during STS", () => {
         // The terminal names the reason, not only a count.
         expect(failed.stderr).toContain(`error: sts on openai:${server.url}#embedder-b: 1 of 1 trials failed (trial: embedding failed for 1 batch`);
         expect(failed.stderr).toContain("malformed JSON in the response");
-        // The batches after the failed one still ran: every sentence was sent.
+        // The batches after the failed one still ran: every sentence was sent (and the canary).
         const sent = new Set(embeddingRequests().flatMap((r) => (r.body as {input: string[]}).input));
-        expect(sent.size).toBe(800);
+        expect(sent.size).toBe(800 + 1);
 
         server.reset();
         poisoned = false;
@@ -92,6 +92,6 @@ describe("malformed hosted replies during STS", () => {
         const resumed = await stsDocument(out);
         expect(resumed.counts).toEqual({planned: 1, ok: 1, error: 0, skipped: 0});
         expect(resumed.trials[0]!.scores).toMatchObject({embeddedSentences: 256, cachedSentences: 544, distinctSentences: 800});
-        expect(embeddingRequests()).toHaveLength(256 / 32);
+        expect(embeddingRequests()).toHaveLength(1 + 256 / 32);
     });
 });
