@@ -47,8 +47,11 @@ export interface Task<Config = any, Spec = any> {
     mainScore(config: Config): {name: string; higherIsBetter: boolean; description: string};
     /** Pure and deterministic: the same config and model give the same trials. */
     plan(config: Config, model: ModelInfo): PlannedTrial<Spec>[];
-    /** Checks the config against the environment before any model loads (missing files ...). Throws with a clear message. */
-    validate?(config: Config, context: TaskContext): Promise<void>;
+    /**
+     * Checks the config against the environment before any model loads (missing files ...). Throws
+     * with a clear message; may return warnings (the run prints them and adds them to the task's documents).
+     */
+    validate?(config: Config, context: TaskContext): Promise<void | {warnings?: string[]}>;
     /** Context size (tokens) the model needs for these trials; default: the model's training context. */
     contextSize?(config: Config, trials: PlannedTrial<Spec>[]): number;
     createRunner(config: Config, session: Session, context: TaskContext): Promise<TaskRunner<Spec>>;
@@ -58,6 +61,13 @@ export interface Task<Config = any, Spec = any> {
      * from the same run (fidelity: the reference's cached distributions) keys them so they land together.
      */
     shardKey?(trial: PlannedTrial<Spec>, model: ModelInfo): string;
+    /**
+     * Warnings the trials imply (collapsed grid cells, unparsed judge replies ...), derived each
+     * time a document is built (run and merge), so they never go stale. Pure.
+     */
+    warnings?(config: Config, trials: TrialRecord[]): string[];
+    /** Default equivalence margin of the verdicts against the ladder's reference, in main-score units (the contract's EQUIVALENCE_MARGIN). */
+    equivalenceMargin?(config: Config): number;
     /** Aggregates trial records into the document's scores block (must include `main`). Pure. */
     aggregate(config: Config, trials: TrialRecord[]): {main: number | null} & Record<string, unknown>;
     /**

@@ -1,10 +1,12 @@
 import type {ChatHistoryItem, ChatWrapper, Llama, LlamaContext, LlamaContextSequence, LlamaModel, Token} from "node-llama-cpp";
 import {LlamaText, resolveChatWrapper} from "node-llama-cpp";
 import type {Capability, ChatPrompt, GenerateResult, LogprobResult, NextTokenLogprobs, NextTokenOptions, ReferenceRows, Session, SessionCounters} from "../../session/types.js";
+import {plainPromptText} from "../../session/types.js";
 import type {DirectScoring, ScoringPath} from "./direct/index.js";
 import {scoredPerCall} from "./direct/schedule.js";
 import {scoringPathFromEnv} from "./direct/scoring-path.js";
 import {LocalEmbedder} from "./embedding.js";
+import {TokenizerGuard} from "./tokenizer-guard.js";
 
 function commonPrefixLength(a: readonly Token[], b: readonly Token[]): number {
     const limit = Math.min(a.length, b.length);
@@ -66,6 +68,8 @@ export class LocalGgufSession implements Session {
     private directScoring?: Promise<DirectScoring | undefined>;
     private directInstance?: DirectScoring;
     private readonly stats = {promptTokens: 0, generatedTokens: 0, promptMs: 0, generateMs: 0};
+    /** Names texts the tokenizer cannot encode on stderr before they reach it (a native abort follows). */
+    private readonly guard: TokenizerGuard;
 
     readonly backend: string;
     readonly vocabularySize: number | undefined;
@@ -74,6 +78,7 @@ export class LocalGgufSession implements Session {
         this.backend = llamaCppRelease(model.llama);
         this.vocabularySize = model.fileInfo.metadata.tokenizer?.ggml?.tokens?.length || undefined;
         this.reusePrefix = options.reusePrefix ?? true;
+        this.guard = new TokenizerGuard(model.fileInfo.metadata);
         this.options = options;
         this.scoring = options.scoring;
         const choice = options.chatWrapper ?? "auto";
@@ -132,6 +137,7 @@ export class LocalGgufSession implements Session {
 
     private tokenizePrompt(prompt: ChatPrompt, continuation: string): Token[] {
         const answer = (prompt.answerPrefix ?? "") + continuation;
+        this.guard.note([prompt.system ?? "", prompt.user, answer]);
         if (this.chatWrapper) {
             const history: ChatHistoryItem[] = [];
             if (prompt.system) history.push({type: "system", text: prompt.system});
@@ -140,9 +146,7 @@ export class LocalGgufSession implements Session {
             const {contextText} = this.chatWrapper.generateContextState({chatHistory: history});
             return contextText.tokenize(this.model.tokenizer);
         }
-        const separator = answer === "" || /^\s/.test(answer) ? "" : "\n";
-        const text = `${prompt.system ? `${prompt.system}\n\n` : ""}${prompt.user}${separator}${answer}`;
-        const tokens = LlamaText(text).tokenize(this.model.tokenizer);
+        const tokens = LlamaText(plainPromptText(prompt, continuation)).tokenize(this.model.tokenizer);
         const bos = this.model.tokens.bos;
         return bos != null && this.model.tokens.shouldPrependBosToken && tokens[0] !== bos ? [bos, ...tokens] : tokens;
     }
@@ -152,6 +156,7 @@ export class LocalGgufSession implements Session {
     }
 
     async countTextTokens(texts: string[]): Promise<number[]> {
+        this.guard.note(texts);
         return texts.map((text) => this.model.tokenize(text, false).length);
     }
 
@@ -239,6 +244,7 @@ export class LocalGgufSession implements Session {
 
     async tokenizeText(text: string): Promise<{tokens: number[]; bos: number | null}> {
         const bos = this.model.tokens.bos;
+        this.guard.note([text]);
         return {tokens: this.model.tokenize(text, false), bos: bos != null && this.model.tokens.shouldPrependBosToken ? bos : null};
     }
 
@@ -303,10 +309,19 @@ export class LocalGgufSession implements Session {
 
     /** Sentence embeddings from embedding contexts of their own (embedding.ts), created on first use. */
     async embed(texts: string[]): Promise<number[][]> {
+        this.guard.note(texts);
         const direct = await this.direct();
         if (direct) return direct.embedder.embed(texts);
         this.embedder ??= new LocalEmbedder(this.model, this.contextOptions);
         return this.embedder.embed(texts);
+    }
+
+    async truncatedInputs(texts: string[]): Promise<number> {
+        this.guard.note(texts);
+        const direct = await this.direct();
+        if (direct) return direct.embedder.countTruncated(texts);
+        this.embedder ??= new LocalEmbedder(this.model, this.contextOptions);
+        return this.embedder.countTruncated(texts);
     }
 
     private get directEvaluatedTokens(): number {

@@ -1,6 +1,8 @@
 import type {Task} from "../types.js";
 import {aggregateFidelity} from "./aggregate.js";
+import {compareFidelity} from "./compare.js";
 import {FidelityConfig, fidelityConfigSchema} from "./config.js";
+import {EQUIVALENCE_MARGIN} from "./contract.js";
 import {loadCorpusText} from "./corpus.js";
 import {FidelityTrialSpec, planFidelity} from "./plan.js";
 import {createFidelityRunner} from "./runner.js";
@@ -30,7 +32,10 @@ const fidelity: Task<FidelityConfig, FidelityTrialSpec> = {
     // A chunk of every file of a ladder lands in one shard: the compared files need the reference's
     // cached distributions of that chunk, which the reference writes in the same run.
     shardKey: (trial) => `${trial.spec.referenceSha256}|${trial.id}`,
-    aggregate: aggregateFidelity
+    aggregate: aggregateFidelity,
+    equivalenceMargin: () => EQUIVALENCE_MARGIN,
+    // The KLD change on the chunks both files completed (the reference's own is 0), with its interval over chunks.
+    compare: compareFidelity
 };
 
 export default fidelity;

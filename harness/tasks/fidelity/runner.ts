@@ -39,10 +39,10 @@ export async function createFidelityRunner(config: FidelityConfig, session: Sess
     let chosen: {route: KldRoute; why: string} | undefined;
     let lockstep: Promise<{rows(tokens: number[], fromIndex: number): ReferenceRows; dispose(): Promise<void>}> | undefined;
 
+    // The build is part of the keys: another llama.cpp computes other distributions, so its reference pass runs again.
     const cacheDirFor = (spec: FidelityTrialSpec) => referenceCacheDir(context.assetRoots.cacheDir, spec.referenceSha256, referenceCacheKey({
-        textSha256, maxTokens: config.corpus.maxTokens, chunkSize: spec.chunkSize, topK, scoredPositions: config.scoredPositions
+        textSha256, maxTokens: config.corpus.maxTokens, chunkSize: spec.chunkSize, topK, scoredPositions: config.scoredPositions, build
     }));
-    // The build is part of the rows' key: another llama.cpp computes other rows, so the reference pass runs again.
     const rowsDirFor = (spec: FidelityTrialSpec) => referenceCacheDir(context.assetRoots.cacheDir, spec.referenceSha256, rowsCacheKey({
         textSha256, maxTokens: config.corpus.maxTokens, chunkSize: spec.chunkSize, scoredPositions: config.scoredPositions, build
     }));
