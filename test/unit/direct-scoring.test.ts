@@ -56,6 +56,16 @@ describe.each([{kernel: "Math.exp", native: false, digits: 7}, {kernel: "ggml ex
         }
     });
 
+    it("picks the token llama.cpp's greedy sampler picks, also on rows a broken model fills with NaN", () => {
+        const row = randomRow(random, vocabulary);
+        expect(reader.argmax(row)).toBe(rowStats(row).argmax);
+        const broken = Float32Array.from(row, (value, i) => (i % 3 === 0 ? Number.NaN : value));
+        let greedy = 0;
+        for (let i = 1; i < vocabulary; i++) if (broken[i]! > broken[greedy]!) greedy = i;
+        expect(reader.argmax(broken)).toBe(greedy);
+        expect(reader.argmax(new Float32Array(vocabulary).fill(Number.NaN))).toBe(0);
+    });
+
     it("leaves its scratch marks clean (a second read of another row is unaffected) and refuses ids outside the vocabulary", () => {
         const row = randomRow(random, vocabulary);
         const first = reader.read(row, 0, 1, 8, [2, 3]);

@@ -103,7 +103,7 @@ export class ExpKernel {
         const n = this.size;
         let i = this.firstAtLeast(this.offsets.row, n, max);
         while (i < n && this.row[i]! !== max) i++;
-        return i;
+        return i < n ? i : greedyIndex(this.row);
     }
 
     /**
@@ -202,7 +202,7 @@ export class ExpKernel {
     referenceArgmax(max: number): number {
         let i = this.firstAtLeast(this.offsets.other, this.size, max);
         while (i < this.size && this.other[i]! !== max) i++;
-        return i;
+        return i < this.size ? i : greedyIndex(this.other);
     }
 
     /** scratch[i] = exp(x[i] - shift) (float32): ggml's expf, or Math.exp where it is not reachable. */
@@ -238,4 +238,15 @@ export function kthLargest(values: Float32Array, k: number): number {
         else break;
     }
     return values[want]!;
+}
+
+/**
+ * llama.cpp's greedy sampler in full: the first entry no later entry exceeds, comparing one by one
+ * from entry 0. The same as the first index of the max, except on rows holding NaN (a broken model),
+ * where the max is undefined: the result is then what llama.cpp would pick, always a valid id.
+ */
+function greedyIndex(row: Float32Array): number {
+    let selected = 0;
+    for (let i = 1; i < row.length; i++) if (row[i]! > row[selected]!) selected = i;
+    return selected;
 }
