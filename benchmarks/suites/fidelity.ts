@@ -5,8 +5,10 @@ import {defineSuite} from "../../harness/config/suite.js";
  * as llama-perplexity --kl-divergence measures it (mean / p99 / max KLD, top-1 agreement, RMS Δp,
  * perplexity), over the first 8,192 tokens of Pride and Prejudice, in chunks of each model's
  * training context (stories260K: 2,048 tokens, 4 chunks; TinyStories-656K: 512, 16 chunks), the
- * second half of each chunk scored. The reference files run first and cache their top-256
- * distributions (under the cache dir's fidelity/); each other file is one more pass.
+ * second half of each chunk scored. The KL is exact over the whole vocabulary: the reference files
+ * run first and write their full next-token logits (under the cache dir's fidelity/: 4 x vocabulary
+ * bytes per scored position, 34 MB for TinyStories-656K, well inside the default 2 GB budget); each
+ * other file is one more pass reading them. topK is the route beyond the budgets (docs/tasks/fidelity.md).
  *
  * TinyStories-656K's tokenizer aborts the process on characters outside its vocabulary (curly
  * quotes, brackets ...: models/MANIFEST.md), so the text keeps only the characters it accepts
