@@ -105,6 +105,14 @@ export class LocalGgufSession implements Session {
         return texts.map((text) => this.model.tokenize(text, false).length);
     }
 
+    private encodable?: ((character: string) => boolean) | null;
+
+    unsupportedCharacters(text: string): string[] {
+        this.encodable ??= encodableCharacters(this.model);
+        if (!this.encodable) return [];
+        return [...new Set(text)].filter((character) => !this.encodable!(character));
+    }
+
     /**
      * Makes the sequence hold the longest reusable prefix of `tokens` (never past `evaluateFrom`,
      * whose logits are needed) and returns the tokens still to evaluate.
@@ -221,6 +229,26 @@ export class LocalGgufSession implements Session {
         // Counted by node-llama-cpp: tokens really fed to llama.cpp, after prefix reuse.
         return {...this.stats, evaluatedTokens: this.openedSequence?.tokenMeter.usedInputTokens ?? 0};
     }
+}
+
+/**
+ * Which characters a model's tokenizer can encode, or null when it can encode any. llama.cpp's
+ * SentencePiece tokenizer ("llama") starts from single characters (a space is "▁") and falls
+ * back to byte tokens "<0xXX>" for characters outside the vocabulary; a vocabulary without them
+ * (TinyStories-656K's) makes it throw std::out_of_range, which aborts the process. Byte-level BPE
+ * and WordPiece tokenizers never fail this way.
+ */
+function encodableCharacters(model: LlamaModel): ((character: string) => boolean) | null {
+    const tokenizer = model.fileInfo.metadata.tokenizer?.ggml;
+    if (tokenizer?.model !== "llama" || !Array.isArray(tokenizer.tokens)) return null;
+    const vocabulary = new Set<string>(tokenizer.tokens as string[]);
+    const byteToken = (byte: number) => `<0x${byte.toString(16).toUpperCase().padStart(2, "0")}>`;
+    if (Array.from({length: 256}, (_, byte) => byteToken(byte)).every((token) => vocabulary.has(token))) return null;
+    const encoder = new TextEncoder();
+    return (character) => {
+        const piece = character === " " ? "▁" : character;
+        return vocabulary.has(piece) || [...encoder.encode(piece)].every((byte) => vocabulary.has(byteToken(byte)));
+    };
 }
 
 /** Vocabulary entries (positions x vocabulary size) one controlledEvaluate call may return as Maps. */
