@@ -10,7 +10,7 @@ import {formatRecommendation, loadLatestDocuments, recommend} from "./run/recomm
 import {runSuite} from "./run/run-suite.js";
 import {parseShard} from "./run/shards.js";
 import {loadSuiteFile, parseSuite} from "./run/suite.js";
-import {summaryTable} from "./run/summary.js";
+import {rulerHeadlineTable, summaryTable} from "./run/summary.js";
 import {SLMBENCH_VERSION} from "./run/env.js";
 import {parseSize} from "./util/units.js";
 
@@ -74,6 +74,8 @@ const program = new Command()
             shard: options.shard
         });
         process.stdout.write(`\n${summaryTable(report.documents)}\n\n`);
+        const ruler = rulerHeadlineTable(report.documents);
+        if (ruler) process.stdout.write(`${ruler}\n\n`);
         process.stdout.write(`${report.documentFiles.length} result documents in ${path.relative(process.cwd(), report.runDir) || report.runDir}\n`);
         for (const failure of report.failures) process.stderr.write(`error: ${failure}\n`);
         if (!report.complete) {
@@ -89,7 +91,8 @@ program.command("merge")
     .requiredOption("-o, --out <dir>", "where the merged documents go (<out>/<runId>/...)")
     .action(async (dirs: string[], options: {out: string}) => {
         const report = await mergeRuns(dirs, options.out, {assetRoots: resolveAssetRoots()});
-        process.stdout.write(`\n${summaryTable(report.documents)}\n\n${report.documentFiles.length} merged result documents in ${options.out}\n`);
+        const ruler = rulerHeadlineTable(report.documents);
+        process.stdout.write(`\n${summaryTable(report.documents)}\n\n${ruler ? `${ruler}\n\n` : ""}${report.documentFiles.length} merged result documents in ${options.out}\n`);
         for (const problem of report.incomplete) process.stderr.write(`warning: ${problem}\n`);
         const errored = report.documents.filter((d) => d.counts.error > 0);
         for (const d of errored)
