@@ -4,7 +4,7 @@
  *
  *   cli -> run -> tasks -> session <- providers ; models ; config, assets, results ; util
  *   (task folders share code only through harness/tasks/shared/, below them)
- *   quantize and perf sit above what they use; benchmarks/ suites import only harness/config;
+ *   quantize and perf sit above what they use (perf also above test fixtures); benchmarks/ suites import only harness/config;
  *   the site imports only harness/results/schema.ts, each task's contract.ts and harness/util.
  *
  * Type-only imports and import() count (tsPreCompilationDeps: true; dynamic imports are followed).
@@ -50,6 +50,15 @@ module.exports = {
             name: "contract-imports-zod-and-util", severity: "error",
             comment: "a task's contract.ts is shared with the site: it imports only zod and harness/util",
             from: {path: "^harness/tasks/[^/]+/contract\\.ts$"}, to: {pathNot: ["^harness/util/", "^node_modules/zod/"]}
+        },
+        {
+            name: "only-perf-uses-test-code", severity: "error",
+            comment: "the harness never imports test code; perf scripts sit above the test fixtures they reuse (fake server, synthetic documents)",
+            from: {path: "^harness/(?!perf/)"}, to: {path: "^test/"}
+        },
+        {
+            name: "tests-do-not-import-perf", severity: "error", comment: "tests import the harness, never the perf scripts above them",
+            from: {path: "^test/"}, to: {path: "^harness/perf/"}
         },
         {
             name: "suites-import-config", severity: "error", comment: "benchmark suites import only harness/config (defineSuite)",

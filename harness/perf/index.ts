@@ -3,7 +3,7 @@ import {spawnSync} from "node:child_process";
 import {existsSync} from "node:fs";
 import {fileURLToPath} from "node:url";
 
-const scripts = ["niah-perf.ts", "sts-perf.ts", "fidelity-perf.ts", "quantize-perf.ts", "hosted-perf.ts", "site-perf.ts"]
+const scripts = ["niah-perf.ts", "sts-perf.ts", "fidelity-perf.ts", "direct-perf.ts", "quantize-perf.ts", "hosted-perf.ts", "site-perf.ts"]
     .map((name) => fileURLToPath(new URL(`./${name}`, import.meta.url)))
     .filter(existsSync);
 let failed = 0;

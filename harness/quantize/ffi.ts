@@ -13,17 +13,14 @@
  *
  * Only load this module in a process that may die: llama.cpp aborts the process on some bad input.
  */
-import {existsSync, readdirSync, readFileSync} from "node:fs";
-import {createRequire} from "node:module";
-import path from "node:path";
 import koffi from "koffi";
+import {findLibllama, LAYOUT_RELEASE, LibllamaError, openLibllama} from "../providers/local-gguf/direct/libllama.js";
+
+export {findLibllama, LAYOUT_RELEASE, LibllamaError};
 
 /** `GGML_TYPE_COUNT` of ggml.h @ v0.4.0 (the default output/token-embedding type: "llama.cpp's choice"). Not imported from
  * ./types.ts: that pulls in node-llama-cpp, seconds of start-up for every child process. */
 const GGML_TYPE_COUNT = 43;
-
-/** The llama.cpp release whose `include/llama.h` the layouts below were copied from. */
-export const LAYOUT_RELEASE = "v0.4.0";
 
 /*
  * include/llama.h @ v0.4.0:
@@ -126,64 +123,6 @@ const EXPECTED_LAYOUT = {
     kvOverride: {size: 264, offsets: {tag: 0, key: 4, value: 136}}
 };
 
-export class LibllamaError extends Error {
-    constructor(message: string) {
-        super(message);
-        this.name = "LibllamaError";
-    }
-}
-
-/** The folder of node-llama-cpp's prebuilt CPU binaries for this machine, and its libllama. */
-export function findLibllama(): {binsDir: string; libllama: string; libggml?: string; release?: string} {
-    const override = process.env.SLMBENCH_LIBLLAMA;
-    const candidates = process.platform === "darwin"
-        ? [process.arch === "arm64" ? "mac-arm64-metal" : "mac-x64"]
-        : process.platform === "win32" ? [`win-${process.arch}`] : [`${process.platform}-${process.arch}`];
-    let binsDir: string | undefined;
-    if (override) {
-        binsDir = path.dirname(path.resolve(override));
-    } else {
-        const require = createRequire(createRequire(import.meta.url).resolve("node-llama-cpp"));
-        for (const name of candidates) {
-            let packageDir: string;
-            try {
-                // The package exports only its entry (dist/index.js); bins/ sits beside dist/.
-                packageDir = path.resolve(path.dirname(require.resolve(`@node-llama-cpp/${name}`)), "..");
-            } catch {
-                continue;
-            }
-            const bins = path.join(packageDir, "bins");
-            if (!existsSync(bins)) continue;
-            const sub = readdirSync(bins, {withFileTypes: true}).find((entry) => entry.isDirectory());
-            if (sub) {
-                binsDir = path.join(bins, sub.name);
-                break;
-            }
-        }
-    }
-    if (!binsDir)
-        throw new LibllamaError(`no prebuilt llama.cpp library for ${process.platform}-${process.arch}: ` +
-            `install node-llama-cpp's prebuilt binary package (@node-llama-cpp/${candidates[0]}) or set SLMBENCH_LIBLLAMA to a libllama path`);
-    const files = readdirSync(binsDir);
-    const pick = (pattern: RegExp) => files.find((file) => pattern.test(file));
-    const libllama = override ? path.resolve(override) : pick(/^(lib)?llama(\.v[\d.]+)?\.(so|dylib|dll)$/);
-    if (!libllama) throw new LibllamaError(`${binsDir}: no libllama library found`);
-    const libggml = pick(/^(lib)?ggml(\.v[\d.]+)?\.(so|dylib|dll)$/);
-    let release: string | undefined;
-    try {
-        const metadata = JSON.parse(readFileSync(path.join(binsDir, "_nlcBuildMetadata.json"), "utf8"));
-        release = metadata?.buildOptions?.llamaCpp?.release;
-    } catch {
-        // checked below
-    }
-    return {
-        binsDir,
-        libllama: path.isAbsolute(libllama) ? libllama : path.join(binsDir, libllama),
-        libggml: libggml ? path.join(binsDir, libggml) : undefined,
-        release
-    };
-}
-
 export interface Libllama {
     binsDir: string;
     path: string;
@@ -206,33 +145,16 @@ let loaded: Libllama | undefined;
 export function loadLibllama(): Libllama {
     if (loaded) return loaded;
     checkLayout();
-    const found = findLibllama();
-    if (found.release !== LAYOUT_RELEASE && !process.env.SLMBENCH_LIBLLAMA)
-        throw new LibllamaError(`${found.binsDir}: llama.cpp release ${found.release ?? "unknown"}, but slmbench's ` +
-            `llama_model_quantize_params layout is that of ${LAYOUT_RELEASE} (node-llama-cpp 3.21.1): update harness/quantize/ffi.ts from the new llama.h`);
-    // libllama's RUNPATH is $ORIGIN: its libggml and libggml-base come from the same folder.
-    const ggml = found.libggml ? koffi.load(found.libggml) : undefined;
-    const lib = koffi.load(found.libllama);
-    const version = lib.func("const char * llama_version(void)")() as string;
+    // Release check, CPU backend from node-llama-cpp's folder, llama_backend_init(): shared with the direct scoring path.
+    // Quantizing itself runs ggml-base's reference quantizers, whatever the CPU variant.
+    const {lib, binsDir, path, release, version} = openLibllama();
     const defaultParams = lib.func("llama_model_quantize_params llama_model_quantize_default_params(void)") as () => QuantizeParamsValue;
     const quantize = lib.func("uint32_t llama_model_quantize(const char * fname_inp, const char * fname_out, const llama_model_quantize_params * params)");
-
-    checkDefaults(defaultParams(), found.libllama);
-
-    // llama_backend_init() loads every ggml backend it can find when none is registered yet,
-    // searching the node binary's folder and the working directory; register the CPU backend
-    // from node-llama-cpp's own folder first (as node-llama-cpp does), so nothing else is loaded.
-    // Quantizing itself runs ggml-base's reference quantizers, whatever the CPU variant.
-    if (ggml) {
-        const regCount = ggml.func("size_t ggml_backend_reg_count(void)");
-        if (Number(regCount()) === 0) ggml.func("void ggml_backend_load_all_from_path(const char * dir_path)")(found.binsDir);
-    }
-    lib.func("void llama_backend_init(void)")();
-
+    checkDefaults(defaultParams(), path);
     loaded = {
-        binsDir: found.binsDir,
-        path: found.libllama,
-        release: found.release ?? "unknown",
+        binsDir,
+        path,
+        release,
         version,
         defaultParams,
         quantize: (input, output, params) => quantize(input, output, params) as number

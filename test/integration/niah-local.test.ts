@@ -61,7 +61,9 @@ describe("NIAH on TinyStories-656K F32 (real model, noise haystack)", () => {
         const reused = await runGrid(grid);
         const scratch = await runGrid(grid, {reusePrefix: false});
         expect(reused.counters.promptTokens).toBe(scratch.counters.promptTokens);
-        expect(reused.counters.evaluatedTokens).toBeLessThan(0.6 * scratch.counters.evaluatedTokens);
+        // Generation (node-llama-cpp's context) and teacher-forced scoring (the direct path's own context) each reuse
+        // their prefix; each evaluates the prompt once (measured: 0.74x of from-scratch; 0.6x when both shared one context).
+        expect(reused.counters.evaluatedTokens).toBeLessThan(0.8 * scratch.counters.evaluatedTokens);
         reused.records.forEach((record, i) => {
             expect(record.output!.text).toBe(scratch.records[i]!.output!.text);
             // Batch splits differ, so float sums differ in the last digits only.

@@ -26,8 +26,8 @@ async function violations(cwd: string, paths: string[]): Promise<Violation[]> {
 }
 
 describe("layers (dependency-cruiser)", () => {
-    it("harness, site and suites import only downward: no cycles, no upward import, no sibling task or provider folder", async () => {
-        const found = await violations(PROJECT_DIR, ["harness", "site/src", "benchmarks"]);
+    it("harness, site, suites and tests import only downward: no cycles, no upward import, no sibling task or provider folder", async () => {
+        const found = await violations(PROJECT_DIR, ["harness", "site/src", "benchmarks", "test"]);
         expect(found.map((v) => `${v.rule.name}: ${v.from} -> ${v.to}`)).toEqual([]);
     }, 120_000);
 

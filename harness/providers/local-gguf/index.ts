@@ -31,7 +31,7 @@ const localGgufProvider: Provider<LocalSettings> = {
         const [{llamaPromise}, {LocalGgufSession, llamaCppRelease}] = await Promise.all([import("./llama-preload.mjs"), import("./session.js")]);
         const llama = await llamaPromise;
         const model = await llama.loadModel({modelPath: settings.path, gpuLayers: 0});
-        const session = new LocalGgufSession(model, {contextSize: options.contextSize, threads: options.threads});
+        const session = new LocalGgufSession(model, {contextSize: options.contextSize, threads: options.threads}, {modelPath: settings.path});
         return {
             session,
             loadMs: performance.now() - started,

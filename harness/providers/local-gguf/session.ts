@@ -1,6 +1,7 @@
 import type {ChatHistoryItem, ChatWrapper, Llama, LlamaContext, LlamaContextSequence, LlamaModel, Token} from "node-llama-cpp";
 import {LlamaText, resolveChatWrapper} from "node-llama-cpp";
 import type {Capability, ChatPrompt, GenerateResult, LogprobResult, NextTokenLogprobs, Session, SessionCounters} from "../../session/types.js";
+import type {DirectScoring, ScoringPath} from "./direct/index.js";
 import {LocalEmbedder} from "./embedding.js";
 
 function commonPrefixLength(a: readonly Token[], b: readonly Token[]): number {
@@ -21,6 +22,17 @@ export interface LocalSessionOptions {
      * else plain text ("base"). A ChatWrapper forces that template.
      */
     chatWrapper?: "auto" | "base" | ChatWrapper;
+    /**
+     * How distributions, continuation log-probabilities and embeddings are computed: "direct"
+     * (default; raw logits and batched embeddings through libllama, ./direct/) or "sampler"
+     * (node-llama-cpp's sampler probabilities and one-sentence embedding contexts). Default from
+     * SLMBENCH_SCORING, else "direct".
+     */
+    scoring?: ScoringPath;
+    /** The GGUF file the direct path loads (default: the file node-llama-cpp loaded). */
+    modelPath?: string;
+    /** Flash attention of node-llama-cpp's generation context (default: node-llama-cpp's "auto"). */
+    flashAttention?: boolean;
 }
 
 /** The llama.cpp build as results record it (env.llamaCpp) and caches key on it: "ggml-org/llama.cpp@b6xxx". */
@@ -40,6 +52,10 @@ export class LocalGgufSession implements Session {
     private embedder?: LocalEmbedder;
     private readonly chatWrapper: ChatWrapper | null;
     private readonly reusePrefix: boolean;
+    private readonly scoring: ScoringPath | undefined;
+    private readonly options: LocalSessionOptions;
+    private directScoring?: Promise<DirectScoring | undefined>;
+    private directInstance?: DirectScoring;
     private readonly stats = {promptTokens: 0, generatedTokens: 0, promptMs: 0, generateMs: 0};
 
     readonly backend: string;
@@ -47,6 +63,8 @@ export class LocalGgufSession implements Session {
     constructor(readonly model: LlamaModel, private readonly contextOptions: {contextSize: number; threads: number}, options: LocalSessionOptions = {}) {
         this.backend = llamaCppRelease(model.llama);
         this.reusePrefix = options.reusePrefix ?? true;
+        this.options = options;
+        this.scoring = options.scoring;
         const choice = options.chatWrapper ?? "auto";
         this.chatWrapper = choice === "base" ? null
             : choice !== "auto" ? choice
@@ -56,12 +74,27 @@ export class LocalGgufSession implements Session {
 
     /** The generation context is created on first use: tasks that only embed or tokenize never pay for it. */
     private async sequence(): Promise<LlamaContextSequence> {
-        this.context ??= this.model.createContext({...this.contextOptions, sequences: 1})
+        this.context ??= this.model.createContext({...this.contextOptions, sequences: 1,
+            ...(this.options.flashAttention !== undefined ? {flashAttention: this.options.flashAttention} : {})})
             .then((context) => ({context, sequence: this.openedSequence = context.getSequence()}));
         return (await this.context).sequence;
     }
 
+    /** The direct path (./direct/), loaded on first use; undefined when the session reads through the sampler. */
+    private direct(): Promise<DirectScoring | undefined> {
+        this.directScoring ??= import("./direct/index.js").then(({DirectScoring, scoringPathFromEnv}) => {
+            if ((this.scoring ?? scoringPathFromEnv()) !== "direct") return undefined;
+            const modelPath = this.options.modelPath ?? (this.model as unknown as {_modelPath?: string})._modelPath;
+            if (!modelPath) throw new Error("the direct scoring path needs the model's file: pass LocalSessionOptions.modelPath");
+            const trainContext = this.model.trainContextSize || this.contextOptions.contextSize;
+            return this.directInstance = new DirectScoring(modelPath, {...this.contextOptions, reusePrefix: this.reusePrefix,
+                embeddingContextSize: Math.max(8, Math.min(this.contextOptions.contextSize, trainContext))});
+        });
+        return this.directScoring;
+    }
+
     async dispose(): Promise<void> {
+        this.directInstance?.dispose();
         await this.embedder?.dispose();
         if (this.context) await (await this.context).context.dispose();
     }
@@ -158,6 +191,14 @@ export class LocalGgufSession implements Session {
         // Tokens can merge across the prompt/continuation boundary: score from where the two renderings part.
         const split = commonPrefixLength(promptTokens, full);
         if (split === 0 || split >= full.length) throw new Error(`cannot score continuation ${JSON.stringify(continuation)}: it adds no tokens`);
+        const direct = await this.direct();
+        if (direct) {
+            const started = performance.now();
+            const logprob = await direct.scorer.continuationLogprob(full, split);
+            this.stats.promptTokens += full.length - 1;
+            this.stats.promptMs += performance.now() - started;
+            return {logprob, tokens: full.length - split};
+        }
         const pending = await this.syncSequence(full.slice(0, -1), split - 1);
         const start = full.length - 1 - pending.length;
         const started = performance.now();
@@ -191,6 +232,14 @@ export class LocalGgufSession implements Session {
         const topK = options.topK ?? 1;
         if (!Number.isInteger(fromIndex) || fromIndex < 0 || fromIndex > tokens.length - 2)
             throw new Error(`nextTokenLogprobs: fromIndex ${fromIndex} leaves no position to score in ${tokens.length} tokens`);
+        const direct = await this.direct();
+        if (direct) {
+            const started = performance.now();
+            const results = await direct.scorer.nextTokenLogprobs(tokens, fromIndex, options);
+            this.stats.promptTokens += tokens.length - 1;
+            this.stats.promptMs += performance.now() - started;
+            return results;
+        }
         // From scratch, as llama-perplexity clears the KV cache per chunk: the numbers never depend on what ran before.
         await this.syncSequence([], 0);
         let at = 0;
@@ -221,13 +270,19 @@ export class LocalGgufSession implements Session {
 
     /** Sentence embeddings from embedding contexts of their own (embedding.ts), created on first use. */
     async embed(texts: string[]): Promise<number[][]> {
+        const direct = await this.direct();
+        if (direct) return direct.embedder.embed(texts);
         this.embedder ??= new LocalEmbedder(this.model, this.contextOptions);
         return this.embedder.embed(texts);
     }
 
+    private get directEvaluatedTokens(): number {
+        return this.directInstance?.evaluatedTokens ?? 0;
+    }
+
     counters(): SessionCounters {
         // Counted by node-llama-cpp: tokens really fed to llama.cpp, after prefix reuse.
-        return {...this.stats, evaluatedTokens: this.openedSequence?.tokenMeter.usedInputTokens ?? 0};
+        return {...this.stats, evaluatedTokens: (this.openedSequence?.tokenMeter.usedInputTokens ?? 0) + this.directEvaluatedTokens};
     }
 }
 

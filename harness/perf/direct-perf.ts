@@ -1,0 +1,109 @@
+/**
+ * Direct scoring path figures besides fidelity (printed, not asserted), 1 thread:
+ *  1. NIAH lift scoring: the teacher-forced pass (a prompt plus an 8-token answer, logits read at
+ *     the answer's positions) vs a plain evaluation of the same tokens; target <= 1.2x. At 2,048
+ *     (TinyStories-656K), 32,000 and 151,936 tokens (random-weight fixtures, speed figures only).
+ *  2. STS: batched embeddings (many sentences per decode) vs the bare one-sentence-per-decode
+ *     node-llama-cpp loop, on wnft-sif-256 F16 over STS-B test's distinct sentences; target >= 4x,
+ *     vectors equal to the bare loop's (1 - cos < 1e-6). Interleaved rounds, medians.
+ *
+ *   npx tsx harness/perf/direct-perf.ts [--rounds 3]
+ */
+import os from "node:os";
+import {parseArgs} from "node:util";
+import {getLlama, LlamaLogLevel} from "node-llama-cpp";
+import {findAsset, resolveAssetRoots} from "../assets/roots.js";
+import {DirectEmbedder} from "../providers/local-gguf/direct/embedder.js";
+import {DirectModel} from "../providers/local-gguf/direct/model.js";
+import {DirectScorer} from "../providers/local-gguf/direct/scorer.js";
+import {loadDataset} from "../tasks/sts/datasets.js";
+import {distinctSentences} from "../tasks/sts/runner.js";
+import {cosine} from "../util/correlation.js";
+import {ensureFixture} from "./fixtures/random-gguf.js";
+
+const {values: args} = parseArgs({options: {rounds: {type: "string", default: "3"}}});
+const rounds = Number(args.rounds);
+const assetRoots = resolveAssetRoots();
+// node-llama-cpp first: its logger (errors only) then also takes llama.cpp's logs from the direct path.
+const llama = await getLlama({gpu: false, build: "never", logLevel: LlamaLogLevel.error});
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+console.log(`Direct scoring path: NIAH and STS figures (1 thread, ${os.cpus()[0]?.model ?? "cpu"}, ${os.cpus().length} cores, ` +
+    `load average ${os.loadavg()[0]!.toFixed(2)} at the start)\n`);
+
+// 1. NIAH: teacher-forced pass vs plain evaluation of the same tokens.
+const ANSWER = 8;
+const niahModels: [number, string | undefined, number][] = [
+    [2048, findAsset(assetRoots, "models", "tinystories-656k/TinyStories-656K-F32.gguf"), 512],
+    [32_000, (await ensureFixture(32_000, {types: ["Q4_K_M"]})).quantized.Q4_K_M, 2048],
+    [151_936, (await ensureFixture(151_936, {types: ["Q4_K_M"]})).quantized.Q4_K_M, 2048]
+];
+for (const [vocabulary, modelPath, contextSize] of niahModels) {
+    if (!modelPath) {
+        console.log(`NIAH, vocabulary ${vocabulary}: model not found in the asset roots (set SLMBENCH_ASSETS)`);
+        continue;
+    }
+    const model = DirectModel.load(modelPath);
+    const scorer = new DirectScorer(model, {contextSize, threads: 1, reusePrefix: false});
+    const full = Array.from({length: contextSize - 8}, (_, i) => 300 + ((i * 7919) % 1700));
+    const split = full.length - ANSWER;
+    const teacher: number[] = [], plain: number[] = [];
+    for (let round = 0; round < Math.max(5, rounds); round++) {
+        let started = performance.now();
+        await scorer.continuationLogprob(full, split);
+        teacher.push(performance.now() - started);
+        started = performance.now();
+        scorer.evaluate(full, Number.POSITIVE_INFINITY, full.length - 1);
+        plain.push(performance.now() - started);
+    }
+    console.log(`NIAH, vocabulary ${vocabulary.toLocaleString("en-US")}: teacher-forced pass ${(median(teacher) / median(plain)).toFixed(2)}x a plain evaluation ` +
+        `of the same ${full.length - 1} tokens (${median(teacher).toFixed(1)} vs ${median(plain).toFixed(1)} ms, answer of ${ANSWER} tokens, ${scorer.batchSize} tokens per decode)`);
+    scorer.dispose();
+    model.free();
+}
+
+// 2. STS: batched embeddings vs the bare one-sentence-per-decode loop.
+const embedderPath = findAsset(assetRoots, "models", "wnft-sif-256/wnft-sif-256-F16.gguf");
+if (!embedderPath) {
+    console.log("\nSTS: wnft-sif-256-F16.gguf not found in the asset roots (set SLMBENCH_ASSETS)");
+} else {
+    const sentences = distinctSentences(loadDataset({type: "stsb", split: "test"}, assetRoots));
+    const model = await llama.loadModel({modelPath: embedderPath, gpuLayers: 0});
+    const bareContext = await model.createEmbeddingContext({contextSize: 512, threads: 1});
+    await bareContext.getEmbeddingFor(sentences[0]!);
+    const direct = DirectModel.load(embedderPath);
+    const variants = new Map<string, DirectEmbedder>();
+    for (const perDecode of [1, 8, 16]) variants.set(`direct, ${perDecode} per decode`, new DirectEmbedder(direct, {contextSize: 512, threads: 1, sentencesPerDecode: perDecode}));
+    for (const perDecode of [1, 8]) variants.set(`direct, ${perDecode} per decode, no flash attention`, new DirectEmbedder(direct, {contextSize: 512, threads: 1, sentencesPerDecode: perDecode, flashAttention: false}));
+    for (const embedder of variants.values()) embedder.embed([sentences[0]!]);
+    const rates = new Map<string, number[]>();
+    const worst = new Map<string, number>();
+    let bareVectors: number[][] = [];
+    for (let round = 0; round < rounds; round++) {
+        let started = performance.now();
+        const vectors: number[][] = [];
+        for (const sentence of sentences) vectors.push([...(await bareContext.getEmbeddingFor(sentence)).vector]);
+        rates.set("bare node-llama-cpp loop", [...(rates.get("bare node-llama-cpp loop") ?? []), sentences.length / ((performance.now() - started) / 1000)]);
+        bareVectors = vectors;
+        for (const [name, embedder] of variants) {
+            started = performance.now();
+            const out: number[][] = [];
+            // New texts each round: the embedder embeds each distinct text once per call.
+            for (let i = 0; i < sentences.length; i += 256) out.push(...embedder.embed(sentences.slice(i, i + 256)));
+            rates.set(name, [...(rates.get(name) ?? []), sentences.length / ((performance.now() - started) / 1000)]);
+            let w = worst.get(name) ?? 0;
+            out.forEach((vector, i) => (w = Math.max(w, 1 - cosine(vector, bareVectors[i]!))));
+            worst.set(name, w);
+        }
+    }
+    const bare = median(rates.get("bare node-llama-cpp loop")!);
+    console.log(`\nSTS embeddings, wnft-sif-256 F16, ${sentences.length} distinct STS-B test sentences, 1 thread, ${rounds} interleaved rounds (medians):`);
+    for (const [name, values] of rates) {
+        const vs = name.startsWith("bare") ? "" : `, ${(median(values) / bare).toFixed(2)}x the bare loop, max 1-cos vs bare ${worst.get(name)!.toExponential(1)}`;
+        console.log(`  ${name.padEnd(40)} ${median(values).toFixed(0).padStart(6)} sentences/s${vs}`);
+    }
+    for (const embedder of variants.values()) embedder.dispose();
+    direct.free();
+    await bareContext.dispose();
+    await model.dispose();
+}
+console.log(`\nload average ${os.loadavg()[0]!.toFixed(2)} at the end`);
