@@ -81,6 +81,8 @@ describe("RULER's 11 tasks from the CLI (stories260K and TinyStories-656K F32)",
                 expect(trial.promptTokens!).toBeLessThanOrEqual(target);
                 expect(trial.promptTokens!, `${doc.task.id} ${trial.id}`).toBeGreaterThanOrEqual(target - 100);
                 expect(Number.isFinite(trial.scores.stringMatch)).toBe(true);
+                // The lift's "without" prompt and the answer fit the same length (scored in a context of that size).
+                if (trial.input!.withoutPromptTokens != null) expect(trial.input!.withoutPromptTokens as number).toBeLessThan(Number(trial.cell.length) - 1);
                 // A lift wherever the sample has a fair "without" prompt (fwe's needs 7 ranks in the text: not at 512 on stories260K).
                 if (trial.input!.liftBaseline == null) expect(trial.scores.lift).toBeNull();
                 else expect(trial.scores.lift, `${doc.task.id} ${trial.id}`).toBeCloseTo(trial.scores.answerLogprob! - trial.scores.baselineLogprob!, 9);

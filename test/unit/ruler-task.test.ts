@@ -10,6 +10,11 @@ import {largestFittingSize} from "../../harness/tasks/shared/fit-size.js";
 import {RULER_TASK_IDS} from "../../harness/tasks/shared/ruler/catalog.js";
 import {SkipTrial} from "../../harness/tasks/skip.js";
 import {SeededRandom} from "../../harness/util/random.js";
+import ruler from "../../harness/tasks/ruler/index.js";
+import {testAssetRoots} from "../helpers/assets.js";
+import {mkdtempSync, writeFileSync} from "node:fs";
+import os from "node:os";
+import path from "node:path";
 
 const parse = (raw: object) => rulerConfigSchema.parse(raw);
 const model = (contextLength: number) => ({contextLength}) as never;
@@ -68,6 +73,18 @@ describe("ruler config and plan", () => {
         expect(issues({task: "vt", lengths: [4096], essay: {files: ["a.txt"]}})).toEqual(
             ["essay: vt has no essay haystack: essay applies to niah_single_2, niah_single_3, niah_multikey_1, niah_multivalue, niah_multiquery"]);
         expect(issues({task: "vt", lengths: [4096], depths: [50]})?.[0]).toMatch(/depths/);
+    });
+
+    it("checks the essay files before any model loads, naming a missing file or one without ascii-safe text", async () => {
+        const dir = mkdtempSync(path.join(os.tmpdir(), "slmbench-essay-"));
+        const context = {assetRoots: testAssetRoots(dir)};
+        await expect(ruler.validate!(parse({task: "niah_single_2", lengths: [1024]}), context)).resolves.toBeUndefined();
+        await expect(ruler.validate!(parse({task: "niah_single_2", lengths: [1024], essay: {files: ["nope.txt"]}}), context))
+            .rejects.toThrow(/essay file not found: nope\.txt/);
+        const unsafe = path.join(dir, "unsafe.txt");
+        writeFileSync(unsafe, "\u201c\u2014\u201d [ ]\n");
+        await expect(ruler.validate!(parse({task: "niah_single_2", lengths: [1024], essay: {files: [unsafe]}}), context))
+            .rejects.toThrow(/no ascii-safe text/);
     });
 
     it("plans lengths x samples with independent seeds, skipping lengths beyond the training context", () => {

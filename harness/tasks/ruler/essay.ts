@@ -24,5 +24,7 @@ export function loadEssayWords(files: readonly string[], assetRoots: AssetRoots)
         if (text.trim() === "") throw new Error(`essay file is empty: ${resolved}`);
         return text;
     });
-    return essayWords(asciiSafe(texts.join("\n\n")).trim());
+    const cleaned = asciiSafe(texts.join("\n\n")).trim();
+    if (cleaned === "") throw new Error(`the essay haystack has no ascii-safe text: ${files.join(", ")}`);
+    return essayWords(cleaned);
 }

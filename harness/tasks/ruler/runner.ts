@@ -20,6 +20,8 @@ interface Sized {
     sample: BuiltSample;
     size: number;
     promptTokens: number;
+    /** Tokens of the lift's "without" prompt, where it was measured. */
+    withoutTokens?: number;
     budget: number;
     measurements: number;
 }
@@ -30,8 +32,8 @@ interface Sized {
  * greedily and scored with RULER's string_match_all; where the session has log-probabilities,
  * the teacher-forced answer is scored after the prompt and after the sample's fair "without"
  * prompt (RulerSample.withoutPrompt), and their difference is the lift. Trials run by length,
- * then sample; within a trial the scoring pass reuses the generation's prompt and the without
- * prompt shares the prompt's prefix up to its first change.
+ * then sample, so each evaluation shares a prefix with the one before it (the without prompt the
+ * prompt's up to its first change; noise and essay haystacks up to the first needle).
  */
 export async function createRulerRunner(config: RulerConfig, session: Session, context: TaskContext): Promise<TaskRunner<RulerTrialSpec>> {
     const {generate} = session;
@@ -110,20 +112,26 @@ export async function createRulerRunner(config: RulerConfig, session: Session, c
         // Room for the generation budget, or for the teacher-forced answer when it is longer (RULER: prompt + tokens_to_generate <= length).
         const answerTokens = Math.ceil((await countTextTokens([smallest.answer]))[0]!);
         const budget = length - Math.max(maxNewTokens, answerTokens + 1);
-        const fitted = await largestFittingSize({
+        const fitted = await largestFittingSize<{sample: BuiltSample; promptTokens: number; withoutTokens?: number}>({
             min: builder.min,
             probe: builder.probe,
             budget,
             measure: async (size) => {
                 const sample = size === builder.min ? smallest : builder.build(trial.seed, size);
                 guard(promptTexts(sample.prompt));
-                return {tokens: await countPromptTokens(sample.prompt), value: sample};
+                const promptTokens = await countPromptTokens(sample.prompt);
+                if (!continuationLogprob || !sample.withoutPrompt) return {tokens: promptTokens, value: {sample, promptTokens}};
+                // The lift's "without" prompt is scored with the answer in a context of the same length, so it must fit
+                // too: cwe's and fwe's can be longer than the prompt (other words frequent). It binds only then.
+                guard(promptTexts(sample.withoutPrompt));
+                const withoutTokens = await countPromptTokens(sample.withoutPrompt);
+                return {tokens: Math.max(promptTokens, withoutTokens + answerTokens + 1 - (length - budget)), value: {sample, promptTokens, withoutTokens}};
             }
         });
         if (fitted.size == null)
             throw new SkipTrial(`length ${length} is too short for ${config.task}: its prompt at the smallest size (${builder.min} ${builder.unit}) already takes ${fitted.tokens} tokens (+${length - budget} for the answer)`);
-        if (fitted.value.withoutPrompt) guard(promptTexts(fitted.value.withoutPrompt));
-        return {sample: fitted.value, size: fitted.size, promptTokens: fitted.tokens, budget, measurements: fitted.measurements};
+        const {sample, promptTokens, withoutTokens} = fitted.value;
+        return {sample, size: fitted.size, promptTokens, withoutTokens, budget, measurements: fitted.measurements};
     }
 
     return {
@@ -151,6 +159,7 @@ export async function createRulerRunner(config: RulerConfig, session: Session, c
                     answer: sample.answer,
                     ...sample.details,
                     targetPromptTokens: sized.budget,
+                    ...(sized.withoutTokens != null ? {withoutPromptTokens: sized.withoutTokens} : {}),
                     sizingMeasurements: sized.measurements,
                     lengthSizing: (await sizing()).description,
                     liftBaseline: sample.withoutPrompt ? (await builderFor(trial.spec.length)).liftBaseline : null
