@@ -1,14 +1,15 @@
 #!/usr/bin/env node
-import {Command, InvalidArgumentError} from "commander";
+import {Command, InvalidArgumentError, Option} from "commander";
 import path from "node:path";
 import {fileURLToPath} from "node:url";
 import {resolveAssetRoots} from "./assets/roots.js";
-import {Suite, SuiteError} from "./config/suite.js";
+import {GPU_BACKENDS, GpuBackend, parseGpuLayers, Suite, SuiteError, withGpuOverrides} from "./config/suite.js";
 import {diffRuns} from "./run/diff.js";
 import {mergeRuns} from "./run/merge.js";
-import {formatRecommendation, loadLatestDocuments, recommend} from "./run/recommend.js";
+import {formatRecommendation, loadLatestDocuments, MarginOption, recommend, taskMargins} from "./run/recommend.js";
+import {loadTasks} from "./tasks/registry.js";
 import {runSuite} from "./run/run-suite.js";
-import {parseShard} from "./run/shards.js";
+import {describeShard, shardOption} from "./run/shards.js";
 import {loadSuiteFile, parseSuite} from "./run/suite.js";
 import {rulerHeadlineTable, summaryTable} from "./run/summary.js";
 import {SLMBENCH_VERSION} from "./run/env.js";
@@ -34,14 +35,27 @@ const program = new Command()
     .option("-m, --models <refs>", "comma-separated models replacing the suite's: .gguf files, folders of ladders, asset names or hf: URIs", list)
     .option("-t, --tasks <ids>", "comma-separated task ids or types to run (default: all of the suite's)", list)
     .option("--threads <n>", "llama.cpp threads per model process (default: the suite's, else 1)", positiveInt)
+    .option("--gpu <backend>", `where local models compute: ${GPU_BACKENDS.join(", ")} (default: the suite's, else cpu; auto falls back to the CPU)`, (value: string) => {
+        const backend = value.trim().toLowerCase();
+        if (!(GPU_BACKENDS as readonly string[]).includes(backend)) throw new InvalidArgumentError(`must be one of ${GPU_BACKENDS.join(", ")}`);
+        return backend as GpuBackend;
+    })
+    .option("--gpu-layers <n>", "layers to offload to the GPU: a count, auto or max (default: the suite's, else auto on a GPU)", (value: string) => {
+        try {
+            return parseGpuLayers(value);
+        } catch (error) {
+            throw new InvalidArgumentError((error as Error).message);
+        }
+    })
     .option("--assets <dirs>", "extra asset roots (colon-separated), searched after ./assets and before SLMBENCH_ASSETS")
     .option("--fresh", "ignore the resume journal and run every trial again", false)
     .option("-q, --quiet", "no progress output", false)
     .option("--task-dirs <dirs>", "extra folders of task folders, colon-separated (also SLMBENCH_TASK_DIRS)")
     .option("--provider-dirs <dirs>", "extra folders of provider folders, colon-separated (also SLMBENCH_PROVIDER_DIRS)")
-    .option("--shard <i/n>", "run only the i-th of n deterministic slices of the trials (combine with `merge`)", (value: string) => {
+    .option("--shard <i/n|auto>", "run only the i-th of n deterministic slices of the trials (combine with `merge`); auto: from a Slurm job array, " +
+        "a Kubernetes Indexed Job or SLMBENCH_SHARD_INDEX/SLMBENCH_SHARD_COUNT", (value: string) => {
         try {
-            return parseShard(value);
+            return shardOption(value);
         } catch (error) {
             throw new InvalidArgumentError((error as Error).message);
         }
@@ -54,9 +68,10 @@ const program = new Command()
         try {
             suite = await loadSuiteFile(options.suite);
             if (options.models) suite = await parseSuite({
-                name: suite.name, description: suite.description, threads: suite.threads, models: options.models,
+                name: suite.name, description: suite.description, threads: suite.threads, gpu: suite.gpu.gpu, gpuLayers: suite.gpu.gpuLayers, models: options.models,
                 tasks: suite.tasks.map((t) => ({type: t.type, id: t.id, ...t.config}))
             }, `${options.suite} with --models`);
+            suite = {...suite, gpu: withGpuOverrides(suite.gpu, {gpu: options.gpu, gpuLayers: options.gpuLayers})};
         } catch (error) {
             process.stderr.write(`${(error as Error).message}\n`);
             process.exitCode = 2;
@@ -64,6 +79,7 @@ const program = new Command()
         }
         const assetRoots = resolveAssetRoots({extraRoots: options.assets ? options.assets.split(":") : []});
         if (!options.quiet) process.stderr.write(`slmbench ${SLMBENCH_VERSION}: suite "${suite.name}" (${path.relative(process.cwd(), suite.source) || suite.source})\n`);
+        if (!options.quiet && options.shard && options.shard.source !== "cli") process.stderr.write(`shard ${options.shard.index}/${options.shard.count} from ${describeShard(options.shard)}\n`);
         const report = await runSuite(suite, {
             outDir: options.out,
             assetRoots,
@@ -126,24 +142,44 @@ program.command("recommend")
     })
     .option("--context <tokens>", "context length to budget the KV cache for", positiveInt, 4096)
     .option("-t, --tasks <ids>", "comma-separated task ids or types (default: all in the results)", list)
-    .option("-r, --results <dir>", "folder of result documents, searched recursively (newest per model file and task)", "results/runs")
-    .option("--within <delta>", "as good as the ladder's reference: main score within this absolute delta (default: 95% intervals overlap)", (value: string) => {
-        const n = Number(value);
-        if (value.trim() === "" || !Number.isFinite(n) || n < 0) throw new InvalidArgumentError("must be a number >= 0");
-        return n;
-    })
-    .action(async (options: {memory: number; context: number; tasks?: string[]; results: string; within?: number}) => {
+    .option("-r, --results <dir>", "folder of result documents, searched recursively (newest per model file and task configuration)", "results/runs")
+    .option("--margin <margin>", "equivalence margin of the verdicts against each ladder's reference, in main-score units: one number for every task, " +
+        "or <task id or type>=<number>,... (default: each task's, see docs/recommend.md)", parseMargin)
+    .addOption(new Option("--within <delta>").hideHelp().argParser(() => {
+        throw new InvalidArgumentError("--within is gone: verdicts come from the paired comparison with the reference; pass --margin <number> (docs/recommend.md)");
+    }))
+    .action(async (options: {memory: number; context: number; tasks?: string[]; results: string; margin?: MarginOption}) => {
         try {
             const {documents, problems} = await loadLatestDocuments(options.results);
             for (const problem of problems) process.stderr.write(`warning: skipped ${problem}\n`);
             if (documents.length === 0) throw new Error(`no result documents in ${options.results} (run \`npm run bench\` first, or pass --results <dir>)`);
-            const result = recommend(documents, {budgetBytes: options.memory, context: options.context, tasks: options.tasks, within: options.within});
+            const result = recommend(documents, {
+                budgetBytes: options.memory, context: options.context, tasks: options.tasks, margin: options.margin,
+                defaultMargin: taskMargins(await loadTasks())
+            });
             process.stdout.write(`${formatRecommendation(result)}\n`);
         } catch (error) {
             process.stderr.write(`${(error as Error).message}\n`);
             process.exitCode = 2;
         }
     });
+
+/** "0.5" (every task) or "niah-kv-noise=0.5,sts=1" (per task id or type); margins are numbers >= 0. */
+function parseMargin(value: string): MarginOption {
+    const number = (text: string) => {
+        const n = Number(text);
+        if (text.trim() === "" || !Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`"${text}" is not a number >= 0 (e.g. --margin 0.5 or --margin niah-kv-noise=0.5,sts=1)`);
+        return n;
+    };
+    if (!value.includes("=")) return number(value);
+    const margins: Record<string, number> = {};
+    for (const part of list(value)) {
+        const [task, given, ...rest] = part.split("=");
+        if (!task || given === undefined || rest.length > 0) throw new InvalidArgumentError(`"${part}" is not <task id or type>=<number>`);
+        margins[task.trim()] = number(given);
+    }
+    return margins;
+}
 
 program.parseAsync().then(
     // Exit explicitly: a download given up after a stall may leave the downloader's retries pending.

@@ -10,8 +10,15 @@ export default defineSuite({
     name: "default",
     description: "NIAH on the tiny stories260K and TinyStories-656K quantization ladders",
     models: [
-        // stories260K's F32 file is public (llama.cpp's test model); the rest of its ladder lives in asset roots.
-        {asset: "stories260K", download: "hf:ggml-org/models/tinyllamas/stories260K.gguf"},
+        // stories260K's F32 file is public (llama.cpp's test model). Its ladder is taken from beside the
+        // F32 file in an asset root; levels no root holds are quantized from it into the cache, so a
+        // machine with only the public file still compares the whole ladder.
+        {
+            quantize: {
+                from: {asset: "stories260K/stories260K-F32.gguf", download: "hf:ggml-org/models/tinyllamas/stories260K.gguf"},
+                types: ["F16", "Q8_0", "Q6_K", "Q5_K_M", "Q5_0", "Q4_K_M", "Q4_0", "Q3_K_M", "Q2_K"]
+            }
+        },
         // Converted for slmbench; no public GGUF: found only in asset roots.
         {asset: "tinystories-656k"}
     ],

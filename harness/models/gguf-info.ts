@@ -1,3 +1,4 @@
+import {createHash} from "node:crypto";
 import {stat} from "node:fs/promises";
 import path from "node:path";
 import {GgufFileType, readGgufFileInfo} from "node-llama-cpp";
@@ -13,10 +14,12 @@ export interface GgufFacts {
     parameters: number;
     /** Training context length (`<arch>.context_length`). */
     contextLength?: number;
-    /** Label from `general.file_type` ("Q4_K_M"), else from the file name, else "unknown". */
+    /** Label from `general.file_type` ("Q4_K_M"), else from the file name, else from unquantized tensors (floatLabel), else "unknown". */
     quantLabel: string;
     /** Real storage types found in the tensors: type name -> tensor and weight counts. */
     tensorTypes: Record<string, {tensors: number; weights: number}>;
+    /** sha256 of every tensor's name and ggml type (in name order): files with equal signatures hold the same tensor types. */
+    tensorSignature: string;
     /** Tensor bits / tensor weights, from the real tensor types (not from the label). */
     bitsPerWeight: number;
     hasChatTemplate: boolean;
@@ -49,6 +52,18 @@ function quantLabelFromFileType(fileType: unknown): string | undefined {
 }
 
 /**
+ * The label of a file whose tensors are all unquantized (F32, F16, BF16): the type holding most
+ * weights, as llama.cpp names such files (F32 norms beside F16 matrices: F16). Files converted
+ * without `general.file_type` and without a label in their name (llama.cpp's `stories260K.gguf`)
+ * still sort as their ladder's reference.
+ */
+function floatLabel(tensorTypes: GgufFacts["tensorTypes"]): string | undefined {
+    const entries = Object.entries(tensorTypes);
+    if (entries.length === 0 || entries.some(([type]) => !["F32", "F16", "BF16"].includes(type))) return undefined;
+    return entries.sort(([, a], [, b]) => b.weights - a.weights)[0]![0];
+}
+
+/**
  * Reads the GGUF header and tensor table of a file. Throws a ModelFileError naming the file
  * for anything that is not a complete GGUF file (bad magic, truncated header or tensor data).
  */
@@ -66,6 +81,7 @@ export async function readGgufFacts(filePath: string): Promise<GgufFacts> {
     if (tensors.length === 0) throw new ModelFileError(filePath, "GGUF file declares no tensors");
 
     const tensorTypes: GgufFacts["tensorTypes"] = {};
+    const byName: string[] = [];
     let weights = 0;
     let bits = 0;
     let dataEnd = 0;
@@ -74,6 +90,7 @@ export async function readGgufFacts(filePath: string): Promise<GgufFacts> {
         const typeName = ggmlTypeName(tensor.ggmlType);
         const typeBits = bitsPerWeightOfType(typeName);
         if (typeBits == null) throw new ModelFileError(filePath, `tensor ${tensor.name} has unknown ggml type ${typeName}`);
+        byName.push(`${tensor.name}\t${typeName}\t${tensor.dimensions.join("x")}`);
         const entry = (tensorTypes[typeName] ??= {tensors: 0, weights: 0});
         entry.tensors++;
         entry.weights += elements;
@@ -92,8 +109,9 @@ export async function readGgufFacts(filePath: string): Promise<GgufFacts> {
         name: typeof general.name === "string" ? general.name : undefined,
         parameters: weights,
         contextLength: typeof arch?.context_length === "number" ? arch.context_length : undefined,
-        quantLabel: quantLabelFromFileType(general.file_type) ?? quantLabelFromFileName(path.basename(filePath)) ?? "unknown",
+        quantLabel: quantLabelFromFileType(general.file_type) ?? quantLabelFromFileName(path.basename(filePath)) ?? floatLabel(tensorTypes) ?? "unknown",
         tensorTypes,
+        tensorSignature: createHash("sha256").update(byName.sort().join("\n")).digest("hex"),
         bitsPerWeight: bits / weights,
         hasChatTemplate: typeof metadata.tokenizer?.chat_template === "string",
         poolingType: typeof arch?.pooling_type === "number" ? arch.pooling_type : undefined,

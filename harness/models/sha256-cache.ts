@@ -5,8 +5,10 @@ import path from "node:path";
 import writeFileAtomic from "write-file-atomic";
 
 /**
- * sha256 of model files, cached in `<cacheDir>/sha256.json` keyed by absolute path + size + mtime,
- * so a multi-GB file is hashed once, not on every run.
+ * sha256 of model files, cached in `<cacheDir>/sha256.json` keyed by absolute path, size, mtime,
+ * inode and ctime, so a multi-GB file is hashed once, not on every run. mtime alone misses a
+ * same-size file copied with its mtime kept (`cp -p`, `rsync -a`, `tar`): the copy gets a new
+ * inode (rsync, tar) or at least a new ctime (cp -p over the file), which no tool sets back.
  */
 export class Sha256Cache {
     private entries: Record<string, string> | undefined;
@@ -18,8 +20,9 @@ export class Sha256Cache {
 
     async hashFile(filePath: string): Promise<string> {
         const absolute = path.resolve(filePath);
-        const {size, mtimeMs} = await stat(absolute);
-        const key = `${absolute}|${size}|${Math.trunc(mtimeMs)}`;
+        // Nanoseconds, so a rewrite within the same millisecond as the hashing still changes the key.
+        const {size, mtimeNs, ino, ctimeNs} = await stat(absolute, {bigint: true});
+        const key = `${absolute}|${size}|${mtimeNs}|${ino}|${ctimeNs}`;
         const entries = await this.load();
         const known = entries[key];
         if (known) return known;

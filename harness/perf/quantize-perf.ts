@@ -15,7 +15,7 @@ import os from "node:os";
 import path from "node:path";
 import {parseArgs} from "node:util";
 import {findAsset, resolveAssetRoots} from "../assets/roots.js";
-import {planLadder, runLadder} from "../quantize/quantize.js";
+import {planLadder, runLadder} from "../providers/local-gguf/quantize/quantize.js";
 
 const {values: args} = parseArgs({
     options: {

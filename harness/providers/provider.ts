@@ -1,6 +1,6 @@
 import type {z} from "zod";
 import type {AssetRoots} from "../assets/roots.js";
-import type {ModelRef} from "../config/suite.js";
+import type {GpuOptions, ModelRef} from "../config/suite.js";
 import type {ModelInfo} from "../results/schema.js";
 import type {Session} from "../session/types.js";
 
@@ -36,6 +36,8 @@ export interface OpenedSession {
     engine: string;
     /** Trials in flight at once (1 keeps a local model's KV-prefix reuse; hosted pools allow more). */
     concurrency: number;
+    /** Where a local model computes, as env records it: the backend asked for and the one used, and the layers offloaded. */
+    gpu?: GpuUse;
     /** Peak memory of the process holding the model, when that process holds only it. */
     peakRssBytes?(): number | null;
     dispose(): Promise<void>;
@@ -44,6 +46,15 @@ export interface OpenedSession {
 export interface OpenOptions {
     threads: number;
     contextSize: number;
+    /** GPU offload (local models); default the CPU. A model process's preload finds it in SLMBENCH_OPEN_OPTIONS (JSON). */
+    gpu?: GpuOptions;
+}
+
+/** The GPU a model ran on: `requested` as the suite or command line asked, `backend` as llama.cpp runs ("cpu" when none), `layers` offloaded. */
+export interface GpuUse {
+    requested: GpuOptions["gpu"];
+    backend: "cpu" | "cuda" | "vulkan" | "metal";
+    layers: number;
 }
 
 /**

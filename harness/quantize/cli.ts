@@ -10,8 +10,8 @@
 import cliProgress from "cli-progress";
 import {Command, InvalidArgumentError} from "commander";
 import path from "node:path";
-import {planLadder, QuantizePlan, QuantizeResult, runLadder} from "./quantize.js";
-import {QUANT_TYPES, QuantizeUsageError, TENSOR_TYPES} from "./types.js";
+import {planLadder, QuantizePlan, QuantizeResult, runLadder} from "../providers/local-gguf/quantize/quantize.js";
+import {QUANT_TYPES, QuantizeUsageError, TENSOR_TYPES} from "../providers/local-gguf/quantize/types.js";
 
 function positiveInt(value: string): number {
     const n = Number(value);

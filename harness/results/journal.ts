@@ -16,10 +16,13 @@ const keyString = (key: TrialKey) => `${key.instanceId}|${key.configHash}|${key.
 export interface RunMeasurements {
     llamaCpp: string;
     performance: Record<string, unknown>;
+    /** Where the model ran (env.gpu), for local models. */
+    gpu?: {requested: string; backend: string; layers: number};
 }
 
 /**
- * Append-only JSONL of finished trials. Each line is written with one write() as the trial
+ * Append-only JSONL of finished trials, each with the engine build (llama.cpp release) that ran
+ * it. Each line is written with one write() as the trial
  * finishes, so a killed run (kill -9 included) loses only the trials in flight; fsync runs every
  * `fsyncEvery` lines and on close, so a machine crash loses little more. Reading tolerates a torn
  * last line and keeps the last record of a key, so a resumed run ends with each trial once.
@@ -27,6 +30,7 @@ export interface RunMeasurements {
 export class Journal {
     private fd: number;
     private readonly records = new Map<string, TrialRecord>();
+    private readonly builds = new Map<string, string>();
     private readonly measurements = new Map<string, RunMeasurements>();
     private unsynced = 0;
 
@@ -43,13 +47,16 @@ export class Journal {
         for (const line of readFileSync(this.file, "utf8").split("\n")) {
             if (line.trim() === "") continue;
             try {
-                const entry = JSON.parse(line) as {key: TrialKey; record?: unknown; measurements?: RunMeasurements};
+                const entry = JSON.parse(line) as {key: TrialKey; record?: unknown; build?: unknown; measurements?: RunMeasurements};
                 if (entry.measurements) {
                     this.measurements.set(keyString(entry.key), entry.measurements);
                     continue;
                 }
                 const record = trialRecordSchema.safeParse(entry.record);
-                if (record.success) this.records.set(keyString(entry.key), record.data);
+                if (!record.success) continue;
+                this.records.set(keyString(entry.key), record.data);
+                if (typeof entry.build === "string") this.builds.set(keyString(entry.key), entry.build);
+                else this.builds.delete(keyString(entry.key));
             } catch {
                 // a line torn by a kill: the trial will run again
             }
@@ -66,9 +73,16 @@ export class Journal {
         return this.records.get(keyString(key));
     }
 
-    append(key: TrialKey, record: TrialRecord) {
+    /** The engine build (env.llamaCpp) that computed the key's last record; undefined when the journal did not record one. */
+    buildOf(key: TrialKey): string | undefined {
+        return this.builds.get(keyString(key));
+    }
+
+    append(key: TrialKey, record: TrialRecord, build?: string) {
         this.records.set(keyString(key), record);
-        appendFileSync(this.fd, JSON.stringify({key, record}) + "\n");
+        if (build) this.builds.set(keyString(key), build);
+        else this.builds.delete(keyString(key));
+        appendFileSync(this.fd, JSON.stringify({key, record, ...(build ? {build} : {})}) + "\n");
         if (++this.unsynced >= this.fsyncEvery) this.sync();
     }
 

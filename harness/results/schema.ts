@@ -29,6 +29,9 @@ export const modelInfoSchema = z.object({
     quantLabel: z.string().describe("Label from general.file_type (or the file name)"),
     tensorTypes: tensorTypesSchema,
     bitsPerWeight: z.number().nonnegative().describe("Computed from the real tensor types; 0 for models without local weights (hosted, built-in)"),
+    expectedMainType: z.string().optional().describe("The ggml type the quant label stores most weights in (Q4_K for Q4_K_M); local GGUF files"),
+    labelMatchesTensors: z.boolean().optional().describe("Whether expectedMainType holds the most weights of the file (llama.cpp substitutes types on narrow tensors)"),
+    sameTensorsAs: z.array(z.string()).optional().describe("Other files of the ladder holding the same ggml type for every tensor: they give the same numbers, one data point"),
     hasChatTemplate: z.boolean(),
     memory: z.object({
         kvBytesPerToken: z.number().nonnegative().describe("KV-cache bytes per token of context (F16 cache), from the GGUF's layer and head counts"),
@@ -52,7 +55,12 @@ export const envSchema = z.object({
     cores: z.number().int().positive(),
     threads: z.number().int().positive().describe("Threads given to llama.cpp for this model"),
     os: z.string(),
-    node: z.string()
+    node: z.string(),
+    gpu: z.object({
+        requested: z.enum(["auto", "cpu", "cuda", "vulkan", "metal"]).describe("As the suite or --gpu asked"),
+        backend: z.enum(["cpu", "cuda", "vulkan", "metal"]).describe("Where llama.cpp ran the model (cpu when no GPU was used)"),
+        layers: z.number().int().nonnegative().describe("Layers offloaded to the GPU (0 on the CPU)")
+    }).optional().describe("GPU offload of a local model; absent for models without local weights")
 });
 export type RunEnv = z.infer<typeof envSchema>;
 
@@ -111,6 +119,12 @@ export const resultDocumentSchema = z.object({
         error: z.number().int().nonnegative(),
         skipped: z.number().int().nonnegative()
     }),
+    coverage: z.object({
+        ok: z.number().int().nonnegative(),
+        skipped: z.number().int().nonnegative(),
+        planned: z.number().int().nonnegative()
+    }).optional().describe("Planned trials (of this document's plan: a shard's slice, or the whole plan) that finished ok or were skipped by design"),
+    partial: z.literal(true).optional().describe("Present when ok + skipped < planned (errors, trials missing after merge): scores.main covers only the finished trials"),
     modelError: z.object({
         message: z.string(),
         trialId: z.string().optional().describe("The trial in flight when it happened"),
@@ -118,6 +132,12 @@ export const resultDocumentSchema = z.object({
         signal: z.string().nullable().optional()
     }).optional(),
     warnings: z.array(z.string()).default([]),
+    shard: z.object({
+        index: z.number().int().positive(),
+        count: z.number().int().positive(),
+        source: z.enum(["cli", "slurm", "kubernetes", "env"]).describe("--shard i/n, or --shard auto from a Slurm job array, a Kubernetes Indexed Job or SLMBENCH_SHARD_INDEX/COUNT"),
+        from: z.string().describe("The option or variables it was read from")
+    }).optional().describe("The slice of the trials this document holds (a run with --shard); absent in a whole run and after merge"),
     performance: performanceSchema.optional(),
     trials: z.array(trialRecordSchema)
 });

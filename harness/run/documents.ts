@@ -37,10 +37,20 @@ export function buildDocument(parts: DocumentParts): ResultDocument {
         ...[...records.values()].filter((r) => !plannedIds.has(r.id))
     ];
     const count = (status: TrialRecord["status"]) => trials.filter((r) => r.status === status).length;
+    const plannedRecords = planned.map((trial) => records.get(trial.id)).filter((r): r is TrialRecord => r != null);
+    const coverage = {
+        ok: plannedRecords.filter((r) => r.status === "ok").length,
+        skipped: plannedRecords.filter((r) => r.status === "skipped").length,
+        planned: planned.length
+    };
+    const partial = coverage.ok + coverage.skipped < coverage.planned;
     const warnings: string[] = [];
     if (shard) warnings.push(`shard ${shard.index}/${shard.count}: this document holds only the shard's trials (merge the shards with \`slmbench merge\`)`);
     if (planned.length > 0 && planned.every((trial) => trial.skipReason))
         warnings.push(`every cell of ${instance.id} was skipped for ${model.id}: ${planned[0]!.skipReason}`);
+    if (partial)
+        warnings.push(`partial: ${coverage.planned - coverage.ok - coverage.skipped} of ${coverage.planned} planned trials did not finish (errors, or missing after merge); the scores cover the rest only`);
+    warnings.push(...(task.warnings?.(instance.config, trials) ?? []));
     warnings.push(...(parts.notes ?? []));
     return {
         schemaVersion: RESULT_SCHEMA_VERSION,
@@ -59,8 +69,11 @@ export function buildDocument(parts: DocumentParts): ResultDocument {
         env: parts.env,
         scores: task.aggregate(instance.config, trials),
         counts: {planned: planned.length, ok: count("ok"), error: count("error"), skipped: count("skipped")},
+        coverage,
+        ...(partial ? {partial: true as const} : {}),
         modelError: parts.modelError,
         warnings,
+        ...(shard ? {shard: {index: shard.index, count: shard.count, source: shard.source ?? "cli", from: shard.from ?? `--shard ${shard.index}/${shard.count}`}} : {}),
         performance: parts.performance,
         trials
     };

@@ -17,8 +17,8 @@ process.on("disconnect", () => process.exit(1));
 
 async function run({job}: RunMessage) {
     const provider = await providerById(job.model.provider);
-    const opened = await provider.open(job.model, job.settings, {threads: job.threads, contextSize: job.contextSize});
-    await send({type: "loaded", loadMs: opened.loadMs, llamaCpp: opened.engine});
+    const opened = await provider.open(job.model, job.settings, {threads: job.threads, contextSize: job.contextSize, gpu: job.gpu});
+    await send({type: "loaded", loadMs: opened.loadMs, llamaCpp: opened.engine, ...(opened.gpu ? {gpu: opened.gpu} : {})});
     await runTasksOnSession(opened.session, job.tasks, {assetRoots: job.assetRoots, openModel: modelOpener(job.assetRoots)}, {
         onTrialStart: (instanceId, trialId) => send({type: "trial-start", instanceId, trialId}),
         onTrialDone: (instanceId, record) => send({type: "trial-done", instanceId, record}),

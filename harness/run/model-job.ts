@@ -1,4 +1,6 @@
 import type {AssetRoots} from "../assets/roots.js";
+import type {GpuOptions} from "../config/suite.js";
+import type {GpuUse} from "../providers/provider.js";
 import type {ModelInfo, TrialRecord} from "../results/schema.js";
 import type {TaskJob, TaskPerformance} from "../tasks/trial-loop.js";
 
@@ -9,18 +11,20 @@ export interface ModelJob {
     settings: unknown;
     threads: number;
     contextSize: number;
+    /** GPU offload (local models); default the CPU. */
+    gpu?: GpuOptions;
     assetRoots: AssetRoots;
     tasks: TaskJob[];
 }
 
 export interface ModelJobEvents {
-    onLoaded?(info: {loadMs: number; llamaCpp: string}): void;
+    onLoaded?(info: {loadMs: number; llamaCpp: string; gpu?: GpuUse}): void;
     onTrialStart?(instanceId: string, trialId: string): unknown;
     onTrialDone(instanceId: string, record: TrialRecord): unknown;
     onTaskDone?(instanceId: string, performance: TaskPerformance): unknown;
 }
 
 export type ModelJobOutcome =
-    | {ok: true; loadMs: number; peakRssBytes: number | null; llamaCpp: string}
-    | {ok: false; loadMs?: number; peakRssBytes?: number | null; llamaCpp?: string;
+    | {ok: true; loadMs: number; peakRssBytes: number | null; llamaCpp: string; gpu?: GpuUse}
+    | {ok: false; loadMs?: number; peakRssBytes?: number | null; llamaCpp?: string; gpu?: GpuUse;
         error: {message: string; instanceId?: string; trialId?: string; exitCode?: number | null; signal?: string | null}};

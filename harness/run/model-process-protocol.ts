@@ -1,3 +1,4 @@
+import type {GpuUse} from "../providers/provider.js";
 import type {TrialRecord} from "../results/schema.js";
 import type {TaskPerformance} from "../tasks/trial-loop.js";
 import type {ModelJob} from "./model-job.js";
@@ -10,7 +11,7 @@ export interface RunMessage {
 
 /** Model process -> parent. */
 export type ChildMessage =
-    | {type: "loaded"; loadMs: number; llamaCpp: string}
+    | {type: "loaded"; loadMs: number; llamaCpp: string; gpu?: GpuUse}
     | {type: "trial-start"; instanceId: string; trialId: string}
     | {type: "trial-done"; instanceId: string; record: TrialRecord}
     | {type: "task-done"; instanceId: string; performance: TaskPerformance}

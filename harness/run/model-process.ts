@@ -1,6 +1,6 @@
 import {fork} from "node:child_process";
 import {fileURLToPath} from "node:url";
-import type {Provider} from "../providers/provider.js";
+import type {GpuUse, Provider} from "../providers/provider.js";
 import type {ModelJob, ModelJobEvents, ModelJobOutcome} from "./model-job.js";
 import type {ChildMessage, RunMessage} from "./model-process-protocol.js";
 
@@ -16,6 +16,8 @@ const STDERR_TAIL = 2000;
 export function runInModelProcess(provider: Provider, job: ModelJob, events: ModelJobEvents): Promise<ModelJobOutcome> {
     const child = fork(CHILD_ENTRY, provider.preload ? [provider.preload] : [], {
         execArgv: [],
+        // The preload starts its runtime before the job arrives: it reads the open options from here.
+        env: {...process.env, SLMBENCH_OPEN_OPTIONS: JSON.stringify({threads: job.threads, contextSize: job.contextSize, gpu: job.gpu})},
         stdio: ["ignore", "ignore", "pipe", "ipc"],
         serialization: "advanced"
     });
@@ -23,12 +25,13 @@ export function runInModelProcess(provider: Provider, job: ModelJob, events: Mod
     child.stderr!.on("data", (chunk: Buffer) => {
         stderrTail = (stderrTail + chunk.toString()).slice(-STDERR_TAIL);
     });
-    const state: {loadMs?: number; llamaCpp?: string; peakRssBytes?: number; fatal?: string; current?: {instanceId: string; trialId: string}} = {};
+    const state: {loadMs?: number; llamaCpp?: string; gpu?: GpuUse; peakRssBytes?: number; fatal?: string; current?: {instanceId: string; trialId: string}} = {};
     child.on("message", (message: ChildMessage) => {
         switch (message.type) {
             case "loaded":
                 state.loadMs = message.loadMs;
                 state.llamaCpp = message.llamaCpp;
+                state.gpu = message.gpu;
                 events.onLoaded?.(message);
                 break;
             case "trial-start":
@@ -55,7 +58,7 @@ export function runInModelProcess(provider: Provider, job: ModelJob, events: Mod
     return new Promise((resolve) => {
         child.on("exit", (exitCode, signal) => {
             if (exitCode === 0 && state.peakRssBytes != null) {
-                resolve({ok: true, loadMs: state.loadMs ?? 0, peakRssBytes: state.peakRssBytes, llamaCpp: state.llamaCpp ?? "unknown"});
+                resolve({ok: true, loadMs: state.loadMs ?? 0, peakRssBytes: state.peakRssBytes, llamaCpp: state.llamaCpp ?? "unknown", gpu: state.gpu});
                 return;
             }
             const nativeMessage = stderrTail.split("\n").map((line) => line.trim()).filter(Boolean).slice(-3).join(" | ");
@@ -69,6 +72,7 @@ export function runInModelProcess(provider: Provider, job: ModelJob, events: Mod
                 ok: false,
                 loadMs: state.loadMs,
                 llamaCpp: state.llamaCpp,
+                gpu: state.gpu,
                 error: {message, instanceId: state.current?.instanceId, trialId: state.current?.trialId, exitCode, signal}
             });
         });

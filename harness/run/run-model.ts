@@ -12,11 +12,11 @@ export function runModelJob(provider: Provider, job: ModelJob, events: ModelJobE
 async function runInThisProcess(provider: Provider, job: ModelJob, events: ModelJobEvents): Promise<ModelJobOutcome> {
     let opened;
     try {
-        opened = await provider.open(job.model, job.settings, {threads: job.threads, contextSize: job.contextSize});
+        opened = await provider.open(job.model, job.settings, {threads: job.threads, contextSize: job.contextSize, gpu: job.gpu});
     } catch (error) {
         return {ok: false, error: {message: (error as Error).message}};
     }
-    events.onLoaded?.({loadMs: opened.loadMs, llamaCpp: opened.engine});
+    events.onLoaded?.({loadMs: opened.loadMs, llamaCpp: opened.engine, gpu: opened.gpu});
     try {
         await runTasksOnSession(opened.session, job.tasks, {assetRoots: job.assetRoots, openModel: modelOpener(job.assetRoots)}, {
             onTrialStart: (instanceId, trialId) => events.onTrialStart?.(instanceId, trialId),
@@ -26,5 +26,5 @@ async function runInThisProcess(provider: Provider, job: ModelJob, events: Model
     } finally {
         await opened.dispose();
     }
-    return {ok: true, loadMs: opened.loadMs, peakRssBytes: opened.peakRssBytes?.() ?? null, llamaCpp: opened.engine};
+    return {ok: true, loadMs: opened.loadMs, peakRssBytes: opened.peakRssBytes?.() ?? null, llamaCpp: opened.engine, gpu: opened.gpu};
 }

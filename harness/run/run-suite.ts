@@ -1,7 +1,7 @@
 import path from "node:path";
 import type {AssetRoots} from "../assets/roots.js";
-import type {Suite, TaskInstance} from "../config/suite.js";
-import type {ResolvedModel} from "../providers/provider.js";
+import type {GpuOptions, Suite, TaskInstance} from "../config/suite.js";
+import type {GpuUse, ResolvedModel} from "../providers/provider.js";
 import {providerById} from "../providers/registry.js";
 import {Journal, RunMeasurements, TrialKey} from "../results/journal.js";
 import type {ModelInfo, ResultDocument, TrialRecord} from "../results/schema.js";
@@ -30,6 +30,8 @@ export interface RunOptions {
     quiet?: boolean;
     /** Run only this deterministic slice of the trials (--shard i/n); merge.ts combines the shards' documents. */
     shard?: Shard;
+    /** GPU offload of local models; overrides the suite's (default the CPU). */
+    gpu?: GpuOptions;
 }
 
 export interface RunReport {
@@ -49,6 +51,8 @@ interface InstancePlan {
     planned: PlannedTrial[];
     records: Map<string, TrialRecord>;
     pending: PlannedTrial[];
+    /** Trial ids whose records came from the journal, not from this invocation. */
+    resumed: Set<string>;
     performance?: TaskPerformance;
 }
 
@@ -67,6 +71,7 @@ export async function runSuite(suite: Suite, options: RunOptions): Promise<RunRe
     const progress = new Progress(options.quiet);
     const tasks = await loadTasks();
     const threads = options.threads ?? suite.threads;
+    const gpu = options.gpu ?? suite.gpu;
     const runId = runIdOf(suite);
     const runDir = path.resolve(options.outDir, runId);
     const failures: string[] = [];
@@ -88,7 +93,7 @@ export async function runSuite(suite: Suite, options: RunOptions): Promise<RunRe
     if (options.taskFilter && suite.tasks.every((t) => !options.taskFilter!.includes(t.id) && !options.taskFilter!.includes(t.type)))
         failures.push(`--tasks ${options.taskFilter.join(",")} matches no task of the suite (${suite.tasks.map((t) => t.id).join(", ")})`);
 
-    const {models, unresolved} = await resolveModels(suite.models, {assetRoots: options.assetRoots});
+    const {models, unresolved} = await resolveModels(suite.models, {assetRoots: options.assetRoots, ...(options.quiet ? {progress: false} : {})});
     for (const missing of unresolved) {
         failures.push(`model ${missing.source}: ${missing.message}`);
         progress.log(`error: ${missing.message}`);
@@ -102,7 +107,15 @@ export async function runSuite(suite: Suite, options: RunOptions): Promise<RunRe
             const plans = instances.map((instance) => planInstance(instance, tasks.get(instance.type)!, model, journal, options.shard));
             const pending = plans.filter((plan) => plan.pending.length > 0);
             let outcome: ModelJobOutcome | undefined;
-            if (pending.length > 0) outcome = await runModel(resolved, pending, {threads, options, journal, progress});
+            if (pending.length > 0) outcome = await runModel(resolved, pending, {threads, gpu, options, journal, progress});
+            if (outcome?.ok) {
+                // A document's trials come from one build: resumed trials another llama.cpp build ran are run again with this one.
+                const stale = takeOtherBuilds(plans, journal, model, outcome.llamaCpp);
+                if (stale.count > 0) {
+                    progress.log(`${model.id}: ${stale.count} resumed trials were run by another build (${stale.builds.join(", ")}): running them again with ${outcome.llamaCpp}`);
+                    outcome = await runModel(resolved, stale.plans, {threads, gpu, options, journal, progress});
+                }
+            }
             if (outcome && !outcome.ok) {
                 failures.push(`model ${model.id}: ${outcome.error.message}`);
                 progress.log(`error: ${model.id}: ${outcome.error.message}`);
@@ -115,7 +128,7 @@ export async function runSuite(suite: Suite, options: RunOptions): Promise<RunRe
                 const recorded = measurements ?? journal.lastMeasurements(key);
                 let document = buildDocument({
                     runId, suite: {name: suite.name, hash: suite.hash}, instance: plan.instance, task: plan.task, model,
-                    env: describeEnv(threads, recorded?.llamaCpp ?? outcome?.llamaCpp ?? "unknown (model not loaded)"),
+                    env: describeEnv(threads, recorded?.llamaCpp ?? outcome?.llamaCpp ?? "unknown (model not loaded)", (recorded?.gpu ?? outcome?.gpu) as GpuUse | undefined),
                     planned: plan.planned, records: plan.records, shard: options.shard,
                     modelError: outcome && !outcome.ok && [...plan.records.values()].some((r) => r.error?.kind === "model-process-aborted" || r.error?.kind === "not-run") ? {
                         message: outcome.error.message,
@@ -148,14 +161,49 @@ function planInstance(instance: TaskInstance, task: Task, model: ModelInfo, jour
     const planned = task.plan(instance.config, model).filter((trial) => !shard || inShard(shard, instance.id, shardKey(trial, model)));
     const records = new Map<string, TrialRecord>();
     const pending: PlannedTrial[] = [];
+    const resumed = new Set<string>();
     for (const trial of planned) {
         const done = journal.completed(keyOf(instance, model, trial.id));
-        if (done) records.set(trial.id, done);
+        if (done) {
+            records.set(trial.id, done);
+            resumed.add(trial.id);
+        }
         else if (trial.skipReason)
             records.set(trial.id, {id: trial.id, cell: trial.cell, seed: trial.seed, status: "skipped", skipReason: trial.skipReason, scores: {}, timings: {}});
         else pending.push(trial);
     }
-    return {instance, task, planned, records, pending};
+    return {instance, task, planned, records, pending, resumed};
+}
+
+/**
+ * After a model ran some trials with `build`: the plans that ran, reduced to their resumed trials
+ * that another (or an unrecorded) build computed, which must run again so no document mixes
+ * builds. Their old records are dropped; plans whose trials all came from the journal keep them
+ * (one build throughout, the one their recorded measurements name).
+ */
+function takeOtherBuilds(plans: InstancePlan[], journal: Journal, model: ModelInfo, build: string): {plans: InstancePlan[]; count: number; builds: string[]} {
+    const stalePlans: InstancePlan[] = [];
+    const builds = new Set<string>();
+    let count = 0;
+    for (const plan of plans) {
+        if (plan.pending.length === 0) continue;
+        const stale = plan.planned.filter((trial) => {
+            if (!plan.resumed.has(trial.id)) return false;
+            const recorded = journal.buildOf(keyOf(plan.instance, model, trial.id));
+            if (recorded === build) return false;
+            builds.add(recorded ?? "unrecorded");
+            return true;
+        });
+        if (stale.length === 0) continue;
+        for (const trial of stale) {
+            plan.records.delete(trial.id);
+            plan.resumed.delete(trial.id);
+        }
+        plan.pending = stale;
+        stalePlans.push(plan);
+        count += stale.length;
+    }
+    return {plans: stalePlans, count, builds: [...builds].sort()};
 }
 
 function keyOf(instance: TaskInstance, model: ModelInfo, trialId: string): TrialKey {
@@ -163,11 +211,12 @@ function keyOf(instance: TaskInstance, model: ModelInfo, trialId: string): Trial
 }
 
 async function runModel(resolved: ResolvedModel, plans: InstancePlan[],
-    context: {threads: number; options: RunOptions; journal: Journal; progress: Progress}): Promise<ModelJobOutcome> {
-    const {threads, options, journal, progress} = context;
+    context: {threads: number; gpu: GpuOptions; options: RunOptions; journal: Journal; progress: Progress}): Promise<ModelJobOutcome> {
+    const {threads, gpu, options, journal, progress} = context;
     const model = resolved.info;
     const byId = new Map(plans.map((plan) => [plan.instance.id, plan]));
     const bars = new Map(plans.map((plan) => [plan.instance.id, progress.start(`${model.id} ${plan.instance.id}`, plan.pending.length)]));
+    let build: string | undefined;
     const contextSize = Math.min(
         model.contextLength ?? Number.MAX_SAFE_INTEGER,
         Math.max(...plans.map((plan) => plan.task.contextSize?.(plan.instance.config, plan.pending) ?? model.contextLength ?? 2048)));
@@ -177,17 +226,22 @@ async function runModel(resolved: ResolvedModel, plans: InstancePlan[],
         settings: resolved.settings,
         threads,
         contextSize,
+        gpu,
         assetRoots: options.assetRoots,
         tasks: plans.map((plan) => ({instanceId: plan.instance.id, type: plan.instance.type, config: plan.instance.config, trials: plan.pending}))
     }, {
+        onLoaded(info) {
+            build = info.llamaCpp;
+        },
         onTrialDone(instanceId, record) {
             const plan = byId.get(instanceId)!;
             plan.records.set(record.id, record);
-            journal.append(keyOf(plan.instance, model, record.id), record);
+            journal.append(keyOf(plan.instance, model, record.id), record, build);
             bars.get(instanceId)!.increment();
         },
         onTaskDone(instanceId, performance) {
-            byId.get(instanceId)!.performance = performance;
+            const plan = byId.get(instanceId)!;
+            plan.performance = plan.performance ? addPerformance(plan.performance, performance) : performance;
         }
     });
     for (const [instanceId, bar] of bars) {
@@ -216,6 +270,13 @@ function markUnfinished(plans: InstancePlan[], outcome: Extract<ModelJobOutcome,
     }
 }
 
+function addPerformance(a: TaskPerformance, b: TaskPerformance): TaskPerformance {
+    return {
+        wallMs: a.wallMs + b.wallMs, promptTokens: a.promptTokens + b.promptTokens, evaluatedTokens: a.evaluatedTokens + b.evaluatedTokens,
+        generatedTokens: a.generatedTokens + b.generatedTokens, promptMs: a.promptMs + b.promptMs, generateMs: a.generateMs + b.generateMs
+    };
+}
+
 /** The performance block of this invocation's run of the model, if it ran this task. */
 function measurementsOf(plan: InstancePlan, outcome: ModelJobOutcome | undefined): RunMeasurements | undefined {
     const perf = plan.performance;
@@ -223,6 +284,7 @@ function measurementsOf(plan: InstancePlan, outcome: ModelJobOutcome | undefined
     const seconds = (ms: number) => ms / 1000;
     return {
         llamaCpp: outcome.llamaCpp ?? "unknown",
+        ...(outcome.gpu ? {gpu: outcome.gpu} : {}),
         performance: {
             loadMs: outcome.loadMs,
             wallMs: perf.wallMs,

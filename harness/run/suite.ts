@@ -1,7 +1,7 @@
 import {readFile} from "node:fs/promises";
 import path from "node:path";
 import {pathToFileURL} from "node:url";
-import {issuesOf, ModelRef, Suite, SuiteError, suiteFileSchema, TaskInstance, taskEntrySchema} from "../config/suite.js";
+import {GpuOptions, issuesOf, ModelRef, Suite, SuiteError, suiteFileSchema, TaskInstance, taskEntrySchema, withGpuOverrides} from "../config/suite.js";
 import type {Provider} from "../providers/provider.js";
 import {loadProviders, providerOfRef} from "../providers/registry.js";
 import {loadTasks} from "../tasks/registry.js";
@@ -55,6 +55,14 @@ export async function parseSuite(raw: unknown, source: string): Promise<Suite> {
             issues.push(`tasks[${index}].id: duplicate task id "${instanceId}" (give each entry of the same type an id)`);
         instances.push({id: instanceId, type, config: config.data as Record<string, unknown>, configHash: shortHash({type, config: config.data})});
     });
+    let gpu: GpuOptions = {gpu: "cpu"};
+    if (parsed.success) {
+        try {
+            gpu = withGpuOverrides({gpu: parsed.data.gpu ?? "cpu", gpuLayers: parsed.data.gpuLayers});
+        } catch (error) {
+            issues.push(`gpuLayers: ${(error as Error).message}`);
+        }
+    }
     if (issues.length > 0 || !parsed.success) throw new SuiteError(source, issues);
     const models = parsed.data.models as ModelRef[];
     // A model's identity for the run id: what decides its results (a hosted model's concurrency does not).
@@ -65,6 +73,7 @@ export async function parseSuite(raw: unknown, source: string): Promise<Suite> {
         models,
         tasks: instances,
         threads: parsed.data.threads ?? 1,
+        gpu,
         hash: shortHash({models: models.map(identity), tasks: instances.map(({id, configHash}) => ({id, configHash}))}),
         source
     };

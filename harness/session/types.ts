@@ -5,6 +5,8 @@
  */
 export type Capability = "tokenize" | "generate" | "logprobs" | "embed" | "distributions" | "similarity";
 
+export type PromptStyle = "chat-template" | "base" | "completion";
+
 /** A prompt in chat form; sessions render it with the model's chat template or as plain text. */
 export interface ChatPrompt {
     system?: string;
@@ -72,8 +74,12 @@ export interface SessionCounters {
 
 export interface Session {
     readonly capabilities: ReadonlySet<Capability>;
-    /** "chat-template" when the model's own template renders prompts, else "base" (plain text + answer prefix). */
-    readonly promptStyle: "chat-template" | "base";
+    /**
+     * How prompts reach the model: "chat-template" (the model's or a server's chat template),
+     * "base" (plain text ending in the answer prefix, rendered here), "completion" (the same plain
+     * text sent to a server's text-completion endpoint).
+     */
+    readonly promptStyle: PromptStyle;
     /** Exact token count of a rendered prompt (capability "tokenize"). */
     countPromptTokens?(prompt: ChatPrompt): Promise<number>;
     /** Token counts of bare text pieces, without BOS (capability "tokenize"). */
@@ -94,6 +100,8 @@ export interface Session {
     readonly pairSimilarity?: string;
     /** Similarity of each sentence pair, for models that score pairs instead of embedding sentences (capability "similarity"). */
     scorePairs?(pairs: [string, string][]): Promise<number[]>;
+    /** Tokens in the model's vocabulary, where known (capability "distributions": k at or above it keeps every token). */
+    readonly vocabularySize?: number;
     /** Token ids of bare text (no BOS), and the BOS token the model starts a sequence with, if it adds one (capability "distributions"). */
     tokenizeText?(text: string): Promise<{tokens: number[]; bos: number | null}>;
     /**
@@ -122,3 +130,14 @@ export interface OpenedModel {
  * writes it. The run layer answers through the provider registry, so tasks never import a provider.
  */
 export type OpenModel = (ref: unknown) => Promise<OpenedModel>;
+
+/**
+ * A prompt as plain text, the "base" rendering: system, a blank line, the user text, then the
+ * answer prefix and continuation (after a newline unless they start with whitespace). Local
+ * models without a chat template and servers' text-completion endpoints see exactly this text.
+ */
+export function plainPromptText(prompt: ChatPrompt, continuation = ""): string {
+    const answer = (prompt.answerPrefix ?? "") + continuation;
+    const separator = answer === "" || /^\s/.test(answer) ? "" : "\n";
+    return `${prompt.system ? `${prompt.system}\n\n` : ""}${prompt.user}${separator}${answer}`;
+}

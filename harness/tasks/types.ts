@@ -58,6 +58,13 @@ export interface Task<Config = any, Spec = any> {
      * from the same run (fidelity: the reference's cached distributions) keys them so they land together.
      */
     shardKey?(trial: PlannedTrial<Spec>, model: ModelInfo): string;
+    /**
+     * Warnings the trials imply (collapsed grid cells, unparsed judge replies ...), derived each
+     * time a document is built (run and merge), so they never go stale. Pure.
+     */
+    warnings?(config: Config, trials: TrialRecord[]): string[];
+    /** Default equivalence margin of the verdicts against the ladder's reference, in main-score units (the contract's EQUIVALENCE_MARGIN). */
+    equivalenceMargin?(config: Config): number;
     /** Aggregates trial records into the document's scores block (must include `main`). Pure. */
     aggregate(config: Config, trials: TrialRecord[]): {main: number | null} & Record<string, unknown>;
     /**

@@ -7,7 +7,7 @@ import {gzipSync} from "node:zlib";
 /**
  * A fake inference server on 127.0.0.1 speaking what @huggingface/inference and OpenAI-style
  * clients send: chat completions at <base>/v1/chat/completions (and the HF router's
- * /<provider>/v1/chat/completions, /v1/chat/completions), embeddings at <base>/v1/embeddings,
+ * /<provider>/v1/chat/completions, /v1/chat/completions), text completions at <base>/v1/completions, embeddings at <base>/v1/embeddings,
  * feature extraction as {inputs} at the bare endpoint URL (and the router's
  * /hf-inference/models/<id>/pipeline/feature-extraction), and the Hub's inference provider
  * mapping at /api/models/<id>. It answers NIAH prompts by reading the needle back, so string
@@ -50,6 +50,12 @@ export interface FakeServerOptions {
     omitUsage?: boolean;
     /** Model name reported in responses. */
     modelName?: string;
+    /** The judge's reply to the n-th judge prompt (default: "Rating: [[10]]" when the answer holds the needle's value, else "[[1]]"). */
+    judge?: (n: number) => string;
+    /** The vector of a text at the embeddings endpoint (default fakeEmbedding): a test swaps it to stand for another model. */
+    embed?: (text: string) => number[];
+    /** Answers text completions (<base>/v1/completions); default: reads the needle back from the prompt. */
+    complete?: (prompt: string, maxTokens: number) => Promise<string> | string;
     /** Chooses a fault for the n-th request (0-based) of a path kind; undefined = answer normally. */
     fault?: (n: number, request: {path: string; body: unknown}) => Fault | undefined;
 }
@@ -124,6 +130,7 @@ export async function startFakeServer(options: FakeServerOptions = {}): Promise<
         }
     };
     let counter = 0;
+    let judged = 0;
     const handler = async (req: IncomingMessage, res: ServerResponse) => {
         const arrivedAt = performance.now();
         state.inFlight++;
@@ -202,7 +209,8 @@ export async function startFakeServer(options: FakeServerOptions = {}): Promise<
             ]});
         }
         if (path.endsWith("/chat/completions")) {
-            const text = fakeAnswer(request.messages ?? []);
+            const isJudge = (request.messages ?? []).some((m) => m.content.includes("impartial judge"));
+            const text = isJudge && options.judge ? options.judge(judged++) : fakeAnswer(request.messages ?? []);
             const promptChars = (request.messages ?? []).reduce((sum, m) => sum + m.content.length, 0);
             return reply(200, {
                 id: "chatcmpl-1", object: "chat.completion", created: 1, model: request.model && !/^https?:/.test(request.model) ? request.model : modelName,
@@ -211,9 +219,18 @@ export async function startFakeServer(options: FakeServerOptions = {}): Promise<
                     completion_tokens: Math.ceil(text.length / 4), total_tokens: 0}})
             });
         }
+        if (path.endsWith("/v1/completions")) {
+            const {prompt, max_tokens: maxTokens} = (body ?? {}) as {prompt?: string; max_tokens?: number};
+            const text = options.complete ? await options.complete(prompt ?? "", maxTokens ?? 16) : fakeAnswer([{content: prompt ?? ""}]);
+            return reply(200, {
+                id: "cmpl-1", object: "text_completion", created: 1, model: modelName,
+                choices: [{index: 0, text, finish_reason: "length"}],
+                usage: {prompt_tokens: Math.ceil((prompt ?? "").length / (options.charsPerToken ?? 4.2)), completion_tokens: Math.ceil(text.length / 4), total_tokens: 0}
+            });
+        }
         if (path.endsWith("/embeddings")) {
             const input = Array.isArray(request.input) ? request.input : [request.input ?? ""];
-            return reply(200, {object: "list", model: modelName, data: input.map((text, index) => ({object: "embedding", index, embedding: fakeEmbedding(text)})), usage: {prompt_tokens: 1, total_tokens: 1}});
+            return reply(200, {object: "list", model: modelName, data: input.map((text, index) => ({object: "embedding", index, embedding: (options.embed ?? fakeEmbedding)(text)})), usage: {prompt_tokens: 1, total_tokens: 1}});
         }
         if (req.method === "POST" && request.inputs !== undefined) {
             const inputs = Array.isArray(request.inputs) ? request.inputs : [request.inputs];

@@ -189,7 +189,9 @@ describe("bad haystack files", () => {
         };
         // stories260K (byte-fallback tokenizer) runs both tasks; its documents are written before the next model starts.
         expect(doc("stories260K-Q8_0.gguf", "noise").counts).toEqual({planned: 2, ok: 2, error: 0, skipped: 0});
-        expect(doc("stories260K-Q8_0.gguf", "hay-unsafe").counts).toEqual({planned: 2, ok: 2, error: 0, skipped: 0});
+        // No sentence of the short unsafe haystack fits beside the prompt: both depths give the same prompt, run once.
+        expect(doc("stories260K-Q8_0.gguf", "hay-unsafe").counts).toEqual({planned: 2, ok: 1, error: 0, skipped: 1});
+        expect(doc("stories260K-Q8_0.gguf", "hay-unsafe").trials.find((t) => t.status === "skipped")!.skipReason).toMatch(/^same prompt as depth \d+$/);
 
         // TinyStories-656K: the noise trials finished before its process aborted on the unsafe haystack.
         expect(doc("TinyStories-656K-Q8_0.gguf", "noise").counts).toEqual({planned: 2, ok: 2, error: 0, skipped: 0});

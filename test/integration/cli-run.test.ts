@@ -71,7 +71,8 @@ describe("native faults", () => {
             ["L256-D0-T0", "error", "not-run"],
             ["L256-D100-T0", "error", "model-process-aborted"]
         ]);
-        expect(stories.counts).toMatchObject({ok: 2, error: 0});
+        // No book sentence fits beside the prompt at 256 tokens: both depths put the needle in an empty haystack, one prompt, run once.
+        expect(stories.counts).toMatchObject({ok: 1, skipped: 1, error: 0});
         expect(stories.modelError).toBeUndefined();
         expect(result.stderr).toMatch(/TinyStories-656K-F32\.gguf: model process killed by SIGABRT/);
     }, 300_000);
@@ -118,7 +119,10 @@ describe("crash safety", () => {
         expect(documents).toHaveLength(3);
         for (const doc of documents) {
             expect(doc.trials.map((t) => t.id).sort()).toEqual([...new Set(doc.trials.map((t) => t.id))].sort());
-            expect(doc.counts).toEqual({planned: 20, ok: 20, error: 0, skipped: 0});
+            // At 256 tokens the noise haystack holds a sentence or two: some depths share another's prompt (skipped, counted once).
+            expect(doc.counts).toMatchObject({planned: 20, error: 0});
+            expect(doc.counts.ok + doc.counts.skipped).toBe(20);
+            expect(doc.trials.filter((t) => t.status === "skipped").every((t) => /^same prompt as depth \d+$/.test(t.skipReason!))).toBe(true);
             // A model whose trials all came from the journal keeps the measurements of the run that made them.
             expect(doc.performance!.peakRssBytes).toBeGreaterThan(0);
             expect(doc.env.llamaCpp).toMatch(/llama\.cpp@/);

@@ -43,7 +43,7 @@ const chunkTokens = (chunk: number) => {
 };
 
 /** Runs the task's own plan, runner and aggregate for one file, as the model process would. */
-async function runFile(model: LlamaModel, isReference: boolean, topK: number): Promise<{records: TrialRecord[]; scores: FidelityScores}> {
+async function runFile(model: LlamaModel, isReference: boolean, topK: number | "vocabulary"): Promise<{records: TrialRecord[]; scores: FidelityScores}> {
     const config = fidelity.configSchema.parse({corpus, topK, chunkSize: CHUNK});
     const info = {contextLength: 512, ladder: {id: "t", referenceFile: "TinyStories-656K-F32.gguf", referenceSha256: "f".repeat(64), isReference, size: 2}};
     const session = new LocalGgufSession(model, {contextSize: CHUNK, threads: 1});
@@ -86,16 +86,44 @@ async function exactFigures() {
 
 describe("fidelity runner against full-vocabulary figures (TinyStories-656K F32 vs Q4_0, 2 chunks of 256)", () => {
     let exact: Awaited<ReturnType<typeof exactFigures>>;
-    const byK = new Map<number, FidelityScores>();
+    const byK = new Map<number | "vocabulary", FidelityScores>();
+    const runs = new Map<number | "vocabulary", {reference: TrialRecord[]; quantized: TrialRecord[]}>();
 
     beforeAll(async () => {
         exact = await exactFigures();
-        for (const k of [16, 256, VOCABULARY]) {
+        for (const k of [16, 256, VOCABULARY, "vocabulary"] as const) {
             const ref = await runFile(reference, true, k);
             expect(ref.scores.main).toBe(0);
-            byK.set(k, (await runFile(quantized, false, k)).scores);
+            const quant = await runFile(quantized, false, k);
+            byK.set(k, quant.scores);
+            runs.set(k, {reference: ref.records, quantized: quant.records});
         }
     }, 300_000);
+
+    it("says whether the KL is exact: kldExact and kldTopK, topK \"vocabulary\", and a main-score description that names the lower bound", () => {
+        expect([16, 256].map((k) => [byK.get(k)!.kldExact, byK.get(k)!.kldTopK])).toEqual([[false, 16], [false, 256]]);
+        expect([byK.get(VOCABULARY)!.kldExact, byK.get(VOCABULARY)!.kldTopK, byK.get(VOCABULARY)!.vocabularySize]).toEqual([true, null, VOCABULARY]);
+        const all = byK.get("vocabulary")!;
+        expect([all.kldExact, all.kldTopK, all.topK]).toEqual([true, null, VOCABULARY]);
+        expect(all.meanKld).toBe(byK.get(VOCABULARY)!.meanKld);
+        expect(fidelity.mainScore(fidelity.configSchema.parse({topK: 256})).description).toMatch(/top 256 tokens plus one bin for the rest: a lower bound of the full KL/);
+        expect(fidelity.mainScore(fidelity.configSchema.parse({topK: "vocabulary"})).description).toMatch(/\(exact: over the full vocabulary\)/);
+    });
+
+    it("compares each file with its reference on the chunks both completed, with an interval over chunks", () => {
+        const {reference: ref, quantized: quant} = runs.get(256)!;
+        const doc = (records: TrialRecord[], sha: string) => ({model: {id: sha, fileName: sha, sha256: sha.repeat(64), quantLabel: sha}, trials: records}) as never;
+        const vs = fidelity.compare!(doc(ref, "f"), doc(quant, "e")) as NonNullable<FidelityScores["vsReference"]>;
+        expect(vs.pairedChunks).toBe(2);
+        expect(vs.mainDelta).toMatchObject({units: 2, unit: "chunks"});
+        expect(vs.mainDelta.delta).toBeCloseTo(byK.get(256)!.meanKld!, 12);
+        const [low, high] = vs.mainDelta.ci!;
+        expect(low).toBeLessThanOrEqual(vs.mainDelta.delta!);
+        expect(high).toBeGreaterThanOrEqual(vs.mainDelta.delta!);
+        // One chunk missing at the quant: compared on the other only.
+        const one = fidelity.compare!(doc(ref, "f"), doc([quant[1]!], "e")) as NonNullable<FidelityScores["vsReference"]>;
+        expect([one.pairedChunks, one.mainDelta.units, one.mainDelta.ci]).toEqual([1, 1, null]);
+    });
 
     it("with k = the vocabulary size, reproduces the exact mean KLD, top-1 agreement, RMS Δp and both perplexities", () => {
         const full = byK.get(VOCABULARY)!;

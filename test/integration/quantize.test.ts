@@ -12,8 +12,8 @@ import {pathToFileURL} from "node:url";
 import {getLlama, LlamaLogLevel, readGgufFileInfo} from "node-llama-cpp";
 import {afterAll, describe, expect, it} from "vitest";
 import {readGgufFacts} from "../../harness/models/gguf-info.js";
-import {ladderFileName, planLadder, quantizeLadder} from "../../harness/quantize/quantize.js";
-import {QuantizeUsageError} from "../../harness/quantize/types.js";
+import {ladderFileName, planLadder, quantizeLadder} from "../../harness/providers/local-gguf/quantize/quantize.js";
+import {QuantizeUsageError} from "../../harness/providers/local-gguf/quantize/types.js";
 import {MODELS, PROJECT_DIR, stories260K, tinyStories} from "../helpers/assets.js";
 
 const wnft = (quant: string) => path.join(MODELS, "wnft-sif-256", `wnft-sif-256-${quant}.gguf`);

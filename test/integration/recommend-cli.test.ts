@@ -29,7 +29,7 @@ describe("npm run bench -- recommend", () => {
         }
     });
 
-    it("prints the best fit, the Pareto front and the smallest good quant", async () => {
+    it("prints the best fit, the Pareto front and each file's verdict against its reference", async () => {
         const result = await runCli(["recommend", "--memory", "1GiB", "--context", "512", "--results", results]);
         expect(result.stderr).toBe("");
         expect(result.code).toBe(0);
@@ -37,7 +37,16 @@ describe("npm run bench -- recommend", () => {
         expect(result.stdout).toMatch(/niah-tiny \(niah\): stringMatch, higher is better/);
         expect(result.stdout).toMatch(/best that fits: TinyStories-656K\/TinyStories-656K-(F32|Q4_0)\.gguf/);
         expect(result.stdout).toMatch(/Pareto front/);
-        expect(result.stdout).toMatch(/\* TinyStories-656K: (F32|Q4_0) stringMatch/);
+        // One trial: one (length, trial) group, no interval, so no verdict but "inconclusive"; never "as good as".
+        expect(result.stdout).toMatch(/TinyStories-656K \(reference F32, stringMatch \d+\.\d+\):/);
+        expect(result.stdout).toMatch(/\* Q4_0 {2}stringMatch [\d.]+, ~[\d.]+ MiB {2}Δ [-+][\d.]+ over 1 clusters \(length, trial\): no interval \(it needs 2 or more\) {2}inconclusive/);
+        expect(result.stdout).toMatch(/equivalent: inside ±5; better/);
+        expect(result.stdout).not.toMatch(/as good as/);
+        const margin = await runCli(["recommend", "--memory", "1GiB", "--context", "512", "--results", results, "--margin", "niah=7.5"]);
+        expect(margin.stdout).toMatch(/equivalent: inside ±7\.5; better/);
+        const within = await runCli(["recommend", "--memory", "1GiB", "--results", results, "--within", "1"]);
+        expect(within.code).not.toBe(0);
+        expect(within.stderr).toMatch(/--within is gone: .* pass --margin/);
     });
 
     it("marks what does not fit: a small budget, or a context beyond the trained one", async () => {

@@ -32,6 +32,12 @@ export interface ModelSpec {
     provider?: string;
     /** model.memory (synthetic figures): the trade-off page estimates memory at a context length from it. */
     memory?: {kvBytesPerToken: number; overheadBytes: number};
+    /** The file's dominant tensor type when it is not the one its label promises (a Q6_K file holding Q8_0 tensors). */
+    tensorType?: string;
+    /** Other files of the ladder with the same tensors (model.sameTensorsAs). */
+    sameTensorsAs?: string[];
+    /** Score as this file does (same seeds), as identical weights do. */
+    seedAs?: string;
 }
 
 export interface DocSpec {
@@ -48,6 +54,10 @@ export interface DocSpec {
     includeText?: boolean;
     /** NIAH: trials graded by an LLM judge (scores.judge, 1-10), as a task with `judge` records them. */
     judged?: boolean;
+    /** NIAH: the shortest length's deepest needle lands where the next-deepest one does (same prompt): skipped, as the harness records it. */
+    sameAsDepth?: boolean;
+    /** STS: sentences cut to fit the model's context (scores.truncatedInputs). */
+    truncatedInputs?: number;
 }
 
 /** Deterministic PRNG (mulberry32) so fixtures are the same on every machine. */
@@ -62,6 +72,14 @@ function rng(seedText: string): () => number {
 }
 
 const sha = (text: string) => createHash("sha256").update(text).digest("hex");
+
+/** The main tensor type a quant label promises: Q4_K_M -> Q4_K, Q8_0 -> Q8_0, F16 -> F16. */
+export function expectedMainType(quant: string): string {
+    return quant.replace(/_(XXS|XS|S|M|L)$/, "");
+}
+
+/** The file whose weights decide the scores (a file with another's tensors scores as that one). */
+const seedName = (m: ModelSpec) => m.seedAs ?? m.fileName;
 const round = (v: number, places = 3) => Math.round(v * 10 ** places) / 10 ** places;
 const avg = (xs: number[]) => (xs.length ? round(xs.reduce((a, b) => a + b, 0) / xs.length) : null);
 
@@ -84,9 +102,13 @@ function modelInfo(m: ModelSpec): ResultDocument["model"] {
         ...(builtin ? {} : {contextLength: m.contextLength ?? 1024}),
         ...(m.memory && local ? {memory: m.memory} : {}),
         quantLabel: m.quant,
-        tensorTypes: local ? {[m.quant.split("_")[0]!]: {tensors: 20, weights: m.parameters}} : {},
+        tensorTypes: local ? {[m.tensorType ?? expectedMainType(m.quant)]: {tensors: 20, weights: m.parameters}, F32: {tensors: 5, weights: 1000}} : {},
         bitsPerWeight: local ? m.bitsPerWeight : 0,
         hasChatTemplate: false,
+        ...(local ? {
+            labelMatchesTensors: (m.tensorType ?? expectedMainType(m.quant)) === expectedMainType(m.quant), expectedMainType: expectedMainType(m.quant),
+            ...(m.sameTensorsAs ? {sameTensorsAs: m.sameTensorsAs} : {})
+        } : {}),
         ladder: {id: m.family, referenceFile: m.referenceFile, referenceSha256: sha(`${m.family}/${m.referenceFile}`), isReference: m.isReference, size: m.ladderSize}
     };
 }
@@ -112,15 +134,19 @@ export function effectiveLength(byLength: NiahScores["byLength"], score: "string
 }
 
 function niahParts(spec: DocSpec, lengths: number[], depths: number[], perCell: number): {scores: NiahScores; trials: Trial[]} {
-    const random = rng(`${spec.runId}/${spec.model.fileName}/${spec.taskId}`);
+    const random = rng(`${spec.runId}/${seedName(spec.model)}/${spec.taskId}`);
     const trials: Trial[] = [];
     for (const length of lengths) {
         for (const depth of depths) {
             for (let i = 0; i < perCell; i++) {
                 const id = `L${length}-D${depth}-${i}`;
-                const cell = {length, depth};
+                const cell = {length, depth, trial: i};
                 if (length > (spec.model.contextLength ?? 1024)) {
                     trials.push({id, cell, seed: i, status: "skipped", skipReason: "prompt exceeds the model's context length", scores: {}, timings: {}});
+                    continue;
+                }
+                if (spec.sameAsDepth && length === lengths[0] && depth === depths.at(-1)) {
+                    trials.push({id, cell, seed: i, status: "skipped", skipReason: `same prompt as depth ${depths.at(-2)}`, scores: {}, timings: {}});
                     continue;
                 }
                 if (spec.modelError && length === lengths[0] && depth === depths.at(-1)) {
@@ -161,18 +187,23 @@ function niahParts(spec: DocSpec, lengths: number[], depths: number[], perCell: 
         cells: lengths.flatMap((length) => depths.map((depth) => {
             const list = inCell(length, depth);
             const skipReason = list.every((t) => t.status === "skipped") ? list[0]?.skipReason : undefined;
-            return {...aggregate(list), length, depth, ...(skipReason ? {skipReason} : {})};
+            const same = skipReason?.match(/^same prompt as depth (\d+)/);
+            return {...aggregate(list), length, depth, ...(skipReason ? {skipReason} : {}), ...(same ? {sameAsDepth: Number(same[1])} : {})};
         })),
         byLength: lengths.map((length) => ({...aggregate(inCell(length)), length})),
         byDepth: depths.map((depth) => ({...aggregate(inCell(undefined, depth)), depth}))
     };
-    scores.effectiveContext = {length: effectiveLength(scores.byLength, "stringMatch", NIAH_EFFECTIVE_THRESHOLD), score: "stringMatch", threshold: NIAH_EFFECTIVE_THRESHOLD};
+    const ran = scores.byLength.filter((b) => b.trials > 0).map((b) => b.length);
+    scores.effectiveContext = {
+        length: effectiveLength(scores.byLength, "stringMatch", NIAH_EFFECTIVE_THRESHOLD), score: "stringMatch", threshold: NIAH_EFFECTIVE_THRESHOLD,
+        measuredFrom: ran.length ? Math.min(...ran) : null
+    };
     return {scores: niahScoresSchema.parse(scores), trials};
 }
 
 /** A task type the site has no special view for, with a CI on its main score. */
 function genericParts(spec: DocSpec): {scores: ResultDocument["scores"]; trials: Trial[]} {
-    const random = rng(`${spec.runId}/${spec.model.fileName}/${spec.taskId}`);
+    const random = rng(`${spec.runId}/${seedName(spec.model)}/${spec.taskId}`);
     const trials: Trial[] = Array.from({length: 8}, (_, i) => {
         const pearson = round(Math.min(1, Math.max(-1, spec.model.quality - 0.15 + 0.3 * random())));
         return {id: `pair-${i}`, cell: {pair: i}, seed: i, status: "ok" as const, output: {text: `similarity ${round(pearson * 5, 1)}`}, scores: {pearson}, timings: {}};
@@ -238,7 +269,7 @@ function stsConfig(spec: DocSpec) {
 function stsSimilarity(spec: DocSpec, pairs: SyntheticPair[]): number[] {
     const lexical = spec.model.provider === "lexical";
     const family = rng(`${spec.model.family}/${spec.taskId}/family`);
-    const file = rng(`${spec.model.family}/${spec.model.fileName}/${spec.taskId}`);
+    const file = rng(`${spec.model.family}/${seedName(spec.model)}/${spec.taskId}`);
     return pairs.map((pair) => {
         const latent = pair.id === STS_XSS_PAIR ? 0.02 : pair.score / 5 + (lexical ? 0.35 : 0.22) * gaussian(family);
         const noisy = latent + 0.8 * (1 - spec.model.quality) * gaussian(file);
@@ -250,7 +281,7 @@ function stsSimilarity(spec: DocSpec, pairs: SyntheticPair[]): number[] {
 /** Sentence vectors of the reference file and of this file (the reference's plus quantization noise), for embedding drift. */
 function driftVectors(spec: DocSpec, sentences: number): {reference: number[][]; candidate: number[][]} {
     const base = rng(`${spec.model.family}/vectors`);
-    const noise = rng(`${spec.model.family}/${spec.model.fileName}/vectors`);
+    const noise = rng(`${spec.model.family}/${seedName(spec.model)}/vectors`);
     const scale = 0.4 * (1 - spec.model.quality);
     const reference = Array.from({length: sentences}, () => Array.from({length: 8}, () => gaussian(base)));
     return {reference, candidate: reference.map((v) => v.map((x) => x + scale * gaussian(noise)))};
@@ -289,7 +320,7 @@ function stsParts(spec: DocSpec): {config: ReturnType<typeof stsConfig>; trials:
 }
 
 function fidelityParts(spec: DocSpec): {scores: ResultDocument["scores"]; trials: Trial[]} {
-    const random = rng(`${spec.runId}/${spec.model.fileName}/${spec.taskId}`);
+    const random = rng(`${spec.runId}/${seedName(spec.model)}/${spec.taskId}`);
     const ref = spec.model.isReference;
     // Roughly llama.cpp's picture: KLD grows fast below ~5 bits per weight.
     const base = ref ? 0 : 0.5 * 2 ** (-spec.model.bitsPerWeight / 1.3);
@@ -304,7 +335,7 @@ function fidelityParts(spec: DocSpec): {scores: ResultDocument["scores"]; trials
     const meanKld = mean("meanKld");
     const scores = fidelityScoresSchema.parse({
         main: meanKld, mainScore: "meanKld", reference: spec.model.referenceFile, isReference: ref, topK: 32, chunkSize: 2 * tokens,
-        chunks: {planned: chunks.length, ok: chunks.length, error: 0, skipped: 0}, scoredTokens: tokens * chunks.length,
+        chunks: {planned: chunks.length, ok: chunks.length, error: 0, skipped: 0}, scoredTokens: tokens * chunks.length, kldExact: false, kldTopK: 32,
         meanKld, meanKldError: round(meanKld / 20, 7), medianKld: round(meanKld * 0.6, 6), kldP90: round(meanKld * 2.5, 6), kldP95: round(meanKld * 4, 6),
         kldP99: round(meanKld * 9, 6), kldP999: round(meanKld * 20, 6), maxKld: Math.max(...chunks.map((c) => c.maxKld)),
         top1Agreement: mean("top1Agreement"), rmsDeltaP: mean("rmsDeltaP"), meanDeltaP: ref ? 0 : round(-meanKld / 10, 6), maxAbsDeltaP: ref ? 0 : round(Math.min(1, meanKld * 8), 5),
@@ -332,6 +363,25 @@ const MAIN_SCORES: Record<TaskKind, ResultDocument["task"]["mainScore"]> = {
     fidelity: {name: "meanKld", higherIsBetter: false, description: "Mean KL divergence (nats) from the ladder's reference file (synthetic)"},
     generic: {name: "pearson", higherIsBetter: true, description: "Pearson correlation with gold similarity"}
 };
+
+/**
+ * The paired change in string match from the reference, as the harness's contract describes it:
+ * trials paired by id, averaged per (length, trial) cluster (its depths share a haystack), and a
+ * bootstrap interval over the clusters.
+ */
+function niahMainDelta(reference: ResultDocument, doc: ResultDocument) {
+    const theirs = new Map(reference.trials.filter((t) => t.status === "ok").map((t) => [t.id, t.scores.stringMatch!]));
+    const clusters = new Map<string, number[]>();
+    for (const t of doc.trials) {
+        const other = theirs.get(t.id);
+        if (t.status !== "ok" || other === undefined) continue;
+        const key = t.id.replace(/-D\d+-/, "-");
+        clusters.set(key, [...(clusters.get(key) ?? []), t.scores.stringMatch! - other]);
+    }
+    const values = [...clusters.values()].map((v) => v.reduce((a, b) => a + b, 0) / v.length);
+    const delta = values.length ? round(values.reduce((a, b) => a + b, 0) / values.length) : null;
+    return {delta, ci: bootstrapMeanCi(values), units: values.length, unit: "clusters (length, trial)", method: "cluster bootstrap (1,000 resamples)"};
+}
 
 /**
  * One synthetic result document. STS documents of non-reference files get the harness's own
@@ -369,6 +419,8 @@ export function makeDoc(spec: DocSpec, reference?: ResultDocument): ResultDocume
         },
         model: modelInfo(spec.model), env, scores,
         counts: {planned, ok: count("ok"), error: count("error"), skipped: count("skipped")},
+        coverage: {ok: count("ok"), skipped: count("skipped"), planned},
+        ...(count("ok") + count("skipped") < planned ? {partial: true} : {}),
         ...(spec.modelError ? {modelError: {message: "synthetic model process aborted (signal SIGKILL)", trialId: "L256-D100-0", exitCode: null, signal: "SIGKILL"}} : {}),
         warnings: [],
         performance: {
@@ -382,13 +434,16 @@ export function makeDoc(spec: DocSpec, reference?: ResultDocument): ResultDocume
     if (kind === "sts") {
         if (reference && !spec.model.isReference) {
             const sentences = 2 * STS_PAIR_COUNT;
-            doc.scores = {...doc.scores, vsReference: compare(reference, doc, driftVectors(spec, sentences))};
+            const vs = compare(reference, doc, driftVectors(spec, sentences));
+            const mainDelta = {delta: vs.deltaSpearman, ci: vs.deltaCi, units: vs.pairs, unit: "sentence pairs", method: vs.bootstrap.method};
+            doc.scores = {...doc.scores, vsReference: {...vs, mainDelta}};
         }
+        if (local) doc.scores = {...doc.scores, zeroVectors: 0, truncatedInputs: spec.truncatedInputs ?? 0};
         stsScoresSchema.parse(doc.scores);
     }
     if (kind === "niah" && reference && !spec.model.isReference) {
         // The harness's own comparison: flips on both definitions of right, paired Δ lift with its CI.
-        doc.scores = niahScoresSchema.parse({...doc.scores, vsReference: compareNiah(reference, doc)});
+        doc.scores = niahScoresSchema.parse({...doc.scores, vsReference: {...compareNiah(reference, doc), mainDelta: niahMainDelta(reference, doc)}});
     }
     return doc;
 }
@@ -434,8 +489,11 @@ export const JACCARD: ModelSpec = {
  */
 export function writeSiteFixtures(dir: string): {xssFile: string; files: string[]} {
     // The llama ladder records (synthetic) memory figures: 2,048 bytes of KV cache per token, 1 MB overhead.
-    const llama = ladder("synthetic-llama-2m", [["F16", 16, 0.95], ["Q8_0", 8.5, 0.93], ["Q4_K_M", 4.85, 0.8]], 2_000_000,
+    // Its Q6_K file holds the Q8_0 file's tensors (a mislabelled quantization): same tensors, same scores.
+    const llama = ladder("synthetic-llama-2m", [["F16", 16, 0.95], ["Q8_0", 8.5, 0.93], ["Q6_K", 8.5, 0.93], ["Q4_K_M", 4.85, 0.8]], 2_000_000,
         {contextLength: 1024, memory: SYNTHETIC_MEMORY});
+    llama[1]!.sameTensorsAs = [llama[2]!.fileName];
+    Object.assign(llama[2]!, {tensorType: "Q8_0", sameTensorsAs: [llama[1]!.fileName], seedAs: llama[1]!.fileName});
     const qwen = ladder("synthetic-qwen-1m", [["F32", 32, 0.9], ["Q4_0", 4.5, 0.6]], 1_100_000, {contextLength: 2048});
     const hosted = ladder("synthetic-hosted", [["hosted", 16, 0.97]], 7_000_000, {provider: "hosted-openai-compatible", contextLength: 4096});
     const run = "synthetic-run-b";
@@ -444,17 +502,19 @@ export function writeSiteFixtures(dir: string): {xssFile: string; files: string[
     for (const model of [...llama, ...qwen, ...hosted]) {
         // F32 has no RSS record: the trade-off page must fall back to its file size.
         // The hosted model's answers were also graded by an LLM judge.
-        specs.push({model, taskId: "niah-short", runId: run, createdAt: at, noRss: model.quant === "F32", judged: model.family === "synthetic-hosted"});
+        specs.push({model, taskId: "niah-short", runId: run, createdAt: at, noRss: model.quant === "F32", judged: model.family === "synthetic-hosted",
+            sameAsDepth: model.family === "synthetic-llama-2m"});
     }
     for (const model of [...llama, ...qwen, JACCARD]) {
         // The qwen ladder ran without includeText: its STS pages show pair ids only.
-        specs.push({model, taskId: "sts-mini", runId: run, createdAt: at, noRss: model.quant === "F32", includeText: !model.family.includes("qwen")});
+        specs.push({model, taskId: "sts-mini", runId: run, createdAt: at, noRss: model.quant === "F32", includeText: !model.family.includes("qwen"),
+            truncatedInputs: model.quant === "Q4_0" ? 2 : 0});
     }
     for (const model of llama) specs.push({model, taskId: "fidelity-mini", runId: run, createdAt: at});
     for (const model of qwen) specs.push({model, taskId: "gen-mini", runId: run, createdAt: at, noRss: model.quant === "F32"});
     // An older run of the same model and task: the leaderboard must show the newer one.
     specs.push({model: {...llama[0]!, quality: 0.1}, taskId: "niah-short", runId: "synthetic-run-a", createdAt: "2025-01-01T00:00:00.000Z"});
-    const xss: DocSpec = {model: llama[2]!, taskId: "niah-xss", runId: run, createdAt: at, outputText: XSS_TEXT};
+    const xss: DocSpec = {model: llama[3]!, taskId: "niah-xss", runId: run, createdAt: at, outputText: XSS_TEXT};
     const failing: DocSpec = {model: qwen[1]!, taskId: "niah-xss", runId: run, createdAt: at, modelError: true};
     const files = writeAll(dir, [...specs, failing]);
     const xssFile = writeDoc(dir, makeDoc(xss));

@@ -33,9 +33,8 @@ export interface BuildResult {
     outDir: string;
 }
 
-/** Runs `npx astro build` for `resultsDir` into a fresh temp outDir; never throws on build failure. */
-export function buildSite(resultsDir: string, extraEnv: Record<string, string> = {}, timeoutMs = 110_000): Promise<BuildResult> {
-    const outDir = buildOutDir();
+/** Runs `npx astro build` for `resultsDir` into `outDir` (default a fresh temp dir); never throws on build failure. */
+export function buildSite(resultsDir: string, extraEnv: Record<string, string> = {}, timeoutMs = 110_000, outDir = buildOutDir()): Promise<BuildResult> {
     const cacheDir = tempDir("cache");
     // Without the variables vitest adds (NODE_ENV=test, BASE_URL ...): build as from a shell.
     const inherited = Object.fromEntries(Object.entries(process.env)

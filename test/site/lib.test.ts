@@ -4,18 +4,26 @@ import {resultDocumentSchema} from "../../harness/results/schema.ts";
 import {fidelityScoresSchema} from "../../harness/tasks/fidelity/contract.ts";
 import {stsScoresSchema} from "../../harness/tasks/sts/contract.ts";
 import {ciOf, hasWeights, modelKind, slugify} from "../../site/src/lib/data.ts";
-import {fmtDeltaScore, fmtScore, fmtSig} from "../../site/src/lib/format.ts";
-import {changedPairs, deltaVerdict, parsePairRecords, rankPercentiles, worstPairs, type PairRecords} from "../../site/src/lib/sts.ts";
+import {fmt, fmtDate, fmtDelta, fmtDrift, fmtInterval} from "../../site/src/lib/format.ts";
+import {changedPairs, deltaVerdict, parsePairRecords, rankPercentiles, worstPairs, type PairRecords} from "../../site/src/tasks/sts/lib.ts";
 import {averageRanks} from "../../harness/util/correlation.ts";
 import {paretoFront} from "../../site/src/lib/pareto.ts";
 import {contextLabel, memoryAt} from "../../site/src/lib/memory.ts";
-import {effectiveContextText, fmtP} from "../../site/src/lib/niah.ts";
+import {effectiveContextText, fmtP} from "../../site/src/tasks/niah/lib.ts";
 import type {NiahScores} from "../../harness/tasks/niah/contract.ts";
+import fs from "node:fs";
+import path from "node:path";
+import {VIEWS, viewOf} from "../../site/src/tasks/registry.ts";
+import {contextChoices} from "../../site/src/lib/context.ts";
+import {isPartial, tensorGroups} from "../../site/src/lib/honest.ts";
+import {ranks} from "../../site/src/lib/leaderboard.ts";
+import type {DocEntry, Family, ModelEntry, TaskInfo} from "../../site/src/lib/types.ts";
 import {JACCARD, makeDoc} from "./fixtures.ts";
+import {REPO} from "./helpers.ts";
 
 describe("site helpers", () => {
     it("estimates memory at a context: weights + KV per token x context + overhead, fixed without an estimate", () => {
-        expect(memoryAt({bytes: 1000, kvBytesPerToken: 10, overheadBytes: 5, source: "estimate"}, 512)).toBe(1000 + 5120 + 5);
+        expect(memoryAt({bytes: 1000, memory: {kvBytesPerToken: 10, overheadBytes: 5}, source: "estimate"}, 512)).toBe(1000 + 5120 + 5);
         expect(memoryAt({bytes: 1000, source: "file size"}, 32768)).toBe(1000);
         expect([512, 2048, 32768].map(contextLabel)).toEqual(["512", "2K", "32K"]);
     });
@@ -25,7 +33,7 @@ describe("site helpers", () => {
         expect(effectiveContextText(scores(4096))).toBe("4,096");
         expect(effectiveContextText(scores(null))).toBe("< 256");
         expect(effectiveContextText({...scores(null), effectiveContext: undefined})).toBeNull();
-        expect([1, 0.6251, 0.0224, 0.0004].map(fmtP)).toEqual(["1", "0.63", "0.022", "< 0.001"]);
+        expect([1, 0.6251, 0.0224, 0.0004].map(fmtP)).toEqual(["1", "0.625", "0.0224", "< 0.001"]);
     });
 
     it("keeps only non-dominated points on the Pareto front", () => {
@@ -112,11 +120,76 @@ describe("site helpers", () => {
         expect(deltaVerdict(undefined)).toBe("not compared");
     });
 
-    it("formats small scores (KL divergences) with significant figures", () => {
-        expect(fmtScore(0.001234)).toBe("0.00123");
-        expect(fmtScore(62.297)).toBe("62.3");
-        expect(fmtScore(0)).toBe("0.00");
-        expect(fmtSig(0.0000123)).toBe("1.23e−5");
-        expect(fmtDeltaScore(-0.0042)).toBe("−0.0042");
+    it("writes every number one way: 3 significant digits, scientific only below 1e-4, human dates", () => {
+        expect(fmt(0.001234)).toBe("0.00123");
+        expect(fmt(62.297)).toBe("62.3");
+        expect(fmt(0)).toBe("0");
+        expect(fmt(0.0001)).toBe("0.0001");
+        expect(fmt(0.0000123)).toBe("1.23e−5");
+        expect(fmt(-0.00005)).toBe("−5e−5");
+        expect(fmt(999.7)).toBe("1,000");
+        expect(fmt(12345.6)).toBe("12,346");
+        expect(fmt(-3.14159)).toBe("−3.14");
+        expect(fmt(null)).toBe("—");
+        expect(fmt(Number.NaN)).toBe("—");
+        expect(fmtDelta(-0.0042)).toBe("−0.0042");
+        expect(fmtDelta(2.5)).toBe("+2.5");
+        expect(fmtDelta(0.00000001)).toBe("+1e−8");
+        expect(fmtDelta(0)).toBe("±0");
+        expect(fmtInterval([-1.25, 3], true)).toBe("[−1.25, +3]");
+        expect(fmtDrift(0.999987)).toBe("1.3e−5");
+        expect(fmtDate("2025-01-02T14:05:00.000Z")).toBe("2 Jan 2025, 14:05 UTC");
+        expect(fmtDate("not a date")).toBe("not a date");
+    });
+
+    it("registers each task view once, with the components it declares and no stray view folder", () => {
+        const dir = path.join(REPO, "site/src/tasks");
+        const folders = fs.readdirSync(dir, {withFileTypes: true}).filter((e) => e.isDirectory()).map((e) => e.name).sort();
+        expect(folders).toEqual(VIEWS.map((v) => v.type).sort());
+        for (const view of VIEWS) {
+            const has = (file: string) => fs.existsSync(path.join(dir, view.type, file));
+            expect(has("view.ts"), view.type).toBe(true);
+            expect(has("Page.astro"), `${view.type}/Page.astro`).toBe(Boolean(view.modelPage));
+            expect(has("Overview.astro"), `${view.type}/Overview.astro`).toBe(Boolean(view.overview));
+            expect(viewOf(view.type)).toBe(view);
+        }
+        // A task type without a view gets the generic pages.
+        expect(viewOf("synthetic-generic")).toBeUndefined();
+        const reading = viewOf("niah")!.parse(makeDoc({model: JACCARD, taskId: "niah-a", runId: "synthetic", createdAt: "2025-01-01T00:00:00.000Z"}));
+        expect(reading.ok).toBe(true);
+    });
+
+    it("ranks as LMArena: 1 + the models whose interval is entirely better; overlaps tie; partial scores unranked", () => {
+        const task: TaskInfo = {id: "t", type: "synthetic-generic", mainScore: {name: "pearson", higherIsBetter: true, description: ""}};
+        const model = (name: string, main: number, ci: [number, number] | null, partial = false) => ({
+            model: {fileName: name},
+            latest: new Map([["t", {doc: {scores: {main, mainCi: ci}, counts: {ok: 1, error: 0, skipped: 0, planned: 1}, ...(partial ? {partial: true} : {})}} as unknown as DocEntry]])
+        }) as unknown as ModelEntry;
+        const [a, b, c, d, e] = [model("a", 90, [85, 95]), model("b", 84, [80, 88]), model("c", 70, [65, 75]), model("d", 95, [60, 99], true), model("e", 60, null)];
+        const r = ranks([a, b, c, d, e], task);
+        expect([a, b, c, e].map((m) => r.get(m))).toEqual([1, 1, 3, 4]);
+        expect(r.has(d)).toBe(false);
+        // Lower is better: the order turns around.
+        const low = ranks([a, b, c, e], {...task, mainScore: {...task.mainScore, higherIsBetter: false}});
+        expect([a, b, c, e].map((m) => low.get(m))).toEqual([3, 3, 2, 1]);
+        expect(isPartial({counts: {}, coverage: {ok: 3, skipped: 1, planned: 5}} as never)).toBe(true);
+        expect(isPartial({counts: {}, coverage: {ok: 4, skipped: 1, planned: 5}} as never)).toBe(false);
+    });
+
+    it("offers context lengths up to the longest trained one, marks those beyond some models, defaults to the longest all were trained for", () => {
+        const model = (contextLength: number | undefined, weights = true) => ({weights, model: {contextLength}}) as unknown as ModelEntry;
+        const c = contextChoices([model(1024), model(2048), model(1024), model(undefined, false), model(8192, false)]);
+        expect(c.choices).toEqual([{tokens: 256, beyond: 0}, {tokens: 512, beyond: 0}, {tokens: 1024, beyond: 0}, {tokens: 2048, beyond: 2}]);
+        expect(c.defaultTokens).toBe(1024);
+        expect(contextChoices([model(undefined)]).defaultTokens).toBe(2048);
+        expect(contextChoices([model(768)]).choices.map((x) => x.tokens)).toEqual([256, 512, 768]);
+    });
+
+    it("groups a ladder's files that hold the same tensors, the one whose label matches first", () => {
+        const file = (fileName: string, same: string[] = [], matches = true) =>
+            ({model: {fileName, sameTensorsAs: same, labelMatchesTensors: matches}}) as unknown as ModelEntry;
+        const [f16, q6, q8, q4] = [file("F16"), file("Q6_K", ["Q8_0"], false), file("Q8_0", ["Q6_K"]), file("Q4_0")];
+        const family = {id: "x", slug: "x", models: [f16, q6, q8, q4]} as Family;
+        expect(tensorGroups(family).map((g) => g.map((m) => m.model.fileName))).toEqual([["F16"], ["Q8_0", "Q6_K"], ["Q4_0"]]);
     });
 });

@@ -5,9 +5,9 @@ import fs from "node:fs";
 import path from "node:path";
 import type {Page} from "playwright-core";
 import {afterAll, beforeAll, describe, expect, it} from "vitest";
-import {pairErrors, worstPairs} from "../../site/src/lib/sts.ts";
-import {fmtBytes, fmtDelta, fmtNum} from "../../site/src/lib/format.ts";
-import {DEFAULT_CONTEXT} from "../../site/src/lib/memory.ts";
+import {pairErrors, worstPairs} from "../../site/src/tasks/sts/lib.ts";
+import {fmtP} from "../../site/src/tasks/niah/lib.ts";
+import {fmt, fmtBytes, fmtDelta, fmtDrift, fmtInterval, fmtPct} from "../../site/src/lib/format.ts";
 import {NIAH_EFFECTIVE_THRESHOLD, STS_XSS_PAIR, SYNTHETIC_MEMORY, writeSiteFixtures, XSS_TEXT} from "./fixtures.ts";
 import {buildSite, chromiumPath, launchBrowser, paintedShare, serve, tempDir, watch, type BuildResult, type PageWatch} from "./helpers.ts";
 
@@ -17,10 +17,15 @@ let browser: Awaited<ReturnType<typeof launchBrowser>>;
 let fixtures: ReturnType<typeof writeSiteFixtures>;
 const resultsDir = tempDir("results");
 
+/** An invalid document among the fixtures: the build leaves it out (SLMBENCH_SITE_SKIP_INVALID=1), naming it. */
+const INVALID = "nested/truncated-result.json";
+
 beforeAll(async () => {
     chromiumPath(); // fail fast, before the build, when chromium is missing
     fixtures = writeSiteFixtures(resultsDir);
-    build = await buildSite(resultsDir);
+    fs.mkdirSync(path.join(resultsDir, "nested"));
+    fs.writeFileSync(path.join(resultsDir, INVALID), '{"schemaVersion": 1, "kind": ');
+    build = await buildSite(resultsDir, {SLMBENCH_SITE_SKIP_INVALID: "1"});
     if (build.code !== 0) throw new Error(`astro build failed (exit ${build.code}):\n${build.output}`);
     server = await serve(build.outDir);
     browser = await launchBrowser();
@@ -52,18 +57,32 @@ const pageDir = (section: string, ...parts: string[]) =>
     fs.readdirSync(path.join(build.outDir, section)).find((d) => parts.every((p) => d.includes(p)))!;
 
 const visibleModels = (page: Page) =>
-    page.$$eval("#leaderboard tbody tr:not([hidden]) td:first-child", (cells) => cells.map((c) => c.textContent!.trim()));
+    page.$$eval("#leaderboard tbody tr:not([hidden]) a.model-name", (cells) => cells.map((c) => c.textContent!.trim()));
+/** The fixtures' models: two ladders (llama 4 files, qwen 2), a hosted model and the built-in baseline. */
+const MODELS = 8;
+/** The default context: the longest every fixture model with weights was trained for (llama: 1,024 tokens). */
+const DEFAULT_CONTEXT = 1024;
+/** The leaderboard rows of a built home page (server-rendered). */
+const leaderboardRows = (home: string) => home.slice(home.indexOf('<table id="leaderboard"')).match(/<tr data-family=/g) ?? [];
 
 describe("site build from synthetic fixtures", () => {
     it("builds every kind of page", () => {
         const pages = htmlPages();
-        for (const section of ["/", "/tradeoff/", "/ladders/", "/models/", "/niah/", "/runs/", "/sts/"]) {
+        for (const section of ["/", "/tradeoff/", "/ladders/", "/models/", "/niah/", "/runs/", "/sts/", "/fidelity/", "/glossary/"]) {
             expect(pages.some((p) => p.startsWith(section)), section).toBe(true);
         }
         expect(pages.filter((p) => p.startsWith("/runs/"))).toHaveLength(fixtures.files.length);
+        expect(fs.existsSync(path.join(build.outDir, "404.html"))).toBe(true);
     });
 
-    it("loads every page with no console error and no request leaving 127.0.0.1", async () => {
+    it("builds without an invalid document when SLMBENCH_SITE_SKIP_INVALID=1, naming it in a warning", () => {
+        expect(build.output).toMatch(/skipping an invalid result \(SLMBENCH_SITE_SKIP_INVALID=1\): .*nested\/truncated-result\.json: not valid JSON/);
+        const raw = (fs.readdirSync(path.join(build.outDir, "raw"), {recursive: true}) as string[]).filter((f) => f.endsWith(".json"));
+        expect(raw).toHaveLength(fixtures.files.length);
+        expect(raw.some((f) => f.endsWith("truncated-result.json"))).toBe(false);
+    });
+
+    it("loads every page with no console error, no request leaving 127.0.0.1, no NaN/undefined/null text, no wider than 1280 px", async () => {
         const page = await browser.context.newPage();
         const w = watch(page);
         for (const urlPath of htmlPages()) {
@@ -71,13 +90,16 @@ describe("site build from synthetic fixtures", () => {
             const response = await page.goto(server.origin + urlPath, {waitUntil: "load"});
             expect(response?.status(), urlPath).toBe(200);
             expect(w.problems, urlPath).toEqual([]);
+            const [scroll, inner, text] = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth, document.body.innerText] as const);
+            expect(scroll, urlPath).toBeLessThanOrEqual(inner);
+            expect(text.match(/\b(NaN|undefined|null)\b/g), urlPath).toBeNull();
         }
         await page.close();
     });
 
     it("renders the tables server-side (no JS needed)", () => {
         const home = fs.readFileSync(path.join(build.outDir, "index.html"), "utf8");
-        expect(home.match(/<tr data-family=/g)).toHaveLength(7);
+        expect(leaderboardRows(home)).toHaveLength(MODELS);
         expect(home).toContain("tiny test models");
         expect(home).toContain("Synthetic data.");
         const tradeoff = fs.readFileSync(path.join(build.outDir, "tradeoff/index.html"), "utf8");
@@ -88,7 +110,7 @@ describe("site build from synthetic fixtures", () => {
     it("shows the newest run of a model and task on the leaderboard", async () => {
         const newest = JSON.parse(fs.readFileSync(fixtures.files.find((f) => f.includes("run-b") && f.includes("llama-2m-F16.gguf.niah-short"))!, "utf8"));
         const {page} = await open("/");
-        const row = page.locator("#leaderboard tbody tr", {has: page.locator("td:first-child", {hasText: /^synthetic-llama-2m-F16\.gguf$/})});
+        const row = page.locator("#leaderboard tbody tr", {has: page.locator("a.model-name", {hasText: /^synthetic-llama-2m-F16\.gguf$/})});
         const value = await row.locator("td[data-task='niah-short']:not(.effective)").getAttribute("data-v");
         expect(Number(value)).toBeCloseTo(newest.scores.main);
         await page.close();
@@ -126,17 +148,17 @@ describe("site build from synthetic fixtures", () => {
         const {page} = await open("/");
         const before = await visibleModels(page);
         // Models without local weights (hosted, built-in) have no size: last in either direction.
-        const sizes = () => page.$$eval("#leaderboard tbody tr td:nth-child(6)", (cells) => cells.map((c) => (c as HTMLElement).dataset.v!));
+        const sizes = () => page.$$eval("#leaderboard tbody tr td[data-col=size]", (cells) => cells.map((c) => (c as HTMLElement).dataset.v!));
         await page.click("#leaderboard th[data-key='size'] button");
-        const bySizeDesc = await visibleModels(page);
         const desc = await sizes();
         expect(desc.slice(-2)).toEqual(["", ""]);
         const known = desc.filter(Boolean).map(Number);
         expect(known).toEqual([...known].sort((a, b) => b - a));
         await page.click("#leaderboard th[data-key='size'] button");
         const bySizeAsc = await visibleModels(page);
-        expect(bySizeAsc.slice(0, 5)).toEqual(bySizeDesc.slice(0, 5).reverse());
-        expect((await sizes()).slice(-2)).toEqual(["", ""]);
+        const asc = await sizes();
+        expect(asc.slice(-2)).toEqual(["", ""]);
+        expect(asc.filter(Boolean).map(Number)).toEqual([...known].reverse());
         expect(bySizeAsc).not.toEqual(before);
         expect(await page.getAttribute("#leaderboard th[data-key='size']", "aria-sort")).toBe("ascending");
         expect(page.url()).toContain("sort=size");
@@ -147,7 +169,7 @@ describe("site build from synthetic fixtures", () => {
 
     it("filters by family, provider, task and size, writing the filter into the URL", async () => {
         const {page, w} = await open("/");
-        expect(await visibleModels(page)).toHaveLength(7);
+        expect(await visibleModels(page)).toHaveLength(MODELS);
         await page.selectOption("select[name=family]", "synthetic-qwen-1m");
         expect((await visibleModels(page)).sort()).toEqual(["synthetic-qwen-1m-F32.gguf", "synthetic-qwen-1m-Q4_0.gguf"]);
         expect(page.url()).toContain("family=synthetic-qwen-1m");
@@ -161,9 +183,9 @@ describe("site build from synthetic fixtures", () => {
         expect(await visibleModels(page)).toHaveLength(2);
         expect(await page.locator("#leaderboard th[data-task='sts-mini']").isHidden()).toBe(true);
         await page.selectOption("select[name=task]", "");
-        await page.fill("input[name=maxMB]", "2");
-        expect(await visibleModels(page)).toHaveLength(2); // the two Q4 files, 0.6 and 1.2 MB; models without weights have no size
-        expect(page.url()).toContain("maxMB=2");
+        await page.fill("input[name=maxMiB]", "2");
+        expect(await visibleModels(page)).toHaveLength(2); // the two Q4 files, 0.6 and 1.2 MiB; models without weights have no size
+        expect(page.url()).toContain("maxMiB=2");
         expect(w.problems).toEqual([]);
         await page.close();
     });
@@ -171,8 +193,9 @@ describe("site build from synthetic fixtures", () => {
     it("restores filter and sort state from the URL", async () => {
         const {page} = await open("/?family=synthetic-llama-2m&sort=bpw&dir=asc&quant=");
         expect(await page.inputValue("select[name=family]")).toBe("synthetic-llama-2m");
-        expect(await visibleModels(page)).toEqual(["synthetic-llama-2m-Q4_K_M.gguf", "synthetic-llama-2m-Q8_0.gguf", "synthetic-llama-2m-F16.gguf"]);
-        expect(await page.textContent("#row-count")).toBe("3 of 7 models shown");
+        // Q6_K and Q8_0 tie on bits per weight (same tensors): the server-side order (default task, then name) breaks the tie.
+        expect(await visibleModels(page)).toEqual(["synthetic-llama-2m-Q4_K_M.gguf", "synthetic-llama-2m-Q6_K.gguf", "synthetic-llama-2m-Q8_0.gguf", "synthetic-llama-2m-F16.gguf"]);
+        expect(await page.textContent("#row-count")).toBe(`4 of ${MODELS} models shown`);
         await page.close();
     });
 
@@ -199,7 +222,7 @@ describe("site build from synthetic fixtures", () => {
     });
 
     it("highlights the models that fit a memory budget", async () => {
-        // At the default context the llama files' estimates are 6.4, 7.3 and 9.2 MB.
+        // At the default context the llama files' estimates are 6.1, 7.0 and 8.8 MiB.
         const {page, w} = await open("/tradeoff/?budget=8");
         expect(await page.inputValue("#budget")).toBe("8");
         const fits = await page.locator("table.tradeoff-table").first().locator("tr.fits").count();
@@ -223,16 +246,19 @@ describe("STS, fidelity and models without weights", () => {
         const vs = doc.scores.vsReference;
         const page = html("sts", pageDir("sts", "llama-2m-q4-k-m"));
         // Every figure is in the server-rendered HTML.
-        expect(page).toContain(`<strong>${fmtNum(doc.scores.main, 2)}</strong>`);
-        expect(page).toContain(`95% CI [${fmtNum(doc.scores.mainCi[0], 2)}, ${fmtNum(doc.scores.mainCi[1], 2)}]`);
-        expect(page).toContain(`<strong>${fmtDelta(vs.deltaSpearman, 3)}</strong>`);
-        expect(page).toContain(`[${fmtDelta(vs.deltaCi[0], 3)}, ${fmtDelta(vs.deltaCi[1], 3)}]`);
-        expect(page).toContain(fmtNum(vs.drift.meanCosine, 6));
-        expect(page).toContain(fmtNum(vs.drift.minCosine, 6));
+        expect(page).toContain(`<strong>${fmt(doc.scores.main)}</strong>`);
+        expect(page).toContain(`95% interval ${fmtInterval(doc.scores.mainCi)}`);
+        // The interval includes zero: the change is shown uncoloured.
+        expect(vs.deltaCi[0]).toBeLessThan(0);
+        expect(vs.deltaCi[1]).toBeGreaterThan(0);
+        expect(page).toContain(`<strong class="delta-none">${fmtDelta(vs.deltaSpearman)}</strong>`);
+        expect(page).toContain(fmtInterval(vs.deltaCi, true));
+        expect(page).toContain(fmtDrift(vs.drift.meanCosine));
+        expect(page).toContain(fmtDrift(vs.drift.minCosine));
         expect(page).toContain("rank percentiles"); // the worst-pairs definition is on the page
         // One table row per ladder file plus the built-in baseline.
         const ladderTable = page.slice(page.indexOf('<table class="sts-ladder"'), page.indexOf("</table>", page.indexOf('<table class="sts-ladder"')));
-        expect(ladderTable.match(/<tr\b/g)).toHaveLength(1 + 3 + 1); // header, F16 Q8_0 Q4_K_M, jaccard
+        expect(ladderTable.match(/<tr\b/g)).toHaveLength(1 + 4 + 1); // header, F16 Q8_0 Q6_K Q4_K_M, jaccard
         expect(ladderTable).toContain("jaccard");
         expect(ladderTable).toContain("synthetic-llama-2m-F16.gguf");
     });
@@ -250,8 +276,8 @@ describe("STS, fidelity and models without weights", () => {
         for (let i = 0; i < 3; i++) {
             expect(await paintedShare(page, `:nth-match(canvas[data-intervals], ${i + 1})`), `canvas ${i}`).toBeGreaterThan(0.02);
         }
-        expect(await page.locator("table.sts-delta tbody tr").count()).toBe(2);
-        expect(await page.locator("table.sts-drift tbody tr").count()).toBe(2);
+        expect(await page.locator("table.sts-delta tbody tr").count()).toBe(3);
+        expect(await page.locator("table.sts-drift tbody tr").count()).toBe(3);
         expect(w.problems).toEqual([]);
         await page.close();
     });
@@ -273,7 +299,7 @@ describe("STS, fidelity and models without weights", () => {
         const error = pct(out.similarity, out.similarity[i]) - pct(out.gold, out.gold[i]);
         expect(error).toBeCloseTo(pairErrors(out).find((p) => p.id === STS_XSS_PAIR)!.error, 9);
         const row = page.locator("table.sts-worst tbody tr").first();
-        expect((await row.locator("td:nth-child(8)").textContent())!.trim()).toBe(fmtDelta(error, 1));
+        expect((await row.locator("td:nth-child(8)").textContent())!.trim()).toBe(fmtDelta(error));
         const text = row.locator("td.pair-text").first();
         expect(await text.isVisible()).toBe(true);
         expect(await text.textContent()).toContain(XSS_TEXT);
@@ -296,15 +322,14 @@ describe("STS, fidelity and models without weights", () => {
     it("shows no size for models without local weights, and keeps them off the memory axis", async () => {
         const {page, w} = await open("/");
         for (const name of ["jaccard", "synthetic-hosted"]) {
-            const row = page.locator("#leaderboard tbody tr", {has: page.locator("td:first-child", {hasText: new RegExp(`^${name}$`)})});
+            const row = page.locator("#leaderboard tbody tr", {has: page.locator("a.model-name", {hasText: new RegExp(`^${name}$`)})});
             for (const col of ["size", "bpw"]) {
-                const index = await page.$$eval("#leaderboard thead th", (ths, key) => ths.findIndex((th) => (th as HTMLElement).dataset.key === key), col);
-                const cell = row.locator(`td:nth-child(${index + 1})`);
+                const cell = row.locator(`td[data-col=${col}]`);
                 expect((await cell.textContent())!.trim(), `${name} ${col}`).toBe("—");
                 expect(await cell.getAttribute("data-v")).toBe("");
             }
         }
-        expect(await page.locator("#leaderboard tbody tr", {hasText: "jaccard"}).locator("td:nth-child(4)").textContent()).toBe("built-in");
+        expect(await page.locator("#leaderboard tbody tr", {hasText: "jaccard"}).locator("td[data-col=provider]").textContent()).toBe("built-in");
         expect(html()).not.toMatch(/>\s*0 B\s*</);
         await page.close();
         const tradeoff = html("tradeoff");
@@ -316,7 +341,7 @@ describe("STS, fidelity and models without weights", () => {
             expect(names).not.toContain("jaccard");
             expect(names).not.toContain("synthetic-hosted");
         }
-        const sts = specs[await t.page.$$eval("section h2", (hs) => hs.findIndex((h) => h.textContent!.startsWith("sts-mini")))];
+        const sts = JSON.parse((await t.page.locator("section[data-task='sts-mini'] canvas[data-scatter]").getAttribute("data-chart"))!);
         expect(sts.series.some((s: {label: string; dashed?: boolean}) => s.label.startsWith("jaccard") && s.dashed)).toBe(true);
         expect(await t.page.locator("tr.unsized", {hasText: "jaccard"}).first().textContent()).toContain("no local weights");
         expect([...w.problems, ...t.w.problems]).toEqual([]);
@@ -326,12 +351,13 @@ describe("STS, fidelity and models without weights", () => {
     it("adds the paired change, drift, KLD and top-1 agreement to the ladder page", () => {
         const ladder = html("ladders", pageDir("ladders", "synthetic-llama-2m"));
         const doc = stsDoc("synthetic-llama-2m-Q8_0.gguf");
-        expect(ladder).toContain(fmtDelta(doc.scores.vsReference.deltaSpearman, 3));
-        expect(ladder).toContain(fmtNum(doc.scores.vsReference.drift.meanCosine, 6));
+        expect(ladder).toContain(fmtDelta(doc.scores.vsReference.mainDelta.delta));
+        expect(ladder).toContain(fmtInterval(doc.scores.vsReference.mainDelta.ci, true));
+        expect(ladder).toContain(fmtDrift(doc.scores.vsReference.drift.meanCosine));
         expect(ladder).toContain('class="fidelity-table"');
         const fidelity = JSON.parse(fs.readFileSync(fixtures.files.find((f) => f.endsWith("synthetic-llama-2m-Q4_K_M.gguf.fidelity-mini.json"))!, "utf8"));
-        expect(ladder).toContain(`${fmtNum(100 * fidelity.scores.top1Agreement, 2)} %`);
-        expect(ladder).toContain(String(Number(fidelity.scores.kldP99.toPrecision(3))));
+        expect(ladder).toContain(fmtPct(fidelity.scores.top1Agreement));
+        expect(ladder).toContain(fmt(fidelity.scores.kldP99));
     });
 });
 
@@ -352,8 +378,8 @@ describe("NIAH comparison, effective context, lower-is-better ranking and memory
         expect(home).not.toContain('data-key="ctx:sts-mini"');
         const cell = (file: string, task: string) => {
             const row = rowHtml(home, `>${file}</a>`);
-            const at = row.indexOf(`class="num effective" data-task="${task}"`);
-            return row.slice(at, row.indexOf("</td>", at));
+            const at = row.indexOf(`data-col="ctx:${task}"`);
+            return row.slice(row.lastIndexOf("<td", at), row.indexOf("</td>", at));
         };
         const q4 = docOf("synthetic-llama-2m-Q4_K_M.gguf.niah-short.json");
         expect(q4.scores.effectiveContext.length).toBe(512);
@@ -398,12 +424,12 @@ describe("NIAH comparison, effective context, lower-is-better ranking and memory
         expect(legendOf(stringMatch)).toEqual(["0", "100"]);
         // The difference map is centred on 0: its ends are the largest absolute cell difference, with opposite signs.
         const delta = figures.find((f) => f.includes("minus reference"))!;
-        const [lo, hi] = legendOf(delta);
-        expect(Number(lo)).toBeLessThan(0);
-        expect(Number(hi)).toBe(-Number(lo));
+        const [lo, hi] = legendOf(delta).map((t) => Number(t!.replace("\u2212", "-").replace(",", "")));
+        expect(lo).toBeLessThan(0);
+        expect(hi).toBe(-lo!);
         const spec = JSON.parse(delta.match(/data-chart="([^"]*)"/)![1]!.replace(/&#34;|&quot;/g, '"').replace(/&#39;/g, "'").replace(/&amp;/g, "&"));
         const largest = Math.max(...spec.cells.filter((c: {v: number | null}) => c.v !== null).map((c: {v: number}) => Math.abs(c.v)));
-        expect(Number(hi)).toBeCloseTo(largest, 1);
+        expect(hi).toBeCloseTo(largest, 0);
     });
 
     it("shows an LLM judge's scores as a heatmap and table columns on the NIAH page of a judged model only", () => {
@@ -422,51 +448,60 @@ describe("NIAH comparison, effective context, lower-is-better ranking and memory
         expect(docOf("synthetic-llama-2m-Q8_0.gguf.niah-short.json").scores.judge).toBeUndefined();
     });
 
-    it("ranks fidelity's mean KLD lower-is-better, server-side and on click", async () => {
+    it("sorts by a task's score by default (not fidelity), shows a reference's own fidelity as \"reference\", and ranks fidelity lower-is-better on click", async () => {
         const home = html();
-        // fidelity-mini is the first task: the server-side order is by it, smallest divergence first.
-        const order = [...home.matchAll(/<td class="num" data-v="([^"]*)" data-task="fidelity-mini"/g)].map((m) => m[1]!);
+        // The server-side order: niah-short (the across-ladder task most models have), best first.
+        const order = [...home.matchAll(/data-col="task:niah-short" data-task="niah-short" data-v="([^"]*)"/g)].map((m) => m[1]!);
         const known = order.filter(Boolean).map(Number);
-        expect(known).toHaveLength(3);
-        expect(known).toEqual([...known].sort((a, b) => a - b));
-        expect(order.slice(0, 3).every(Boolean)).toBe(true);
-        expect(home).toMatch(/meanKld ↓/);
+        expect(known.length).toBeGreaterThan(3);
+        expect(known).toEqual([...known].sort((a, b) => b - a));
+        expect(home).toMatch(/mean KLD \(nats\) ↓/);
         const {page, w} = await open("/");
-        const values = () => page.$$eval("#leaderboard tbody tr:not([hidden]) td[data-task='fidelity-mini'].num", (cells) => cells.map((c) => (c as HTMLElement).dataset.v!));
+        expect(await page.getAttribute("#leaderboard th[data-key='task:niah-short']", "aria-sort")).toBe("descending");
+        expect(page.url()).not.toContain("sort=");
+        const f16 = page.locator("#leaderboard tbody tr", {has: page.locator("a.model-name", {hasText: /^synthetic-llama-2m-F16\.gguf$/})});
+        const own = f16.locator("td[data-col='task:fidelity-mini']");
+        expect((await own.locator("a").textContent())!.trim()).toBe("reference");
+        expect(await own.getAttribute("data-v")).toBe("");
+        const values = () => page.$$eval("#leaderboard tbody tr:not([hidden]) td[data-col='task:fidelity-mini']", (cells) => cells.map((c) => (c as HTMLElement).dataset.v!));
         await page.click("#leaderboard th[data-key='task:fidelity-mini'] button");
         expect(await page.getAttribute("#leaderboard th[data-key='task:fidelity-mini']", "aria-sort")).toBe("ascending");
         const best = (await values()).filter(Boolean).map(Number);
+        expect(best).toHaveLength(3);
         expect(best).toEqual([...best].sort((a, b) => a - b));
-        expect((await visibleModels(page))[0]).toBe("synthetic-llama-2m-F16.gguf");
+        expect((await visibleModels(page))[0]).toMatch(/synthetic-llama-2m-(Q8_0|Q6_K)\.gguf/);
+        // Fidelity is within-ladder: no ranks; the rank column falls back to the default task.
+        expect(await page.textContent("#leaderboard .rank-task")).toBe("niah-short");
         await page.click("#leaderboard th[data-key='task:fidelity-mini'] button");
         const worst = (await values()).filter(Boolean).map(Number);
         expect(worst).toEqual([...worst].sort((a, b) => b - a));
         expect((await values()).slice(-1)).toEqual([""]); // no score: last either way
         // Higher-is-better columns still start best-first (descending).
-        await page.click("#leaderboard th[data-key='task:niah-short'] button");
-        expect(await page.getAttribute("#leaderboard th[data-key='task:niah-short']", "aria-sort")).toBe("descending");
+        await page.click("#leaderboard th[data-key='task:sts-mini'] button");
+        expect(await page.getAttribute("#leaderboard th[data-key='task:sts-mini']", "aria-sort")).toBe("descending");
+        expect(await page.textContent("#leaderboard .rank-task")).toBe("sts-mini");
         expect(w.problems).toEqual([]);
         await page.close();
     });
 
-    it("lists flips, McNemar p, Δ lift with its paired CI and effective context per file on the ladder page", async () => {
+    it("lists flips, their p-value, Δ lift with its paired CI and effective context per file on the ladder page", async () => {
         const ladderDir = pageDir("ladders", "synthetic-llama-2m");
         const ladder = html("ladders", ladderDir);
         const vs = docOf("synthetic-llama-2m-Q4_K_M.gguf.niah-short.json").scores.vsReference;
         const table = ladder.slice(ladder.indexOf('class="niah-flips"'));
         const row = text(rowHtml(table, 'data-quant="Q4_K_M"'));
-        const p = (v: number) => (v < 0.001 ? "< 0.001" : String(Number(v.toPrecision(2))));
         for (const part of [
-            "512", String(vs.pairedTrials), `${vs.flips.rightToWrong} ${vs.flips.wrongToRight} ${p(vs.flips.mcnemarP)}`,
-            `${vs.liftFlips.rightToWrong} ${vs.liftFlips.wrongToRight} ${p(vs.liftFlips.mcnemarP)}`,
-            fmtDelta(vs.deltaLift, 3), `[${fmtDelta(vs.deltaLiftCi[0], 3)}, ${fmtDelta(vs.deltaLiftCi[1], 3)}]`
+            "512", String(vs.pairedTrials), `${vs.flips.rightToWrong} ${vs.flips.wrongToRight} ${fmtP(vs.flips.p)}`,
+            `${vs.liftFlips.rightToWrong} ${vs.liftFlips.wrongToRight} ${fmtP(vs.liftFlips.p)}`,
+            fmtDelta(vs.deltaLift), fmtInterval(vs.deltaLiftCi, true)
         ]) expect(row, part).toContain(part);
-        expect(vs.flips.mcnemarP).toBeLessThan(0.05);
-        expect(row).toContain("worse than the reference");
+        // The flip test runs over (length, trial) groups: its verdict follows its p-value.
+        expect(vs.flips.test).toMatch(/sign-flip test over \(length, trial\) groups/);
+        expect(row).toContain(vs.flips.p < 0.05 ? "worse than the reference" : "no clear change");
         const {page, w} = await open(`/ladders/${ladderDir}/`);
         const spec = JSON.parse((await page.locator("section[data-task='niah-short'] canvas[data-intervals]").getAttribute("data-chart"))!);
         expect(spec.series[0].points.find((pt: {x: string}) => pt.x === "Q4_K_M")).toMatchObject({y: vs.deltaLift, lo: vs.deltaLiftCi[0], hi: vs.deltaLiftCi[1]});
-        expect(spec.series[0].points.map((pt: {x: string}) => pt.x)).toEqual(["Q8_0", "Q4_K_M"]);
+        expect(spec.series[0].points.map((pt: {x: string}) => pt.x)).toEqual(["Q8_0", "Q6_K", "Q4_K_M"]);
         expect(await paintedShare(page, "section[data-task='niah-short'] canvas[data-intervals]")).toBeGreaterThan(0.02);
         expect(w.problems).toEqual([]);
         await page.close();
@@ -475,12 +510,12 @@ describe("NIAH comparison, effective context, lower-is-better ranking and memory
     it("shows effective context, flips and Δ lift beside the NIAH difference map", () => {
         const qwen = text(html("niah", pageDir("niah", "qwen-1m-q4-0")));
         const vs = docOf("synthetic-qwen-1m-Q4_0.gguf.niah-short.json").scores.vsReference;
-        expect(qwen).toContain("Effective context: < 256 tokens");
+        expect(qwen).toMatch(/Effective context\s*:\s*< 256 tokens \(measured from 256 tokens\)/);
         expect(qwen).toContain(`${vs.flips.rightToWrong} right→wrong, ${vs.flips.wrongToRight} wrong→right of ${vs.flips.pairs} paired trials`);
-        expect(qwen).toContain(`${fmtDelta(vs.deltaLift, 3)} nats`);
-        expect(qwen).toContain(`[${fmtDelta(vs.deltaLiftCi[0], 3)}, ${fmtDelta(vs.deltaLiftCi[1], 3)}]`);
+        expect(qwen).toContain(`${fmtDelta(vs.deltaLift)} nats`);
+        expect(qwen).toContain(fmtInterval(vs.deltaLiftCi, true));
         const reference = html("niah", pageDir("niah", "llama-2m-f16"));
-        expect(text(reference)).toContain("Effective context: 1,024 tokens");
+        expect(text(reference)).toMatch(/Effective context\s*:\s*1,024 tokens/);
         expect(reference).not.toContain('class="niah-compare"');
     });
 
@@ -495,38 +530,232 @@ describe("NIAH comparison, effective context, lower-is-better ranking and memory
         const niahTable = tradeoff.slice(tradeoff.indexOf('<section data-task="niah-short"'));
         const q4Row = text(rowHtml(niahTable, ">synthetic-llama-2m-Q4_K_M.gguf</a>"));
         expect(q4Row).toContain(fmtBytes(at(DEFAULT_CONTEXT)));
-        expect(q4Row).toContain("estimate at 2K tokens");
+        expect(q4Row).toContain("estimate at 1K tokens");
         expect(text(rowHtml(niahTable, ">synthetic-qwen-1m-F32.gguf</a>"))).toContain(`${fmtBytes(f32.bytes)} file size (no estimate`);
 
-        const {page, w} = await open("/tradeoff/?budget=10");
+        const {page, w} = await open("/tradeoff/?budget=8");
         const section = page.locator("section[data-task='niah-short']");
         const plotted = async () => JSON.parse((await section.locator("canvas[data-scatter]").getAttribute("data-plotted"))!);
         const xOf = (p: {points: {name: string; x: number}[]}, name: string) => p.points.find((pt) => pt.name === name)!.x;
         const before = await plotted();
         expect(before.context).toBe(DEFAULT_CONTEXT);
-        expect(xOf(before, q4.fileName)).toBeCloseTo(at(DEFAULT_CONTEXT) / 1e6, 6);
+        expect(xOf(before, q4.fileName)).toBeCloseTo(at(DEFAULT_CONTEXT) / 2 ** 20, 6);
         const fitsBefore = await section.locator("tr.fits").count();
-        await page.selectOption("#context", "32768");
+        // Only trained lengths are offered (the longest fixture model: 2,048 tokens), the one beyond the llama files' 1,024 marked.
+        const options = await page.$$eval("#context option", (os) => os.map((o) => [(o as HTMLOptionElement).value, o.textContent!.trim()]));
+        expect(options.map(([v]) => Number(v))).toEqual([256, 512, 1024, 2048]);
+        expect(options.at(-1)![1]).toContain("beyond the trained context of 4 models");
+        await page.selectOption("#context", "2048");
         const after = await plotted();
-        expect(after.context).toBe(32768);
-        expect(xOf(after, q4.fileName)).toBeCloseTo(at(32768) / 1e6, 6);
+        expect(after.context).toBe(2048);
+        expect(xOf(after, q4.fileName)).toBeCloseTo(at(2048) / 2 ** 20, 6);
         expect(xOf(after, f32.fileName)).toBe(xOf(before, f32.fileName)); // no estimate: the same at every context
-        expect(page.url()).toContain("context=32768");
-        expect(page.url()).toContain("budget=10");
+        expect(page.url()).toContain("context=2048");
+        expect(page.url()).toContain("budget=8");
         // The table, the Pareto front and the budget follow the context.
         const row = section.locator("tr", {hasText: q4.fileName});
-        expect((await row.locator("td.mem").textContent())!.trim()).toBe(fmtBytes(at(32768)));
-        expect(await row.locator("td.mem-source").textContent()).toContain("32K");
+        expect((await row.locator("td.mem").textContent())!.trim()).toBe(fmtBytes(at(2048)));
+        expect(await row.locator("td.mem-source").textContent()).toContain("2K");
         expect(await section.locator("tr.fits").count()).toBeLessThan(fitsBefore);
         const tableFront = await section.locator("tr[data-mem]").evaluateAll((rows) =>
             rows.filter((r) => r.querySelector(".front")!.textContent === "yes").map((r) => r.querySelector("a")!.textContent));
         expect([...tableFront].sort()).toEqual([...after.front].sort());
         expect(await paintedShare(page, "section[data-task='niah-short'] canvas[data-scatter]")).toBeGreaterThan(0.02);
         // Restored from the URL.
-        await page.goto(`${server.origin}/tradeoff/?context=8192`, {waitUntil: "load"});
-        expect(await page.inputValue("#context")).toBe("8192");
-        expect(xOf(await plotted(), q4.fileName)).toBeCloseTo(at(8192) / 1e6, 6);
+        await page.goto(`${server.origin}/tradeoff/?context=512`, {waitUntil: "load"});
+        expect(await page.inputValue("#context")).toBe("512");
+        expect(xOf(await plotted(), q4.fileName)).toBeCloseTo(at(512) / 2 ** 20, 6);
+        // A length the page does not offer (a stale link) falls back to the default.
+        await page.goto(`${server.origin}/tradeoff/?context=32768`, {waitUntil: "load"});
+        expect(await page.inputValue("#context")).toBe(String(DEFAULT_CONTEXT));
         expect(w.problems).toEqual([]);
         await page.close();
+    });
+});
+
+describe("which quant, of which model: frontiers, verdicts, honest marks, units, mobile", () => {
+    const html = (...parts: string[]) => fs.readFileSync(path.join(build.outDir, ...parts, "index.html"), "utf8");
+    const docOf = (suffix: string) => JSON.parse(fs.readFileSync(fixtures.files.find((f) => f.includes("run-b") && f.endsWith(suffix))!, "utf8"));
+    type Dataset = {label: string; data: {labels?: string[]; ref?: boolean; group?: string; name?: string; level?: string}[]};
+    /** Every chart's datasets on the page, read through window.Chart. */
+    const datasetsOf = (page: Page, selector: string) => page.$$eval(selector, (canvases) => canvases.map((c) => {
+        const chart = (window as unknown as {Chart: {getChart(c: Element): {data: {datasets: unknown[]}} | undefined}}).Chart.getChart(c);
+        return JSON.parse(JSON.stringify(chart?.data.datasets ?? null)) as unknown;
+    })) as Promise<Dataset[][]>;
+
+    it("draws a frontier per across-ladder task on the home page: a line per ladder, a label per point, the reference starred, same tensors as one point", async () => {
+        const {page, w} = await open("/");
+        const charts = await datasetsOf(page, "section.frontier canvas[data-frontier]");
+        expect(await page.$$eval("section.frontier", (s) => s.map((x) => (x as HTMLElement).dataset.task))).toEqual(["gen-mini", "niah-short", "niah-xss", "sts-mini"]);
+        const niah = charts[1]!;
+        const ladders = niah.filter((d) => d.data.some((p) => p.labels));
+        expect(ladders.map((d) => d.label).sort()).toEqual(["synthetic-llama-2m", "synthetic-qwen-1m"]);
+        const llama = ladders.find((d) => d.label === "synthetic-llama-2m")!;
+        // F16, Q8_0 = Q6_K (identical tensors: one point with both labels), Q4_K_M.
+        expect(llama.data.map((p) => p.labels)).toEqual([["Q4_K_M"], ["Q8_0", "Q6_K"], ["F16"]]);
+        expect(llama.data.filter((p) => p.ref).map((p) => p.labels)).toEqual([["F16"]]);
+        // The hosted model is a labelled horizontal line.
+        const level = niah.find((d) => d.data.some((p) => p.level))!;
+        expect(level.label).toContain("synthetic-hosted");
+        expect(new Set(level.data.map((p) => (p as {y?: number}).y)).size).toBe(1);
+        // The x toggle redraws on bits per weight and keeps it in the URL.
+        await page.check("#frontier-x input[value=bpw]");
+        expect(page.url()).toContain("x=bpw");
+        expect(await page.getAttribute("section.frontier canvas[data-frontier]", "data-x")).toBe("bpw");
+        expect(await paintedShare(page, "section.frontier canvas[data-frontier]")).toBeGreaterThan(0.02);
+        // Fidelity is within-ladder: a note and a link, no frontier.
+        expect(await page.locator("section[data-task='fidelity-mini'] canvas").count()).toBe(0);
+        expect(await page.locator("section[data-task='fidelity-mini'] a[href='/fidelity/']").count()).toBe(1);
+        expect(w.problems).toEqual([]);
+        await page.close();
+    });
+
+    it("never puts two ladders in one fidelity series or front (fidelity scoreboard, trade-off, ladder pages)", async () => {
+        const {page, w} = await open("/fidelity/");
+        const charts = await datasetsOf(page, "canvas[data-scatter]");
+        expect(charts).toHaveLength(1);
+        for (const dataset of charts[0]!) {
+            expect(new Set(dataset.data.map((p) => p.group))).toEqual(new Set([dataset.label]));
+        }
+        expect(await paintedShare(page, "canvas[data-scatter]")).toBeGreaterThan(0.02);
+        await page.close();
+        const t = await open("/tradeoff/");
+        expect(await t.page.locator("section[data-task='fidelity-mini'] canvas").count()).toBe(0);
+        await t.page.close();
+        expect([...w.problems, ...t.w.problems]).toEqual([]);
+    });
+
+    it("lists every ladder x level on the fidelity scoreboard with PPL ratio, KLD percentiles and same-top-p; the reference says so", () => {
+        const page = html("fidelity");
+        const q4 = docOf("synthetic-llama-2m-Q4_K_M.gguf.fidelity-mini.json").scores;
+        const rowOf = (quant: string) => {
+            const at = page.indexOf(`data-quant="${quant}"`);
+            return page.slice(at, page.indexOf("</tr>", at));
+        };
+        const row = rowOf("Q4_K_M");
+        for (const v of [fmt(q4.ppl / q4.pplReference), fmt(q4.meanKld), fmt(q4.kldP99), fmt(q4.kldP999), fmt(q4.maxKld), fmtPct(q4.top1Agreement), "top-32"]) expect(row, v).toContain(v);
+        expect(rowOf("F16")).toContain("reference");
+        expect([...page.matchAll(/data-quant="([^"]+)"/g)].map((m) => m[1])).toEqual(["F16", "Q8_0", "Q6_K", "Q4_K_M"]);
+    });
+
+    it("gives each level's change with its paired interval and the verdict, coloured only when the interval excludes zero", () => {
+        const home = html();
+        const table = home.slice(home.indexOf('<table class="verdicts" data-task="niah-short"'));
+        const rowOf = (family: string, quant: string) => {
+            const at = table.indexOf(`data-family="${family}" data-quant="${quant}"`);
+            return table.slice(at, table.indexOf("</tr>", at));
+        };
+        const q4 = docOf("synthetic-llama-2m-Q4_K_M.gguf.niah-short.json").scores.vsReference.mainDelta;
+        expect(q4.ci[1]).toBeLessThan(0);
+        expect(rowOf("synthetic-llama-2m", "Q4_K_M")).toContain(`class="num delta-neg"`);
+        expect(rowOf("synthetic-llama-2m", "Q4_K_M")).toContain(fmtInterval(q4.ci, true));
+        expect(rowOf("synthetic-llama-2m", "Q4_K_M")).toMatch(/verdict-worse">worse</);
+        const q8 = docOf("synthetic-llama-2m-Q8_0.gguf.niah-short.json").scores.vsReference.mainDelta;
+        expect(q8.ci[0]).toBeLessThan(0);
+        expect(q8.ci[1]).toBeGreaterThan(0);
+        expect(rowOf("synthetic-llama-2m", "Q8_0")).toContain(`class="num delta-none"`);
+        expect(rowOf("synthetic-llama-2m", "Q8_0")).toContain("within noise");
+        expect(rowOf("synthetic-llama-2m", "Q8_0")).toContain("clusters (length, trial)");
+        expect(rowOf("synthetic-llama-2m", "F16")).toContain("reference");
+        // The ladder page uses the same rule: STS's changes all include zero, so none is coloured.
+        const ladder = html("ladders", pageDir("ladders", "synthetic-llama-2m"));
+        const sts = ladder.slice(ladder.indexOf('<section data-task="sts-mini"'), ladder.indexOf("</section>", ladder.indexOf('<section data-task="sts-mini"')));
+        expect(sts).not.toMatch(/delta-(pos|neg)/);
+        expect(sts).toContain("within noise");
+    });
+
+    it("badges same-tensor files and labels that do not match the tensors; marks partial scores and leaves them unranked", async () => {
+        const home = html();
+        expect(home).toContain("same tensors as Q8_0");
+        expect(home).toContain("same tensors as Q6_K");
+        expect(home).toMatch(/label ≠ tensors \(Q8_0\)/);
+        const ladder = html("ladders", pageDir("ladders", "synthetic-llama-2m"));
+        expect(ladder).toContain("same tensors as Q8_0");
+        // The ladder chart draws the two as one point with both labels.
+        const spec = JSON.parse(ladder.match(/data-scatter data-chart="([^"]*)"/)![1]!.replace(/&#34;|&quot;/g, '"').replace(/&#39;/g, "'").replace(/&amp;/g, "&"));
+        expect(spec.series[0].points.map((p: {name: string}) => p.name)).toContain("Q8_0 = Q6_K");
+        const partial = docOf("synthetic-qwen-1m-Q4_0.gguf.niah-xss.json");
+        expect(partial.partial).toBe(true);
+        const {page, w} = await open("/?sort=task:niah-xss&dir=desc");
+        const row = page.locator("#leaderboard tbody tr", {has: page.locator("a.model-name", {hasText: /^synthetic-qwen-1m-Q4_0\.gguf$/})});
+        const cell = row.locator("td[data-col='task:niah-xss']");
+        expect(await cell.locator(".badge-partial").textContent()).toBe("partial");
+        expect(await cell.getAttribute("data-rank")).toBe("");
+        expect((await row.locator("td[data-col=rank]").textContent())!.trim()).toBe("—");
+        expect(await page.textContent("#leaderboard .rank-task")).toBe("niah-xss");
+        const other = page.locator("#leaderboard tbody tr", {has: page.locator("a.model-name", {hasText: /^synthetic-llama-2m-Q4_K_M\.gguf$/})});
+        expect((await other.locator("td[data-col=rank]").textContent())!.trim()).toBe("1");
+        // n under every score.
+        expect(await other.locator("td[data-col='task:sts-mini'] .n").textContent()).toBe("n = 40 pairs");
+        expect(w.problems).toEqual([]);
+        await page.close();
+    });
+
+    it("round-trips the column picker, search and sort through the URL, and fits 1280 px with the model column sticky", async () => {
+        const {page, w} = await open("/");
+        const wrap = () => page.$eval("#leaderboard-wrap", (el) => [el.scrollWidth, el.clientWidth]);
+        const [scroll, client] = await wrap();
+        expect(scroll).toBeLessThanOrEqual(client);
+        expect(await page.isVisible("#leaderboard th[data-col=family]")).toBe(false);
+        await page.click("details.column-picker summary");
+        await page.check("input[name=col][value=family]");
+        await page.uncheck("input[name=col][value=bpw]");
+        await page.fill("input[name=q]", "qwen");
+        await page.click("#leaderboard th[data-key='size'] button");
+        expect(await visibleModels(page)).toEqual(["synthetic-qwen-1m-F32.gguf", "synthetic-qwen-1m-Q4_0.gguf"]);
+        const url = new URL(page.url());
+        expect(url.searchParams.get("q")).toBe("qwen");
+        expect(url.searchParams.get("sort")).toBe("size");
+        expect(url.searchParams.get("cols")!.split(",")).toContain("family");
+        expect(url.searchParams.get("cols")!.split(",")).not.toContain("bpw");
+        const again = await browser.context.newPage();
+        await again.goto(url.toString(), {waitUntil: "load"});
+        expect(await again.inputValue("input[name=q]")).toBe("qwen");
+        expect(await again.isVisible("#leaderboard th[data-col=family]")).toBe(true);
+        expect(await again.isVisible("#leaderboard th[data-col=bpw]")).toBe(false);
+        expect(await again.getAttribute("#leaderboard th[data-key=size]", "aria-sort")).toBe("descending");
+        expect(await visibleModels(again)).toEqual(["synthetic-qwen-1m-F32.gguf", "synthetic-qwen-1m-Q4_0.gguf"]);
+        // Scrolled sideways (narrow screen), the model column stays in view.
+        await again.setViewportSize({width: 390, height: 800});
+        await again.$eval("#leaderboard-wrap", (el) => el.scrollBy(400, 0));
+        const left = await again.$eval("#leaderboard tbody tr:not([hidden]) td.sticky", (td) => td.getBoundingClientRect().left);
+        const wrapLeft = await again.$eval("#leaderboard-wrap", (el) => el.getBoundingClientRect().left);
+        expect(Math.abs(left - wrapLeft)).toBeLessThan(2);
+        await again.close();
+        expect(w.problems).toEqual([]);
+        await page.close();
+    });
+
+    it("is no wider than the screen at 390 px on any kind of page, and says where a chart's numbers are without JavaScript", async () => {
+        const kinds = new Map<string, string>();
+        for (const p of htmlPages()) kinds.set(p.split("/")[1] ?? "", kinds.get(p.split("/")[1] ?? "") ?? p);
+        const page = await browser.context.newPage();
+        const w = watch(page);
+        await page.setViewportSize({width: 390, height: 844});
+        for (const urlPath of [...kinds.values(), "/404.html"]) {
+            await page.goto(server.origin + urlPath, {waitUntil: "load"});
+            const [scroll, inner] = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
+            expect(scroll, urlPath).toBeLessThanOrEqual(inner!);
+        }
+        expect(w.problems.filter((p) => !p.includes("404"))).toEqual([]);
+        await page.close();
+        for (const file of [html(), html("fidelity"), html("niah", pageDir("niah", "llama-2m-q8-0"))]) {
+            const canvases = file.match(/<canvas\b/g)!.length;
+            expect(file.match(/<canvas\b[^>]*><\/canvas>\s*<noscript><p class="nojs-note">[^<]*numbers are in the table below/g)).toHaveLength(canvases);
+        }
+    });
+
+    it("links every glossary term to an entry that exists, and has a 404 page", () => {
+        const glossary = html("glossary");
+        const ids = new Set([...glossary.matchAll(/<dt id="([^"]+)"/g)].map((m) => m[1]));
+        for (const term of ["lift", "kld", "same-top-p", "effective-context", "drift", "paired-interval"]) expect(ids.has(term), term).toBe(true);
+        const linked = new Set<string>();
+        for (const urlPath of htmlPages()) {
+            const file = fs.readFileSync(path.join(build.outDir, ...urlPath.split("/").filter(Boolean), "index.html"), "utf8");
+            for (const m of file.matchAll(/href="\/glossary\/#([^"]+)"/g)) linked.add(m[1]!);
+        }
+        expect([...linked].filter((id) => !ids.has(id))).toEqual([]);
+        expect(linked.size).toBeGreaterThan(10);
+        expect(fs.readFileSync(path.join(build.outDir, "404.html"), "utf8")).toContain("Page not found");
     });
 });

@@ -31,7 +31,7 @@ describe("fidelity reference cache", () => {
     it("round-trips a chunk exactly (float32 log-probs, float64 rest masses) through a file", async () => {
         const chunk = chunkFromDistributions(header, distributions(10, 4));
         expect(chunk.header).toMatchObject({format: 1, positions: 10, k: 4, chunk: 3});
-        const dir = referenceCacheDir(tempDir(), SHA, referenceCacheKey({textSha256: "x", maxTokens: 400, chunkSize: 22, topK: 4, scoredPositions: "second-half"}));
+        const dir = referenceCacheDir(tempDir(), SHA, referenceCacheKey({textSha256: "x", maxTokens: 400, chunkSize: 22, topK: 4, scoredPositions: "second-half", build: "ggml-org/llama.cpp@b1"}));
         const file = chunkFile(dir, 3);
         expect(path.basename(file)).toBe("chunk-0003.bin");
         expect(path.basename(dir)).toMatch(new RegExp(`^${SHA}-[0-9a-f]{16}$`));
@@ -60,10 +60,11 @@ describe("fidelity reference cache", () => {
         expect(() => referenceCacheDir(dir, "F32", "key")).toThrow(/sha256/);
     });
 
-    it("keys the cache by corpus text, tokens, chunking, k and scoring rule", () => {
-        const base = {textSha256: "x", maxTokens: 400, chunkSize: 400, topK: 256, scoredPositions: "second-half"};
-        const keys = new Set([base, {...base, textSha256: "y"}, {...base, maxTokens: 800}, {...base, chunkSize: 200}, {...base, topK: 64}, {...base, scoredPositions: "all"}].map(referenceCacheKey));
-        expect(keys.size).toBe(6);
+    it("keys the cache by corpus text, tokens, chunking, k, scoring rule and llama.cpp build", () => {
+        const base = {textSha256: "x", maxTokens: 400, chunkSize: 400, topK: 256, scoredPositions: "second-half", build: "ggml-org/llama.cpp@b1"};
+        const keys = new Set([base, {...base, textSha256: "y"}, {...base, maxTokens: 800}, {...base, chunkSize: 200}, {...base, topK: 64}, {...base, scoredPositions: "all"},
+            {...base, build: "ggml-org/llama.cpp@b2"}].map(referenceCacheKey));
+        expect(keys.size).toBe(7);
         expect(referenceCacheKey({...base})).toBe(referenceCacheKey(base));
     });
 });

@@ -68,7 +68,7 @@ describe("ladders", () => {
         expect(models.find((m) => m.name === "TinyStories-656K")!.ladder).toMatchObject({isReference: true, size: 1});
     });
 
-    it("records sha256 and bytes, and caches the hash by path, size and mtime", async () => {
+    it("records sha256 and bytes, and caches the hash by path, size, mtime, inode and ctime", async () => {
         const {models} = await resolveModels([tinyStories("F16")], {assetRoots: roots});
         expect(models[0]).toMatchObject({
             sha256: "9a7a939e5487f7d5e13e48a97f7ecb6d92401cc89d5826eacc82f8ca26c89e3e",
@@ -77,5 +77,23 @@ describe("ladders", () => {
         const {readFileSync} = await import("node:fs");
         const cache = JSON.parse(readFileSync(path.join(roots.cacheDir, "sha256.json"), "utf8"));
         expect(Object.keys(cache).some((key) => key.startsWith(tinyStories("F16") + "|1363552|"))).toBe(true);
+    });
+
+    it("checks each label against the file's tensors and names the files of its ladder that hold the same tensors", async () => {
+        const {models} = await resolveModels([path.join(MODELS, "stories260K"), path.join(MODELS, "wnft-sif-256")], {assetRoots: roots});
+        const facts = (file: string) => {
+            const m = models.find((model) => model.fileName === file)!;
+            return {expectedMainType: m.expectedMainType, labelMatchesTensors: m.labelMatchesTensors, sameTensorsAs: m.sameTensorsAs};
+        };
+        // llama.cpp fell back to legacy types on stories260K's narrow rows: Q6_K holds Q8_0's tensors, Q2_K Q4_0's.
+        expect(facts("stories260K-Q6_K.gguf")).toEqual({expectedMainType: "Q6_K", labelMatchesTensors: false, sameTensorsAs: ["stories260K-Q8_0.gguf"]});
+        expect(facts("stories260K-Q8_0.gguf")).toEqual({expectedMainType: "Q8_0", labelMatchesTensors: true, sameTensorsAs: ["stories260K-Q6_K.gguf"]});
+        expect(facts("stories260K-Q2_K.gguf")).toEqual({expectedMainType: "Q2_K", labelMatchesTensors: false, sameTensorsAs: ["stories260K-Q4_0.gguf"]});
+        // A "Q4_K_M" file holding no Q4_K tensor at all (its rows are Q5_0).
+        expect(facts("stories260K-Q4_K_M.gguf")).toEqual({expectedMainType: "Q4_K", labelMatchesTensors: false, sameTensorsAs: undefined});
+        expect(facts("stories260K-F32.gguf")).toEqual({expectedMainType: "F32", labelMatchesTensors: true, sameTensorsAs: undefined});
+        // Width 256 fits the K-quant super-block: wnft-sif-256's Q4_K_M and Q2_K are real.
+        expect(facts("wnft-sif-256-Q4_K_M.gguf")).toEqual({expectedMainType: "Q4_K", labelMatchesTensors: true, sameTensorsAs: undefined});
+        expect(facts("wnft-sif-256-Q2_K.gguf")).toMatchObject({expectedMainType: "Q2_K", labelMatchesTensors: true});
     });
 });

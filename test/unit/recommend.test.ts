@@ -4,7 +4,7 @@ import {readGgufFacts} from "../../harness/models/gguf-info.js";
 import {kvBytesPerTokenOf, OVERHEAD_CONTEXT} from "../../harness/models/memory.js";
 import type {ResultDocument} from "../../harness/results/schema.js";
 import {resultDocumentSchema} from "../../harness/results/schema.js";
-import {asGoodAs, formatRecommendation, paretoFront, recommend} from "../../harness/run/recommend.js";
+import {formatRecommendation, marginOf, paretoFront, recommend} from "../../harness/run/recommend.js";
 import {estimateMemoryBytes, parseSize} from "../../harness/util/units.js";
 import {MODELS, stories260K, tinyStories} from "../helpers/assets.js";
 import {makeDoc} from "../site/fixtures.js";
@@ -24,6 +24,11 @@ interface Spec {
     taskId?: string;
     contextLength?: number;
     noMemory?: boolean;
+    /** The paired change against the reference (scores.vsReference.mainDelta). */
+    delta?: {delta: number; ci: [number, number]; units?: number};
+    partial?: boolean;
+    sameTensorsAs?: string[];
+    configHash?: string;
 }
 
 /** A schema-valid document (the site's fixture generator) with the file size, memory facts and score this test wants. */
@@ -40,11 +45,18 @@ function doc(spec: Spec): ResultDocument {
     const model = {...base.model, bytes: spec.bytes};
     delete model.memory;
     if (!spec.noMemory) model.memory = {kvBytesPerToken: spec.kv ?? 1024, overheadBytes: spec.overhead ?? MiB};
+    if (spec.sameTensorsAs) model.sameTensorsAs = spec.sameTensorsAs.map((quant) => `${spec.family}-${quant}.gguf`);
     const scores: Record<string, unknown> = {...base.scores, main: spec.score};
     delete scores.mainCi;
     delete scores.meanKldError;
     if (spec.ci) scores.mainCi = spec.ci;
-    return resultDocumentSchema.parse({...base, model, scores});
+    if (spec.delta) scores.vsReference = {
+        reference: {id: "r", fileName: model.ladder.referenceFile, sha256: model.ladder.referenceSha256, quantLabel: "F16"},
+        mainDelta: {units: 20, unit: "clusters (length, trial)", method: "test", ...spec.delta}
+    };
+    const task = spec.configHash ? {...base.task, configHash: spec.configHash} : base.task;
+    const partial = spec.partial ? {partial: true, coverage: {ok: 3, skipped: 0, planned: 8}} : {coverage: {ok: 8, skipped: 0, planned: 8}};
+    return resultDocumentSchema.parse({...base, task, model, scores, ...partial});
 }
 
 describe("parseSize", () => {
@@ -128,35 +140,95 @@ describe("recommend", () => {
         expect(withWorse.candidates.map((c) => c.model.id)).toContain("worse/worse-F16.gguf");
     });
 
-    it("finds the smallest quant of each ladder as good as its reference (intervals, or an absolute delta)", () => {
-        const task = recommend(docs, {budgetBytes: 8 * 2 ** 30, context: 4096}).tasks[0]!;
-        const pick = Object.fromEntries(task.ladders.map((l) => [l.ladder, l.smallest.model.quantLabel]));
-        // small: Q4_0 [48,52] does not reach F16's [58,62]; Q8_0 [57,61] does. big: Q4_0 [73,77] reaches [78,82]? no -> Q8_0.
-        expect(pick).toEqual({small: "Q8_0", big: "Q8_0"});
-        const loose = recommend(docs, {budgetBytes: 8 * 2 ** 30, context: 4096, within: 5}).tasks[0]!;
-        expect(Object.fromEntries(loose.ladders.map((l) => [l.ladder, l.smallest.model.quantLabel]))).toEqual({small: "Q8_0", big: "Q4_0"});
-        const strict = recommend(docs, {budgetBytes: 8 * 2 ** 30, context: 4096, within: 0}).tasks[0]!;
-        expect(strict.ladders.map((l) => l.smallest.model.quantLabel)).toEqual(["F16", "F16"]);
+    it("judges each file against its reference from the paired change, never from overlapping unpaired intervals", () => {
+        // Wide unpaired intervals overlap everywhere; the paired changes decide. Margin 1.
+        const ladder = [
+            doc({family: "p", quant: "F16", bytes: 400 * MiB, score: 1.44, ci: [-1, 4]}),
+            doc({family: "p", quant: "Q8_0", bytes: 200 * MiB, score: 1.40, ci: [-1, 4], delta: {delta: -0.04, ci: [-0.2, 0.1]}}),
+            doc({family: "p", quant: "Q4_0", bytes: 100 * MiB, score: -1.02, ci: [-3.5, 1.5], delta: {delta: -2.46, ci: [-3.4, -1.5]}}),
+            doc({family: "p", quant: "Q5_0", bytes: 150 * MiB, score: 1.0, ci: [-1, 3], delta: {delta: -0.4, ci: [-2, 1.2], units: 20}})
+        ];
+        const options = {budgetBytes: 8 * 2 ** 30, context: 4096, margin: 1};
+        const pick = recommend(ladder, options).tasks[0]!.ladders[0]!;
+        expect(Object.fromEntries(pick.members.map((m) => [m.candidate.model.quantLabel, m.verdict!.verdict]))).toEqual({Q4_0: "worse", Q5_0: "inconclusive", Q8_0: "equivalent"});
+        // Inconclusive: from the observed width, how many more units would decide it (20 x (1.6/0.6)^2 = 142.2 -> 143, 123 more).
+        expect(pick.members.find((m) => m.candidate.model.quantLabel === "Q5_0")!.verdict!.moreUnitsNeeded).toBe(123);
+        expect(pick.smallestEquivalent!.model.quantLabel).toBe("Q8_0");
+        const text = formatRecommendation(recommend(ladder, options));
+        expect(text).not.toMatch(/as good as/);
+        expect(text).toMatch(/Q4_0 {2}pearson -1\.02, ~105 MiB {2}Δ -2\.46 \[-3\.40, -1\.50\] over 20 clusters \(length, trial\) {2}worse/);
+        expect(text).toMatch(/Q5_0 .* inconclusive \(about 123 more clusters would decide it\)/);
+        expect(text).toMatch(/smallest file equivalent to the reference \(or better\): Q8_0/);
+        // A tighter margin: Q8_0's interval [-0.2, 0.1] no longer lies inside it and excludes no zero: inconclusive.
+        expect(recommend(ladder, {...options, margin: 0.1}).tasks[0]!.ladders[0]!.smallestEquivalent).toBeUndefined();
+        // Without a margin (no --margin and the task states none) there is no verdict.
+        expect(recommend(ladder, {...options, margin: undefined}).tasks[0]!.ladders[0]!.members.every((m) => m.verdict === undefined)).toBe(true);
     });
 
-    it("respects lower-is-better main scores (fidelity meanKld)", () => {
-        const kld = (quant: string, bytes: number, score: number, ci?: [number, number]) =>
-            doc({family: "f", quant, bytes, score, ci, taskId: "fidelity-test"});
-        const fidelity = [kld("F16", 400 * MiB, 0, [0, 0]), kld("Q8_0", 200 * MiB, 0.001, [0, 0.002]), kld("Q4_0", 100 * MiB, 0.2, [0.18, 0.22])];
+    it("takes the margin from --margin (one number, or per task id or type), else the task's default", () => {
+        const d = doc({family: "m", quant: "Q8_0", bytes: MiB, score: 1, taskId: "niah-x"});
+        expect(marginOf(d, {margin: 2})).toBe(2);
+        expect(marginOf(d, {margin: {"niah-x": 3}, defaultMargin: () => 7})).toBe(3);
+        expect(marginOf(d, {margin: {[d.task.type]: 4}})).toBe(4);
+        expect(marginOf(d, {margin: {other: 4}, defaultMargin: () => 7})).toBe(7);
+    });
+
+    it("never ranks partial results beside complete ones", () => {
+        const ladder = [
+            doc({family: "q", quant: "F16", bytes: 400 * MiB, score: 60}),
+            doc({family: "q", quant: "Q4_0", bytes: 100 * MiB, score: 99, partial: true, delta: {delta: 0, ci: [-0.1, 0.1]}}),
+            doc({family: "q", quant: "Q8_0", bytes: 200 * MiB, score: 59, delta: {delta: -0.2, ci: [-0.5, 0.1]}})
+        ];
+        const options = {budgetBytes: 8 * 2 ** 30, context: 4096, margin: 1};
+        const task = recommend(ladder, options).tasks[0]!;
+        expect(task.best!.model.quantLabel).toBe("F16");
+        expect(task.front.map((c) => c.model.quantLabel)).toEqual(["Q8_0", "F16"]);
+        expect(task.partial.map((c) => c.model.quantLabel)).toEqual(["Q4_0"]);
+        // Its verdict is shown, marked, and it is never the smallest equivalent file.
+        expect(task.ladders[0]!.smallestEquivalent!.model.quantLabel).toBe("Q8_0");
+        const text = formatRecommendation(recommend(ladder, options));
+        expect(text).toMatch(/Q4_0 .* equivalent {2}\(partial: 3 of 8 trials, not eligible\)/);
+        expect(text).toMatch(/partial \(not every planned trial finished; not ranked\): q\/q-Q4_0\.gguf \(3 of 8 trials\)/);
+    });
+
+    it("keeps several configurations of one task id apart", () => {
+        const a = [doc({family: "c", quant: "F16", bytes: 400 * MiB, score: 10, configHash: "aaaaaaaaaaaa"}), doc({family: "c", quant: "Q8_0", bytes: 200 * MiB, score: 9, configHash: "aaaaaaaaaaaa"})];
+        const b = [doc({family: "c", quant: "F16", bytes: 400 * MiB, score: 90, configHash: "bbbbbbbbbbbb"})];
+        const options = {budgetBytes: 8 * 2 ** 30, context: 4096};
+        expect(recommend([...a, ...b], options).tasks.map((t) => [t.variant, t.candidates.map((c) => c.score)])).toEqual([["config aaaaaaaa", [9, 10]], ["config bbbbbbbb", [90]]]);
+        expect(formatRecommendation(recommend([...a, ...b], options))).toMatch(/synthetic-generic \[config aaaaaaaa\]/);
+    });
+
+    it("presents files holding the same tensors as one data point", () => {
+        const ladder = [
+            doc({family: "t", quant: "F16", bytes: 400 * MiB, score: 60}),
+            doc({family: "t", quant: "Q8_0", bytes: 200 * MiB, score: 59, sameTensorsAs: ["Q6_K"], delta: {delta: 0, ci: [-0.1, 0.1]}}),
+            doc({family: "t", quant: "Q6_K", bytes: 200 * MiB + 10, score: 59, sameTensorsAs: ["Q8_0"], delta: {delta: 0, ci: [-0.1, 0.1]}})
+        ];
+        const options = {budgetBytes: 8 * 2 ** 30, context: 4096, margin: 1};
+        const task = recommend(ladder, options).tasks[0]!;
+        expect(task.front.map((c) => [c.model.quantLabel, c.sameAs])).toEqual([["Q8_0", ["Q6_K"]], ["F16", []]]);
+        expect(task.ladders[0]!.members).toHaveLength(1);
+        expect(formatRecommendation(recommend(ladder, options))).toMatch(/t\/t-Q8_0\.gguf \(Q8_0 = Q6_K\)/);
+    });
+
+    it("respects lower-is-better main scores, and never calls a ladder's reference the best file of a score measured against it (fidelity)", () => {
+        const kld = (quant: string, bytes: number, score: number, ci?: [number, number], delta?: Spec["delta"]) =>
+            doc({family: "f", quant, bytes, score, ci, taskId: "fidelity-test", delta});
+        const fidelity = [kld("F16", 400 * MiB, 0, [0, 0]), kld("Q8_0", 200 * MiB, 0.001, [0, 0.002], {delta: 0.001, ci: [0.0008, 0.0012]}),
+            kld("Q4_0", 100 * MiB, 0.2, [0.18, 0.22], {delta: 0.2, ci: [0.18, 0.22]})];
         expect(fidelity[0]!.task.mainScore.higherIsBetter).toBe(false);
-        const task = recommend(fidelity, {budgetBytes: 300 * MiB, context: 512}).tasks[0]!;
-        expect(task.best!.model.quantLabel).toBe("Q8_0"); // lowest KLD among those that fit
-        expect(task.front.map((c) => c.model.quantLabel)).toEqual(["Q4_0", "Q8_0", "F16"]);
-        expect(task.ladders[0]!.smallest.model.quantLabel).toBe("Q8_0"); // its interval reaches 0
-        expect(recommend(fidelity, {budgetBytes: 300 * MiB, context: 512, within: 0.5}).tasks[0]!.ladders[0]!.smallest.model.quantLabel).toBe("Q4_0");
-        expect(formatRecommendation(recommend(fidelity, {budgetBytes: 300 * MiB, context: 512}))).toMatch(/meanKld, lower is better/);
-    });
-
-    it("asGoodAs counts a better file as good as the reference", () => {
-        const c = (score: number, ci: [number, number]) => ({score, ci}) as Parameters<typeof asGoodAs>[0];
-        expect(asGoodAs(c(90, [89, 91]), c(50, [49, 51]), true)).toBe(true);
-        expect(asGoodAs(c(10, [9, 11]), c(50, [49, 51]), true)).toBe(false);
-        expect(asGoodAs(c(0.01, [0.01, 0.01]), c(0.5, [0.5, 0.5]), false)).toBe(true);
+        expect(typeof fidelity[0]!.scores.reference).toBe("string");
+        const options = {budgetBytes: 8 * 2 ** 30, context: 512, margin: 0.01};
+        const task = recommend(fidelity, options).tasks[0]!;
+        // Lowest KLD among the compared files; F16, the reference (0 by definition), is not ranked.
+        expect(task.best!.model.quantLabel).toBe("Q8_0");
+        expect(task.front.map((c) => c.model.quantLabel)).toEqual(["Q4_0", "Q8_0"]);
+        expect(task.ladders[0]!.members.map((m) => [m.candidate.model.quantLabel, m.verdict!.verdict])).toEqual([["Q4_0", "worse"], ["Q8_0", "equivalent"]]);
+        const text = formatRecommendation(recommend(fidelity, options));
+        expect(text).toMatch(/meanKld, lower is better/);
+        expect(text).toMatch(/scores 0 by definition and is not ranked/);
+        expect(text).not.toMatch(/best that fits: .*F16/);
     });
 
     it("leaves out files without memory facts or local weights, and files whose trained context is too short, saying why", () => {

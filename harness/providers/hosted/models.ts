@@ -26,6 +26,9 @@ export const hostedModelRefSchema = z.object({
     parameters: z.number().int().nonnegative().optional(),
     contextLength: z.number().int().positive().optional().describe("Longer NIAH cells are skipped, as for local models"),
     prefill: z.boolean().optional().describe("Send a prompt's answer prefix as a trailing assistant message (default: left out)"),
+    promptForm: z.enum(["chat", "completion"]).optional()
+        .describe("chat (default): messages through the server's chat template; completion (openai: only): the plain-text prompt a local " +
+            "model without a chat template sees, answer prefix included, sent to <base>/v1/completions"),
     pooling: z.enum(["none", "mean"]).optional()
         .describe("Feature extraction answering one vector per token ([texts][tokens][dims], a model without a pooling layer): " +
             "mean: average them into the sentence vector; none (default): such answers are an error")
@@ -42,6 +45,7 @@ export interface HostedRuntime {
     backoffMs: number;
     tokenEnv: string | null;
     prefill: boolean;
+    promptForm: "chat" | "completion";
     pooling: "none" | "mean";
 }
 
@@ -60,6 +64,8 @@ export function parseHostedUri(protocol: HostedProtocol, uri: string, options: {
 function runtimeOf(protocol: HostedProtocol, ref: HostedModelRef): HostedRuntime {
     const uri = parseHostedUri(protocol, ref.hosted, {provider: ref.provider});
     if (ref.endpoints?.length && !protocol.pooled) throw new Error(`${ref.hosted}: endpoints apply to models served by URL (hf-endpoint:, openai:)`);
+    if (ref.promptForm === "completion" && !protocol.complete)
+        throw new Error(`${ref.hosted}: promptForm "completion" needs a text-completion endpoint (openai: servers); ${protocol.kind}: offers chat only`);
     const extra = (ref.endpoints ?? []).map((url) => parseHostedUri(protocol, `${protocol.kind}:${url}`).url!);
     return {
         uri,
@@ -70,13 +76,17 @@ function runtimeOf(protocol: HostedProtocol, ref: HostedModelRef): HostedRuntime
         backoffMs: ref.backoffMs ?? 1000,
         tokenEnv: ref.tokenEnv ?? protocol.defaultTokenEnv,
         prefill: ref.prefill ?? false,
+        promptForm: ref.promptForm ?? "chat",
         pooling: ref.pooling ?? "none"
     };
 }
 
-/** Identity of a hosted model: protocol, endpoint (or routed service) and model id. */
-export function hostedSha256(protocol: HostedProtocol, uri: HostedUri): string {
-    const identity = {provider: uri.kind, endpoint: protocol.endpointIdentity(uri), model: uri.model ?? null};
+/**
+ * Identity of a hosted model: protocol, endpoint (or routed service) and model id, and the prompt
+ * form when it is text completion (it changes every answer, so its trials are not the chat form's).
+ */
+export function hostedSha256(protocol: HostedProtocol, uri: HostedUri, promptForm: "chat" | "completion" = "chat"): string {
+    const identity = {provider: uri.kind, endpoint: protocol.endpointIdentity(uri), model: uri.model ?? null, ...(promptForm === "completion" ? {promptForm} : {})};
     return createHash("sha256").update(canonicalJson(identity)).digest("hex");
 }
 
@@ -85,7 +95,7 @@ export function resolveHostedModel(protocol: HostedProtocol, ref: string | Hoste
     const object = typeof ref === "string" ? {hosted: ref} : hostedModelRefSchema.parse(ref);
     const runtime = runtimeOf(protocol, object);
     const id = protocol.format(runtime.uri);
-    const sha256 = hostedSha256(protocol, runtime.uri);
+    const sha256 = hostedSha256(protocol, runtime.uri, runtime.promptForm);
     const modelName = runtime.uri.model ?? new URL(runtime.uri.url!).host;
     const fileName = modelName.split("/").pop()!;
     const info: ModelInfo = {
@@ -126,6 +136,6 @@ export function resolveHostedModels(protocol: HostedProtocol, refs: ModelRef[]):
 /** A hosted reference as it counts for a run's identity: run settings (concurrency, endpoints ...) do not change results. */
 export function hostedIdentity(ref: ModelRef): unknown {
     if (typeof ref === "string") return ref;
-    const {hosted, provider, referenceOf, quantLabel, parameters, contextLength, prefill, pooling} = ref as HostedModelRef;
-    return {hosted, provider, referenceOf, quantLabel, parameters, contextLength, prefill, pooling};
+    const {hosted, provider, referenceOf, quantLabel, parameters, contextLength, prefill, promptForm, pooling} = ref as HostedModelRef;
+    return {hosted, provider, referenceOf, quantLabel, parameters, contextLength, prefill, promptForm, pooling};
 }

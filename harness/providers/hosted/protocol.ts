@@ -41,6 +41,8 @@ export interface HostedProtocol {
     pooled: boolean;
     /** Sends a chat completion request; answers the server's JSON (checked by the session). */
     chat(context: RequestContext, request: {messages: {role: string; content: string}[]; max_tokens: number; temperature: number}): Promise<unknown>;
+    /** Sends a text-completion request (a plain-text prompt the model continues); answers the server's JSON. Protocols without one offer chat only. */
+    complete?(context: RequestContext, request: {prompt: string; max_tokens: number; temperature: number}): Promise<unknown>;
     /** Sends an embedding request for texts; answers the vectors in the server's shape (checked by the session). */
     embed(context: RequestContext, texts: string[]): Promise<unknown>;
 }

@@ -2,7 +2,8 @@ import {InferenceClient, setLogger} from "@huggingface/inference";
 import pLimit, {LimitFunction} from "p-limit";
 import type {HostedRuntime} from "./models.js";
 import type {HostedEndpoint, HostedProtocol, RequestContext} from "./protocol.js";
-import type {ChatPrompt, GenerateResult, ServerReport, Session, SessionCounters} from "../../session/types.js";
+import type {ChatPrompt, GenerateResult, PromptStyle, ServerReport, Session, SessionCounters} from "../../session/types.js";
+import {plainPromptText} from "../../session/types.js";
 
 export type {ServerReport};
 import {attemptFetch, HostedRequestError, withRetries} from "./http.js";
@@ -47,7 +48,8 @@ function hubRewrite(): ((url: string) => string) | undefined {
  */
 export class HostedSession implements Session {
     readonly capabilities = new Set(["generate", "embed"] as const);
-    readonly promptStyle = "chat-template" as const;
+    /** "completion" with promptForm "completion" (the plain-text prompt local models see), else the server's chat template. */
+    readonly promptStyle: PromptStyle;
     private readonly endpoints: Endpoint[];
     private readonly token: string | undefined;
     private next = 0;
@@ -55,6 +57,7 @@ export class HostedSession implements Session {
 
     constructor(private readonly protocol: HostedProtocol, private readonly runtime: HostedRuntime, env: NodeJS.ProcessEnv = process.env) {
         this.token = runtime.tokenEnv ? env[runtime.tokenEnv] || undefined : undefined;
+        this.promptStyle = runtime.promptForm === "completion" ? "completion" : "chat-template";
         const rewrite = hubRewrite();
         const once = attemptFetch(runtime.timeoutMs, this.token);
         const fetchFn: typeof fetch = rewrite
@@ -113,15 +116,29 @@ export class HostedSession implements Session {
 
     /** Chat completion of messages (greedy: temperature 0). */
     async chat(messages: ChatMessage[], maxTokens: number): Promise<{text: string; server: ServerReport}> {
-        const {value, latencyMs, attempts, endpoint} = await this.request((ep) => this.protocol.chat(this.contextOf(ep), {
+        const answer = await this.request((ep) => this.protocol.chat(this.contextOf(ep), {
             messages: messages.map((m) => ({role: m.role, content: m.content})),
             max_tokens: maxTokens,
             temperature: 0
         }));
-        const response = value as unknown as {model?: unknown; choices?: {message?: {content?: unknown}; finish_reason?: unknown}[]; usage?: {prompt_tokens?: unknown; completion_tokens?: unknown}};
-        const content = response?.choices?.[0]?.message?.content;
+        return this.completionOf(answer, (choice) => (choice as {message?: {content?: unknown}} | undefined)?.message?.content, "a chat completion (no choices[0].message.content)");
+    }
+
+    /** Text completion of a plain-text prompt (greedy: temperature 0): the server continues exactly this text. */
+    async complete(prompt: string, maxTokens: number): Promise<{text: string; server: ServerReport}> {
+        const complete = this.protocol.complete;
+        if (!complete) throw new HostedRequestError(`${this.protocol.kind}: no text-completion endpoint`, false);
+        const answer = await this.request((ep) => complete.call(this.protocol, this.contextOf(ep), {prompt, max_tokens: maxTokens, temperature: 0}));
+        return this.completionOf(answer, (choice) => (choice as {text?: unknown} | undefined)?.text, "a text completion (no choices[0].text)");
+    }
+
+    /** The text, usage and model name of a chat or text completion answer; counts its usage. */
+    private completionOf({value, latencyMs, attempts, endpoint}: {value: unknown; latencyMs: number; attempts: number; endpoint: string},
+        textOf: (choice: unknown) => unknown, expected: string): {text: string; server: ServerReport} {
+        const response = value as {model?: unknown; choices?: {finish_reason?: unknown}[]; usage?: {prompt_tokens?: unknown; completion_tokens?: unknown}};
+        const content = textOf(response?.choices?.[0]);
         if (typeof content !== "string")
-            throw new HostedRequestError(`${endpoint}: the response is not a chat completion (no choices[0].message.content)`, false);
+            throw new HostedRequestError(`${endpoint}: the response is not ${expected}`, false);
         const count = (n: unknown) => (typeof n === "number" && Number.isInteger(n) && n >= 0 ? n : null);
         const usage = response.usage && typeof response.usage === "object"
             ? {promptTokens: count(response.usage.prompt_tokens), completionTokens: count(response.usage.completion_tokens)} : null;
@@ -144,7 +161,9 @@ export class HostedSession implements Session {
     }
 
     async generate(prompt: ChatPrompt, options: {maxTokens: number}): Promise<HostedGenerateResult> {
-        const {text, server} = await this.chat(this.messagesOf(prompt), options.maxTokens);
+        const {text, server} = this.promptStyle === "completion"
+            ? await this.complete(plainPromptText(prompt), options.maxTokens)
+            : await this.chat(this.messagesOf(prompt), options.maxTokens);
         return {
             text,
             // NaN when the server reports no usage: the task leaves the count out rather than guess.

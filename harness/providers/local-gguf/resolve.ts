@@ -5,18 +5,23 @@ import {findAsset} from "../../assets/roots.js";
 import {downloadHfModel, findDownloaded} from "../../models/download.js";
 import {GgufFacts, readGgufFacts} from "../../models/gguf-info.js";
 import {groupLadders, ladderDisplayId} from "../../models/ladder.js";
+import {labelCheck, sameTensorGroups} from "../../models/labels.js";
 import {Sha256Cache} from "../../models/sha256-cache.js";
 import type {ModelInfo} from "../../results/schema.js";
 import type {ResolveContext, ResolvedModel, UnresolvedModel} from "../provider.js";
+import {QuantizeSpec, quantizedLadder} from "./quantized-ladder.js";
 
 /**
  * How a suite names local GGUF models:
  *  - a path to a `.gguf` file, or to a folder of them (one or more ladders),
  *  - a name relative to the asset roots' `models/` folder ("stories260K"),
  *  - an `hf:` URI (node-llama-cpp syntax), downloaded into the cache when no asset root has it,
- *  - `{asset, download}`: the asset when present, else the download.
+ *  - `{asset, download}`: the asset when present, else the download,
+ *  - `{quantize: {from, types, imatrix?, tokenEmbeddingType?}}`: a ladder built on demand from one
+ *    F32/F16/BF16 file (quantized-ladder.ts).
  */
-export type LocalModelRef = string | {asset: string; download?: string};
+export type AssetRef = {asset: string; download?: string};
+export type LocalModelRef = string | AssetRef | {quantize: QuantizeSpec};
 
 /** What opening a local model needs: where its weights are. */
 export interface LocalSettings {
@@ -33,7 +38,9 @@ interface LocalFile {
 }
 
 function refLabel(ref: LocalModelRef): string {
-    return typeof ref === "string" ? ref : `${ref.asset}${ref.download ? ` (or ${ref.download})` : ""}`;
+    if (typeof ref === "string") return ref;
+    if ("quantize" in ref) return `${refLabel(ref.quantize.from)} quantized to ${ref.quantize.types.join(", ")}`;
+    return `${ref.asset}${ref.download ? ` (or ${ref.download})` : ""}`;
 }
 
 function ggufFilesIn(dir: string): string[] {
@@ -44,7 +51,7 @@ function ggufFilesIn(dir: string): string[] {
 }
 
 /** Turns one reference into the `.gguf` paths it stands for. Throws with a message saying what to do. */
-async function pathsOf(ref: LocalModelRef, options: ResolveContext): Promise<string[]> {
+async function pathsOf(ref: string | AssetRef, options: ResolveContext): Promise<string[]> {
     const {assetRoots} = options;
     if (typeof ref !== "string") {
         const asset = findAsset(assetRoots, "models", ref.asset);
@@ -78,6 +85,19 @@ async function pathsOf(ref: LocalModelRef, options: ResolveContext): Promise<str
     return [candidate];
 }
 
+/** A quantize reference's files: its source, then every level found or made; levels that failed are reported apart. */
+async function quantizedPaths(spec: QuantizeSpec, options: ResolveContext): Promise<{files: string[]; failures: UnresolvedModel[]}> {
+    const sources = await pathsOf(spec.from, options);
+    if (sources.length !== 1)
+        throw new Error(`quantize.from must name one GGUF file; ${refLabel(spec.from)} holds ${sources.length} (name the F32/F16/BF16 file itself)`);
+    const log = options.progress === false ? undefined : (line: string) => process.stderr.write(`${line}\n`);
+    const ladder = await quantizedLadder(sources[0]!, spec, {assetRoots: options.assetRoots, log});
+    return {
+        files: [ladder.source, ...ladder.levels.map((level) => level.path)],
+        failures: ladder.failures.map((failure) => ({source: `${refLabel(spec.from)} (${failure.type})`, message: `quantizing to ${failure.type} failed: ${failure.message}`}))
+    };
+}
+
 /**
  * Resolves every reference into model files with their facts, then groups them into ladders
  * (files of several references can form one ladder), each ladder reference first. A reference or
@@ -91,7 +111,13 @@ export async function resolveLocalModels(refs: LocalModelRef[], options: Resolve
     for (const ref of refs) {
         let files: string[];
         try {
-            files = await pathsOf(ref, options);
+            if (typeof ref !== "string" && "quantize" in ref) {
+                const quantized = await quantizedPaths(ref.quantize, options);
+                files = quantized.files;
+                unresolved.push(...quantized.failures);
+            } else {
+                files = await pathsOf(ref, options);
+            }
         } catch (error) {
             unresolved.push({source: refLabel(ref), message: (error as Error).message});
             continue;
@@ -123,6 +149,8 @@ function toModels(resolved: LocalFile[]): ResolvedModel<LocalSettings>[] {
     for (const ladder of groupLadders(resolved).values()) {
         const reference = ladder[0]!;
         const ladderId = ladderDisplayId(reference);
+        const same = sameTensorGroups(ladder.map((file) => ({file, fileName: file.fileName, tensorSignature: file.facts.tensorSignature})));
+        const sameAs = new Map([...same].map(([entry, names]) => [entry.file, names]));
         for (const file of ladder) {
             const info: ModelInfo = {
                 id: `${ladderId}/${file.fileName}`,
@@ -139,6 +167,8 @@ function toModels(resolved: LocalFile[]): ResolvedModel<LocalSettings>[] {
                 quantLabel: file.facts.quantLabel,
                 tensorTypes: file.facts.tensorTypes,
                 bitsPerWeight: file.facts.bitsPerWeight,
+                ...labelCheck(file.facts.quantLabel, file.facts.tensorTypes),
+                ...(sameAs.get(file)!.length > 0 ? {sameTensorsAs: sameAs.get(file)!} : {}),
                 hasChatTemplate: file.facts.hasChatTemplate,
                 ...(file.facts.memory ? {memory: file.facts.memory} : {}),
                 ladder: {

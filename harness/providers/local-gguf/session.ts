@@ -1,6 +1,7 @@
 import type {ChatHistoryItem, ChatWrapper, Llama, LlamaContext, LlamaContextSequence, LlamaModel, Token} from "node-llama-cpp";
 import {LlamaText, resolveChatWrapper} from "node-llama-cpp";
 import type {Capability, ChatPrompt, GenerateResult, LogprobResult, NextTokenLogprobs, Session, SessionCounters} from "../../session/types.js";
+import {plainPromptText} from "../../session/types.js";
 import type {DirectScoring, ScoringPath} from "./direct/index.js";
 import {LocalEmbedder} from "./embedding.js";
 
@@ -59,9 +60,11 @@ export class LocalGgufSession implements Session {
     private readonly stats = {promptTokens: 0, generatedTokens: 0, promptMs: 0, generateMs: 0};
 
     readonly backend: string;
+    readonly vocabularySize: number | undefined;
 
     constructor(readonly model: LlamaModel, private readonly contextOptions: {contextSize: number; threads: number}, options: LocalSessionOptions = {}) {
         this.backend = llamaCppRelease(model.llama);
+        this.vocabularySize = model.fileInfo.metadata.tokenizer?.ggml?.tokens?.length || undefined;
         this.reusePrefix = options.reusePrefix ?? true;
         this.options = options;
         this.scoring = options.scoring;
@@ -123,9 +126,7 @@ export class LocalGgufSession implements Session {
             const {contextText} = this.chatWrapper.generateContextState({chatHistory: history});
             return contextText.tokenize(this.model.tokenizer);
         }
-        const separator = answer === "" || /^\s/.test(answer) ? "" : "\n";
-        const text = `${prompt.system ? `${prompt.system}\n\n` : ""}${prompt.user}${separator}${answer}`;
-        const tokens = LlamaText(text).tokenize(this.model.tokenizer);
+        const tokens = LlamaText(plainPromptText(prompt, continuation)).tokenize(this.model.tokenizer);
         const bos = this.model.tokens.bos;
         return bos != null && this.model.tokens.shouldPrependBosToken && tokens[0] !== bos ? [bos, ...tokens] : tokens;
     }
@@ -177,7 +178,8 @@ export class LocalGgufSession implements Session {
         this.stats.promptMs += promptDone - started;
         this.stats.generateMs += finished - promptDone;
         return {
-            text: this.model.detokenize(generated),
+            // With the prompt as context, so a first token's leading space is kept (" a good idea", not "a good idea").
+            text: this.model.detokenize(generated, false, promptTokens),
             promptTokens: promptTokens.length,
             generatedTokens: generated.length,
             promptMs: promptDone - started,

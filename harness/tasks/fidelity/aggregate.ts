@@ -60,12 +60,18 @@ export function aggregateFidelity(_config: FidelityConfig, records: TrialRecord[
     const deltaP = positionValues(ok, "deltaP");
     const percentile = (fraction: number) => (kld && kld.length > 0 ? percentileSorted(kld, fraction) : null);
     const first = ok[0]?.input ?? records.find((r) => r.input)?.input;
+    // Exact only when every chunk's k reached the vocabulary; older trials without the flag count as top-k.
+    const kldExact = ok.length > 0 && ok.every((r) => r.input?.kldExact === true);
+    const vocabularySize = typeof first?.vocabularySize === "number" ? first.vocabularySize : null;
     return {
         main: summary.meanKld,
         mainScore: "meanKld",
         reference: typeof first?.reference === "string" ? first.reference : null,
         isReference: typeof first?.isReference === "boolean" ? first.isReference : null,
         topK: typeof first?.topK === "number" ? first.topK : null,
+        kldExact,
+        kldTopK: kldExact ? null : typeof first?.topK === "number" ? first.topK : null,
+        vocabularySize,
         chunkSize: typeof first?.chunkSize === "number" ? first.chunkSize : null,
         chunks: {
             planned: records.length,

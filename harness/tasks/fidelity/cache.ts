@@ -13,7 +13,8 @@ import type {ReferencePosition} from "./metrics.js";
  *
  *   <cacheDir>/fidelity/<reference sha256>-<key>/chunk-<i>.bin     one file per chunk (per trial)
  *
- * where <key> hashes the prepared corpus text, maxTokens, chunk size, k and the scoring rule.
+ * where <key> hashes the prepared corpus text, maxTokens, chunk size, k, the scoring rule and the
+ * llama.cpp build that computed them.
  * Layout of a chunk file (little-endian), P scored positions, k kept tokens each:
  *
  *   "SLMBFID1" | header length u32 | header JSON (ReferenceChunkHeader) |
@@ -50,7 +51,7 @@ export interface ReferenceChunk {
     argmax: Uint32Array;
 }
 
-export function referenceCacheKey(parts: {textSha256: string; maxTokens: number; chunkSize: number; topK: number; scoredPositions: string}): string {
+export function referenceCacheKey(parts: {textSha256: string; maxTokens: number; chunkSize: number; topK: number; scoredPositions: string; build: string}): string {
     return shortHash({format: CACHE_FORMAT, ...parts}, 16);
 }
 

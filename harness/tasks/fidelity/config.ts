@@ -29,11 +29,17 @@ export const fidelityConfigSchema = z.object({
     }).strict().default({files: [DEFAULT_CORPUS_FILES[0]!, ...DEFAULT_CORPUS_FILES.slice(1)], maxTokens: DEFAULT_MAX_TOKENS, charset: "any", whitespace: "collapse"}),
     chunkSize: z.number().int().min(4).optional()
         .describe("Tokens per chunk (llama-perplexity's -c); default: the model's training context, at most corpus.maxTokens. Larger than the training context: the chunks are skipped"),
-    topK: positiveInt.default(DEFAULT_TOP_K)
-        .describe("Reference tokens kept per position in the cache; the KL sums over them plus one rest bin. At or above the vocabulary size the KL is exact"),
+    topK: z.union([positiveInt, z.literal("vocabulary")]).default(DEFAULT_TOP_K)
+        .describe("Reference tokens kept per position in the cache; the KL sums over them plus one rest bin, a lower bound of the full KL. " +
+            "\"vocabulary\" (or a number at or above the vocabulary size) keeps every token: the KL is exact"),
     scoredPositions: z.enum(["second-half", "all"]).default("second-half")
         .describe("second-half: llama.cpp's rule, the first half of each chunk is context only; all: every position of the chunk after its first token")
 }).strict();
 
 export type FidelityConfig = z.infer<typeof fidelityConfigSchema>;
 export type CorpusConfig = FidelityConfig["corpus"];
+
+/** The k asked of the reference's distributions: "vocabulary" asks for every token (sessions clamp k to the vocabulary). */
+export function requestedTopK(topK: FidelityConfig["topK"]): number {
+    return topK === "vocabulary" ? 2 ** 31 - 1 : topK;
+}

@@ -1,4 +1,11 @@
 import {z} from "zod";
+import {mainDeltaSchema} from "../../util/verdict.ts";
+
+/**
+ * Default equivalence margin of `recommend`'s and the site's verdicts: 0.01 nats of mean KLD
+ * (Q8_0 files of real models sit near 0.001-0.003, Q4_K_M near 0.02-0.05).
+ */
+export const EQUIVALENCE_MARGIN = 0.01;
 
 /** Score names a chunk trial records (TrialRecord.scores): sums over its scored positions, and its own headline figures. */
 export const FIDELITY_TRIAL_SCORES = {
@@ -22,11 +29,14 @@ const value = z.number().finite().nullable();
 
 /** The `scores` block of a fidelity result document. */
 export const fidelityScoresSchema = z.object({
-    main: value.describe("Mean KL divergence (nats) from the reference, over all scored positions"),
+    main: value.describe("Mean KL divergence (nats) from the reference, over all scored positions (a lower bound of the full KL unless kldExact)"),
     mainScore: z.literal("meanKld"),
     reference: z.string().nullable().describe("File name of the ladder's reference file"),
     isReference: z.boolean().nullable(),
     topK: z.number().int().positive().nullable().describe("Reference tokens per position the KL sums over (plus one rest bin)"),
+    kldExact: z.boolean().optional().describe("Whether the KL is over the full vocabulary (k reached it); false: a lower bound of the full KL"),
+    kldTopK: z.number().int().positive().nullable().optional().describe("k of the top-k KL when it is a lower bound; null when exact"),
+    vocabularySize: z.number().int().positive().nullable().optional(),
     chunkSize: z.number().int().positive().nullable(),
     chunks: z.object({planned: z.number().int(), ok: z.number().int(), error: z.number().int(), skipped: z.number().int()}),
     scoredTokens: z.number().int().nonnegative(),
@@ -46,6 +56,11 @@ export const fidelityScoresSchema = z.object({
     pplReference: value.describe("Perplexity of the reference on the same tokens"),
     lnPplRatio: value.describe("ln(PPL / PPL(reference))"),
     tokensPerSecond: value.describe("Chunk tokens evaluated per second, the distributions read included (timing, varies between runs)"),
+    vsReference: z.object({
+        reference: z.object({id: z.string(), fileName: z.string(), sha256: z.string(), quantLabel: z.string()}),
+        pairedChunks: z.number().int().nonnegative().describe("Chunks both files completed: the figures here are computed on them"),
+        mainDelta: mainDeltaSchema
+    }).optional().describe("Against the ladder's reference, on the chunks both completed (its KLD to itself is 0 by definition)"),
     byChunk: z.array(z.object({
         chunk: z.number().int().nonnegative(),
         tokens: z.number().int().nonnegative(),

@@ -1,6 +1,8 @@
 import type {Task} from "../types.js";
 import {aggregateFidelity} from "./aggregate.js";
+import {compareFidelity} from "./compare.js";
 import {FidelityConfig, fidelityConfigSchema} from "./config.js";
+import {EQUIVALENCE_MARGIN} from "./contract.js";
 import {loadCorpusText} from "./corpus.js";
 import {FidelityTrialSpec, planFidelity} from "./plan.js";
 import {createFidelityRunner} from "./runner.js";
@@ -15,7 +17,9 @@ const fidelity: Task<FidelityConfig, FidelityTrialSpec> = {
         name: "meanKld",
         higherIsBetter: false,
         description: `Mean KL divergence (nats) of the next-token distribution from the ladder's reference file, over ${config.scoredPositions === "all" ? "every position of each chunk" : "the second half of each chunk"} ` +
-            `(reference's top ${config.topK} tokens plus the rest mass)`
+            (config.topK === "vocabulary"
+                ? "(exact: over the full vocabulary)"
+                : `(over the reference's top ${config.topK} tokens plus one bin for the rest: a lower bound of the full KL, exact only when ${config.topK} reaches the vocabulary size)`)
     }),
     plan: planFidelity,
     async validate(config, context) {
@@ -26,7 +30,10 @@ const fidelity: Task<FidelityConfig, FidelityTrialSpec> = {
     // A chunk of every file of a ladder lands in one shard: the compared files need the reference's
     // cached distributions of that chunk, which the reference writes in the same run.
     shardKey: (trial) => `${trial.spec.referenceSha256}|${trial.id}`,
-    aggregate: aggregateFidelity
+    aggregate: aggregateFidelity,
+    equivalenceMargin: () => EQUIVALENCE_MARGIN,
+    // The KLD change on the chunks both files completed (the reference's own is 0), with its interval over chunks.
+    compare: compareFidelity
 };
 
 export default fidelity;

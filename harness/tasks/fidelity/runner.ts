@@ -4,7 +4,7 @@ import path from "node:path";
 import type {NextTokenLogprobs, Session} from "../../session/types.js";
 import type {PlannedTrial, TaskContext, TaskRunner} from "../types.js";
 import {chunkFile, chunkFromDistributions, readChunk, ReferenceChunk, referenceCacheDir, referenceCacheKey, referencePosition, writeChunk} from "./cache.js";
-import type {FidelityConfig} from "./config.js";
+import {requestedTopK, type FidelityConfig} from "./config.js";
 import {loadCorpusText, sha256Hex, tokensSha256, tokenStream} from "./corpus.js";
 import {addPosition, comparePosition, emptySums, encodeFloat32, summarize} from "./metrics.js";
 import type {FidelityTrialSpec} from "./plan.js";
@@ -26,8 +26,10 @@ export async function createFidelityRunner(config: FidelityConfig, session: Sess
     let stream: Promise<{stream: number[]; bos: number | null}> | undefined;
     const written = new Set<string>();
 
+    const topK = requestedTopK(config.topK);
+    // The build is part of the key: another llama.cpp computes other distributions, so its reference pass runs again.
     const cacheDirFor = (spec: FidelityTrialSpec) => referenceCacheDir(context.assetRoots.cacheDir, spec.referenceSha256, referenceCacheKey({
-        textSha256, maxTokens: config.corpus.maxTokens, chunkSize: spec.chunkSize, topK: config.topK, scoredPositions: config.scoredPositions
+        textSha256, maxTokens: config.corpus.maxTokens, chunkSize: spec.chunkSize, topK, scoredPositions: config.scoredPositions, build: session.backend ?? "unknown"
     }));
 
     /** A readable note beside the chunk files: what they were computed from. */
@@ -39,7 +41,7 @@ export async function createFidelityRunner(config: FidelityConfig, session: Sess
         if (!existsSync(about))
             await writeFile(about, JSON.stringify({
                 referenceFile: spec.referenceFile, referenceSha256: spec.referenceSha256, corpus: config.corpus, textSha256,
-                chunkSize: spec.chunkSize, chunks: spec.chunks, topK: config.topK, scoredPositions: config.scoredPositions
+                chunkSize: spec.chunkSize, chunks: spec.chunks, topK, scoredPositions: config.scoredPositions, build: session.backend ?? "unknown"
             }, null, 2) + "\n");
     }
 
@@ -70,11 +72,11 @@ export async function createFidelityRunner(config: FidelityConfig, session: Sess
             const evaluateStarted = performance.now();
             let compared: Pick<NextTokenLogprobs, "idLogprobs" | "idsRestMass" | "tokenLogprob" | "argmax">[];
             if (spec.isReference) {
-                const distributions = await nextTokenLogprobs.call(session, tokens, firstScored, {topK: config.topK});
+                const distributions = await nextTokenLogprobs.call(session, tokens, firstScored, {topK});
                 await describeCache(dir, spec);
                 await writeChunk(file, chunkFromDistributions({
                     referenceSha256: spec.referenceSha256, referenceFile: spec.referenceFile, chunk, chunkSize, firstScored,
-                    topK: config.topK, tokensSha256: tokensSha
+                    topK, tokensSha256: tokensSha
                 }, distributions));
                 reference = readChunk(file)!;
                 compared = distributions.map((d) => ({idLogprobs: d.topLogprobs, idsRestMass: d.restMass, tokenLogprob: d.tokenLogprob, argmax: d.argmax}));
@@ -108,6 +110,9 @@ export async function createFidelityRunner(config: FidelityConfig, session: Sess
             return {
                 input: {
                     chunk, chunkSize, firstScored, scoredTokens: positions, topK: reference!.header.k,
+                    // k kept = min(k asked, vocabulary): fewer than asked means every token was kept.
+                    vocabularySize: session.vocabularySize ?? null,
+                    kldExact: session.vocabularySize != null ? reference!.header.k >= session.vocabularySize : reference!.header.k < reference!.header.topK,
                     reference: spec.referenceFile, isReference: spec.isReference, tokensSha256: tokensSha, cacheFile: file
                 },
                 output: {

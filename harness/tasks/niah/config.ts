@@ -75,12 +75,13 @@ export const niahConfigSchema = z.object({
     haystack: haystackSchema.default({type: "noise"}),
     needle: needleSchema.default({type: "kv", keys: "words", values: "numbers", distractors: 0, valuesPerKey: 1}),
     maxNewTokens: positiveInt.default(32).describe("Greedy generation budget; prompt + this fits the cell's length (RULER's rule)"),
-    mainScore: z.enum(["stringMatch", "lift", "judge"]).default("stringMatch")
-        .describe("The trial score the task is ranked by: stringMatch (0-100), lift (nats, needs log-probabilities) or judge (1-10, needs `judge`)"),
+    mainScore: z.enum(["stringMatch", "lift", "liftPerToken", "judge"]).default("stringMatch")
+        .describe("The trial score the task is ranked by: stringMatch (0-100), lift (nats summed over the answer's tokens, needs log-probabilities), " +
+            "liftPerToken (lift / answer tokens: thresholds mean the same across needle types) or judge (1-10, needs `judge`)"),
     // No default on purpose: absent, the config hash (and so resume) is unchanged; aggregate.ts fills it in.
     effectiveContext: z.object({
-        score: z.enum(["stringMatch", "lift", "judge"]).optional().describe("Default: the main score"),
-        threshold: z.number().optional().describe("Default: 85.6 for string match (RULER), 1 nat for lift, 8.704 for the judge (85.6% of its 1-10 scale)")
+        score: z.enum(["stringMatch", "lift", "liftPerToken", "judge"]).optional().describe("Default: the main score"),
+        threshold: z.number().optional().describe("Default: 85.6 for string match (RULER), 1 nat for lift, 0.1 nat per token for liftPerToken, 8.704 for the judge (85.6% of its 1-10 scale)")
     }).strict().optional().describe("Effective context length: the longest length scoring above the threshold"),
     // Optional LLM-as-judge (the original test's 1-10 accuracy rubric): trial score "judge"; the main score only with mainScore: "judge".
     judge: z.object({

@@ -62,22 +62,44 @@ export function boundaryForDepth(tokens: number[], depth: number): number {
 
 /** Joins haystack sentences with the needles placed: the first queried needle at `depth`, the others at their fractions. */
 export function assembleContext(haystack: SizedHaystack, needles: PlacedNeedle[], depth: number, options: {omitQueried?: boolean} = {}): string {
+    return placeNeedles(haystack, needles, depth, options).text;
+}
+
+/**
+ * The context with its needles, and where the depth-following needle landed: the sentence
+ * boundary, the character offset in the context and the haystack tokens before it.
+ */
+export function placeNeedles(haystack: SizedHaystack, needles: PlacedNeedle[], depth: number, options: {omitQueried?: boolean} = {}) {
     const n = haystack.sentences.length;
     const at: string[][] = Array.from({length: n + 1}, () => []);
+    const depthBoundary = boundaryForDepth(haystack.tokens, depth);
+    let depthNeedle: string | undefined;
     let depthNeedlePlaced = false;
     for (const needle of needles) {
         const followsDepth = needle.fraction == null && !depthNeedlePlaced;
         if (followsDepth) depthNeedlePlaced = true;
         if (options.omitQueried && needle.queried) continue;
-        const boundary = followsDepth ? boundaryForDepth(haystack.tokens, depth) : Math.round((needle.fraction ?? 0) * n);
+        const boundary = followsDepth ? depthBoundary : Math.round((needle.fraction ?? 0) * n);
+        if (followsDepth) depthNeedle = needle.text;
         at[boundary]!.push(needle.text);
     }
     const pieces: string[] = [];
+    let needleAt = -1;
+    let chars = 0;
     for (let i = 0; i <= n; i++) {
-        pieces.push(...at[i]!);
-        if (i < n) pieces.push(haystack.sentences[i]!);
+        for (const text of at[i]!) {
+            if (text === depthNeedle && i === depthBoundary && needleAt < 0) needleAt = chars + (pieces.length > 0 ? 1 : 0);
+            chars += (pieces.length > 0 ? 1 : 0) + text.length;
+            pieces.push(text);
+        }
+        if (i < n) {
+            chars += (pieces.length > 0 ? 1 : 0) + haystack.sentences[i]!.length;
+            pieces.push(haystack.sentences[i]!);
+        }
     }
-    return pieces.join(" ");
+    const tokensBefore = haystack.tokens.slice(0, depthBoundary).reduce((sum, t) => sum + t, 0);
+    const totalTokens = haystack.tokens.reduce((sum, t) => sum + t, 0);
+    return {text: pieces.join(" "), boundary: depthBoundary, needleAt: needleAt < 0 ? null : needleAt, tokensBefore, totalTokens};
 }
 
 /** Sentences from `offset`, wrapping round. */

@@ -1,11 +1,11 @@
 import type {Task} from "../types.js";
-import {aggregateNiah} from "./aggregate.js";
+import {aggregateNiah, niahWarnings} from "./aggregate.js";
 import {NiahConfig, niahConfigSchema} from "./config.js";
 import {NiahTrialSpec, planNiah} from "./grid.js";
 import {loadHaystackSentences} from "./haystack.js";
 import {createNiahRunner} from "./runner.js";
 import {compareNiah} from "./compare.js";
-import {NIAH_TRIAL_SCORES} from "./contract.js";
+import {EQUIVALENCE_MARGIN, NIAH_TRIAL_SCORES} from "./contract.js";
 
 const niah: Task<NiahConfig, NiahTrialSpec> = {
     type: "niah",
@@ -16,7 +16,7 @@ const niah: Task<NiahConfig, NiahTrialSpec> = {
     mainScore: (config) => ({
         name: config.mainScore,
         higherIsBetter: true,
-        description: NIAH_TRIAL_SCORES[config.mainScore] + " (mean over trials)"
+        description: NIAH_TRIAL_SCORES[config.mainScore] + " (mean over trials; interval over (length, trial) groups)"
     }),
     plan: planNiah,
     async validate(config, context) {
@@ -25,7 +25,9 @@ const niah: Task<NiahConfig, NiahTrialSpec> = {
     contextSize: (_config, trials) => Math.max(...trials.map((trial) => trial.spec.length)),
     createRunner: createNiahRunner,
     aggregate: aggregateNiah,
-    // Flips with McNemar's test and the change in lift against the ladder's reference file.
+    warnings: niahWarnings,
+    equivalenceMargin: (config) => EQUIVALENCE_MARGIN[config.mainScore],
+    // Change of the main score and of lift, and flips with a cluster-level test, against the ladder's reference file.
     compare: compareNiah
 };
 

@@ -5,8 +5,9 @@ import type {PlannedTrial, TaskContext, TaskRunner} from "../types.js";
 import type {NiahConfig} from "./config.js";
 import type {NiahTrialSpec} from "./grid.js";
 import {ApproximateSizing, calibrateSizing, FALLBACK_CHARS_PER_TOKEN, PromptSizing} from "../shared/approximate-sizing.js";
-import {contextLengths} from "./grid.js";
-import {assembleContext, loadHaystackSentences, SizedHaystack, takeSentences} from "./haystack.js";
+import {contextLengths, depthPercents} from "./grid.js";
+import {assembleContext, boundaryForDepth, loadHaystackSentences, placeNeedles, SizedHaystack, takeSentences} from "./haystack.js";
+import {samePromptReason, tooShortReason} from "./contract.js";
 import {createJudge} from "./judge.js";
 import {buildNeedleSet, NeedleSet} from "./needles.js";
 import {stringMatchAll} from "../shared/string-match.js";
@@ -97,7 +98,7 @@ export async function createNiahRunner(config: NiahConfig, session: Session, con
         };
         const empty = await measure(0);
         if (empty.promptTokens > fitTokens)
-            throw new SkipTrial(`length ${spec.length} is too short: the prompt without haystack already takes ${empty.promptTokens} tokens (+${spec.length - targetTokens} for the answer)`);
+            throw new SkipTrial(tooShortReason(spec.length, empty.promptTokens, spec.length - targetTokens));
 
         // Estimate from per-sentence counts, then correct with exact measurements.
         let count = 0;
@@ -128,6 +129,30 @@ export async function createNiahRunner(config: NiahConfig, session: Session, con
         return {haystack: best.haystack, needles, targetTokens, lengthSizing: description};
     }
 
+    /**
+     * The smallest other depth of the config whose prompt equals this depth's: with the same
+     * haystack and needles a prompt is fixed by the sentence boundary the depth needle lands on,
+     * so on a short haystack several depths give one prompt. Decided from the plan, not from run
+     * order, so shards and concurrent trials agree on which depth runs.
+     */
+    const depths = depthPercents(config);
+    const samePromptAs = (group: Group, depth: number): number | undefined => {
+        const boundary = boundaryForDepth(group.haystack.tokens, depth);
+        return depths.find((other) => other < depth && boundaryForDepth(group.haystack.tokens, other) === boundary);
+    };
+
+    /** Where the depth needle landed: tokens of the prompt before it, and percent of the haystack's tokens before it. */
+    async function placementOf(group: Group, depth: number, prompt: ChatPrompt): Promise<{tokenOffset: number | null; percent: number}> {
+        const placed = placeNeedles(group.haystack, group.needles.needles, depth);
+        const percent = placed.totalTokens > 0 ? (100 * placed.tokensBefore) / placed.totalTokens : 0;
+        const contextStart = prompt.user.indexOf(placed.text);
+        if (placed.needleAt == null || contextStart < 0) return {tokenOffset: null, percent};
+        // The prompt rendered up to the needle (a chat template closes the user turn there: a few tokens more).
+        const lead = prompt.user.slice(0, contextStart + placed.needleAt).trimEnd();
+        const tokenOffset = await (await sizing()).countPromptTokens({system: prompt.system, user: lead});
+        return {tokenOffset, percent};
+    }
+
     function groupOf(spec: NiahTrialSpec): Promise<Group> {
         const key = `${spec.length}|${spec.trial}`;
         let group = groups.get(key);
@@ -146,12 +171,15 @@ export async function createNiahRunner(config: NiahConfig, session: Session, con
         async run(trial: PlannedTrial<NiahTrialSpec>) {
             const started = performance.now();
             const group = await groupOf(trial.spec);
+            const same = samePromptAs(group, trial.spec.depth);
+            if (same !== undefined) throw new SkipTrial(samePromptReason(same));
             const baselineStarted = performance.now();
             if (continuationLogprob)
                 group.baselineLogprob ??= (await continuationLogprob.call(session, promptFor(group, trial.spec.depth, true), group.needles.answer)).logprob;
             const baselineMs = performance.now() - baselineStarted;
 
             const prompt = promptFor(group, trial.spec.depth);
+            const placement = await placementOf(group, trial.spec.depth, prompt);
             const generated = await generate.call(session, prompt, {maxTokens: config.maxNewTokens});
             const scored = continuationLogprob ? await continuationLogprob.call(session, prompt, group.needles.answer) : undefined;
             // What a hosted server reported (model name, usage, latency, attempts), when the session has it.
@@ -168,7 +196,9 @@ export async function createNiahRunner(config: NiahConfig, session: Session, con
                     answer: group.needles.answer,
                     haystackSentences: group.haystack.sentences.length,
                     targetPromptTokens: group.targetTokens,
-                    lengthSizing: group.lengthSizing
+                    lengthSizing: group.lengthSizing,
+                    placement,
+                    promptForm: session.promptStyle
                 },
                 output: {text: generated.text, generatedTokens: Number.isFinite(generated.generatedTokens) ? generated.generatedTokens : null, ...(server ? {server} : {}),
                     ...(judged ? {judge: {model: judge!.model, servedModel: judged.servedModel, prompt: judged.prompt, reply: judged.reply}} : {})},
@@ -177,6 +207,10 @@ export async function createNiahRunner(config: NiahConfig, session: Session, con
                     answerLogprob: scored ? scored.logprob : null,
                     baselineLogprob: group.baselineLogprob ?? null,
                     lift: scored && group.baselineLogprob != null ? scored.logprob - group.baselineLogprob : null,
+                    ...(scored ? {
+                        answerTokens: scored.tokens,
+                        liftPerToken: group.baselineLogprob != null && scored.tokens > 0 ? (scored.logprob - group.baselineLogprob) / scored.tokens : null
+                    } : {}),
                     ...(judged ? {judge: judged.score} : {})
                 },
                 // The real prompt length (the server's usage for hosted models); left out when unknown.

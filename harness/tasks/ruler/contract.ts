@@ -1,4 +1,5 @@
 import {z} from "zod";
+import {mainDeltaSchema} from "../../util/verdict.js";
 
 /**
  * RULER's synthetic tasks in the order RULER's tables print them (all but qa_1 and qa_2). Written
@@ -24,8 +25,8 @@ export type RulerScoreName = "stringMatch" | "lift";
 /** RULER's threshold (Llama-2-7B-chat at 4K) for string match; for lift, the information makes the answer e times more likely. */
 export const DEFAULT_THRESHOLDS: Record<RulerScoreName, number> = {stringMatch: 85.6, lift: 1};
 
-/** Equivalence margins for verdicts against the reference (harness/util/verdict.ts): 5 string-match points, 0.5 nats of lift. */
-export const EQUIVALENCE_MARGIN: Record<RulerScoreName, number> = {stringMatch: 5, lift: 0.5};
+/** Equivalence margins for verdicts against the reference (harness/util/verdict.ts), NIAH's: 5 string-match points, 0.1 nats of lift. */
+export const EQUIVALENCE_MARGIN: Readonly<Record<RulerScoreName, number>> = {stringMatch: 5, lift: 0.1};
 
 const mean = z.number().finite().nullable();
 const aggregate = z.object({
@@ -44,13 +45,8 @@ const flipsSchema = z.object({
     mcnemarP: z.number().min(0).max(1).describe("McNemar's exact two-sided p-value")
 });
 
-const deltaSchema = z.object({
-    delta: mean.describe("Mean over paired samples of this file's score minus the reference's"),
-    ci: z.tuple([z.number(), z.number()]).nullable().describe("Paired percentile-bootstrap 95% interval over samples"),
-    units: z.number().int().nonnegative().describe("Paired samples it rests on (each an independent draw)"),
-    unit: z.string(),
-    method: z.string()
-});
+/** A paired change over samples (each sample an independent draw, so one unit of the bootstrap). */
+const deltaSchema = mainDeltaSchema;
 
 /** A quantized file against its ladder's reference on the same samples (same seeds; same prompts when the tokenizer is the same). */
 export const rulerComparisonSchema = z.object({

@@ -2,7 +2,7 @@ import type {Task} from "../types.js";
 import {aggregateRuler} from "./aggregate.js";
 import {compareRuler} from "./compare.js";
 import {RulerConfig, rulerConfigSchema} from "./config.js";
-import {RULER_TRIAL_SCORES} from "./contract.js";
+import {EQUIVALENCE_MARGIN, RULER_TRIAL_SCORES} from "./contract.js";
 import {loadEssayWords} from "./essay.js";
 import {planRuler, RulerTrialSpec} from "./plan.js";
 import {createRulerRunner} from "./runner.js";
@@ -24,6 +24,7 @@ const ruler: Task<RulerConfig, RulerTrialSpec> = {
     },
     contextSize: (_config, trials) => Math.max(...trials.map((trial) => trial.spec.length)),
     createRunner: createRulerRunner,
+    equivalenceMargin: (config) => EQUIVALENCE_MARGIN[config.mainScore],
     aggregate: aggregateRuler,
     // Paired per sample against the ladder's reference: string match and lift changes, flips.
     compare: compareRuler

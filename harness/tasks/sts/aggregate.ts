@@ -68,6 +68,7 @@ export function aggregateSts(config: StsConfig, trials: TrialRecord[]): StsScore
     const complete = records != null && errors === 0 && skipped === 0;
     const main = complete ? spearmanWithCi(records.gold, records.similarity, config) : {spearman: null, ci: null};
     const dimensions = ok.map((trial) => trial.scores.dimensions).find((d): d is number => typeof d === "number") ?? null;
+    const zeroed = ok.filter((trial) => typeof trial.scores.zeroVectors === "number");
     return {
         main: main.spearman,
         mainScore: "spearman",
@@ -84,6 +85,7 @@ export function aggregateSts(config: StsConfig, trials: TrialRecord[]): StsScore
         prefix: config.prefix,
         prefixApplied: input?.success ? input.data.prefixApplied : true,
         breakdown: records ? breakdown(records) : {},
+        ...(zeroed.length > 0 ? {zeroVectors: zeroed.reduce((total, trial) => total + trial.scores.zeroVectors!, 0)} : {}),
         embedding: {
             distinctSentences: sum("distinctSentences"),
             embeddedSentences: embedded,
@@ -93,4 +95,16 @@ export function aggregateSts(config: StsConfig, trials: TrialRecord[]): StsScore
             dimensions
         }
     };
+}
+
+/** The document warnings STS trials imply: all-zero embeddings (cosine 0 with anything), a discarded embedding cache. */
+export function stsWarnings(_config: StsConfig, trials: TrialRecord[]): string[] {
+    const warnings: string[] = [];
+    const ok = trials.filter((trial) => trial.status === "ok");
+    const zero = ok.reduce((total, trial) => total + (trial.scores.zeroVectors ?? 0), 0);
+    if (zero > 0)
+        warnings.push(`${zero} sentence${zero === 1 ? "" : "s"} embedded as all-zero vectors (no direction: every pair with one scores cosine 0); see scores.zeroVectors`);
+    if (ok.some((trial) => trial.input?.embeddingCanary === "changed"))
+        warnings.push("the canary sentence's embedding changed since the cached vectors were made (another model behind the same name?): the embedding cache was discarded and every sentence embedded again");
+    return warnings;
 }

@@ -1,5 +1,5 @@
 import {createHash} from "node:crypto";
-import {closeSync, existsSync, mkdirSync, openSync, readFileSync, writeSync} from "node:fs";
+import {closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync, writeSync} from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import {crc32} from "node:zlib";
@@ -102,6 +102,13 @@ export class EmbeddingCache {
         this.pending.push(record);
     }
 
+    /** Forgets every vector, in memory and on disk (the model behind them changed). */
+    clear() {
+        this.vectors.clear();
+        this.pending = [];
+        if (existsSync(this.file)) writeFileSync(this.file, "");
+    }
+
     /** Appends the vectors added since the last flush, in one write. */
     flush() {
         if (this.pending.length === 0) return;
@@ -116,4 +123,24 @@ export class EmbeddingCache {
             closeSync(fd);
         }
     }
+}
+
+/**
+ * A fixed sentence every STS run embeds first. Its vector is kept in the cache under its own key;
+ * when a run's vector differs, the model behind the name changed (another model served at the same
+ * URL, another build) and the cached vectors are discarded.
+ */
+export const CANARY_SENTENCE = "A canary sentence: the quick brown fox jumps over the lazy dog, 0123456789.";
+export const CANARY_KEY = embeddingKey("\0slmbench-canary\0", CANARY_SENTENCE);
+
+/** Same vector up to float noise: relative L2 distance at most 1e-4 (a requantized model moves it ~1e-3 and more). */
+export function sameVector(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
+    if (a.length !== b.length) return false;
+    let diff = 0;
+    let norm = 0;
+    for (let i = 0; i < a.length; i++) {
+        diff += (a[i]! - b[i]!) ** 2;
+        norm += a[i]! ** 2;
+    }
+    return Math.sqrt(diff) <= 1e-4 * Math.max(Math.sqrt(norm), 1e-30);
 }

@@ -42,9 +42,10 @@ function configOf(document: ResultDocument): StsConfig {
 export function compare(reference: ResultDocument, candidate: ResultDocument, vectors?: SentenceVectors): StsComparison {
     if (reference.task.id !== candidate.task.id || reference.task.configHash !== candidate.task.configHash)
         throw new Error(`cannot compare different task instances (${reference.task.id} vs ${candidate.task.id})`);
+    checkSameDataset(reference, candidate);
     const config = configOf(candidate);
     const settings = bootstrapSettings(config);
-    const base: Omit<StsComparison, "pairs" | "referenceSpearman" | "candidateSpearman" | "deltaSpearman" | "deltaCi" | "drift"> = {
+    const base: Omit<StsComparison, "pairs" | "referenceSpearman" | "candidateSpearman" | "deltaSpearman" | "deltaCi" | "drift" | "mainDelta"> = {
         reference: {id: reference.model.id, fileName: reference.model.fileName, sha256: reference.model.sha256, quantLabel: reference.model.quantLabel},
         bootstrap: {method: "paired percentile bootstrap over pairs", ...settings}
     };
@@ -54,20 +55,27 @@ export function compare(reference: ResultDocument, candidate: ResultDocument, ve
     let driftNote: string | undefined;
     if (vectors) drift = embeddingDrift(vectors);
     else driftNote = "no sentence vectors of both files (embedding cache missing)";
+    const mainDelta = (delta: number | null, ci: [number, number] | null, units: number) =>
+        ({delta, ci, units, unit: "sentence pairs", method: `paired percentile bootstrap of the Spearman change over the pairs both files scored (${settings.samples} resamples, seed ${settings.seed})`});
     if (!ref || !cand || reference.scores.main == null || candidate.scores.main == null)
-        return {...base, pairs: 0, referenceSpearman: null, candidateSpearman: null, deltaSpearman: null, deltaCi: null, drift,
+        return {...base, pairs: 0, referenceSpearman: null, candidateSpearman: null, deltaSpearman: null, deltaCi: null, mainDelta: mainDelta(null, null, 0), drift,
             ...(driftNote ? {driftNote} : {})};
 
-    // Pairs both files scored, matched by id, in the candidate's order.
+    // Pairs both files scored, matched by id, in the candidate's order; the same id must carry the same gold score.
     const refIndex = new Map(ref.pairIds.map((id, i) => [id, i]));
     const gold: number[] = [], refSim: number[] = [], candSim: number[] = [];
+    const goldDiffers: string[] = [];
     cand.pairIds.forEach((id, i) => {
         const j = refIndex.get(id);
         if (j === undefined) return;
+        if (ref.gold[j] !== cand.gold[i]) goldDiffers.push(id);
         gold.push(cand.gold[i]!);
         refSim.push(ref.similarity[j]!);
         candSim.push(cand.similarity[i]!);
     });
+    if (goldDiffers.length > 0)
+        throw new Error(`${goldDiffers.length} pairs have other gold scores at the reference ${reference.model.fileName} (first: pair ${goldDiffers[0]}): ` +
+            "the files were scored on different data, so their Spearman cannot be compared; rerun both on the same dataset");
     const referenceSpearman = times100(spearman(gold, refSim));
     const candidateSpearman = times100(spearman(gold, candSim));
     const resampled = new ResampledSpearman(gold, refSim, candSim);
@@ -75,16 +83,32 @@ export function compare(reference: ResultDocument, candidate: ResultDocument, ve
         const [r, c] = resampled.all(weights);
         return r == null || c == null ? null : (c - r) * 100;
     });
+    const deltaSpearman = referenceSpearman == null || candidateSpearman == null ? null : candidateSpearman - referenceSpearman;
     return {
         ...base,
         pairs: gold.length,
         referenceSpearman,
         candidateSpearman,
-        deltaSpearman: referenceSpearman == null || candidateSpearman == null ? null : candidateSpearman - referenceSpearman,
+        deltaSpearman,
         deltaCi,
+        mainDelta: mainDelta(deltaSpearman, deltaCi, gold.length),
         drift,
         ...(driftNote ? {driftNote} : {})
     };
+}
+
+/** The sha256 of each dataset file a document's trials read (scores.dataset.files), or null when it records none. */
+function datasetFiles(document: ResultDocument): string | null {
+    const dataset = (document.scores as {dataset?: {files?: {path: string; sha256: string}[]} | null}).dataset;
+    return dataset?.files ? dataset.files.map((f) => f.sha256).join(",") : null;
+}
+
+/** Refuses a comparison of files scored on different dataset files (the same task config can read a changed file). */
+function checkSameDataset(reference: ResultDocument, candidate: ResultDocument) {
+    const [r, c] = [datasetFiles(reference), datasetFiles(candidate)];
+    if (r != null && c != null && r !== c)
+        throw new Error(`the dataset files differ (sha256 ${r.slice(0, 12)}... at the reference ${reference.model.fileName}, ${c.slice(0, 12)}... here): ` +
+            "the files were scored on different data, so their Spearman cannot be compared; rerun both on the same dataset");
 }
 
 /** The vectors of every distinct sentence of the dataset from both files' embedding caches, or why not. */

@@ -1,4 +1,8 @@
 import {z} from "zod";
+import {mainDeltaSchema} from "../../util/verdict.ts";
+
+/** Default equivalence margin of `recommend`'s and the site's verdicts: 1 Spearman point (x100). */
+export const EQUIVALENCE_MARGIN = 1;
 
 /** Score names an STS trial records (in TrialRecord.scores). */
 export const STS_TRIAL_SCORES = {
@@ -8,7 +12,8 @@ export const STS_TRIAL_SCORES = {
     distinctSentences: "Distinct sentences in the dataset",
     embeddedSentences: "Sentences the model embedded in this trial (the rest came from the embedding cache)",
     cachedSentences: "Sentences whose vectors came from the on-disk embedding cache",
-    dimensions: "Embedding size"
+    dimensions: "Embedding size",
+    zeroVectors: "Distinct sentences the model embedded as all-zero vectors"
 } as const;
 
 const correlation = z.number().min(-100).max(100).nullable();
@@ -28,6 +33,7 @@ export const stsComparisonSchema = z.object({
     candidateSpearman: correlation,
     deltaSpearman: z.number().nullable().describe("candidate - reference, Spearman x100"),
     deltaCi: interval.describe("Paired bootstrap over pairs: both files scored on the same resamples"),
+    mainDelta: mainDeltaSchema.optional(),
     bootstrap,
     drift: z.object({
         sentences: z.number().int().nonnegative(),
@@ -70,6 +76,7 @@ export const stsScoresSchema = z.object({
     prefix: z.string(),
     prefixApplied: z.boolean().describe("Whether the model saw the prefix (lexical baselines score the bare sentences)"),
     breakdown: z.record(z.string(), z.array(groupScores)).describe("Per group key (STS-B: genre, source) and value"),
+    zeroVectors: z.number().int().nonnegative().optional().describe("Distinct sentences embedded as all-zero vectors (cosine 0 with anything)"),
     embedding: z.object({
         distinctSentences: z.number().int().nonnegative(),
         embeddedSentences: z.number().int().nonnegative(),
@@ -78,7 +85,8 @@ export const stsScoresSchema = z.object({
         sentencesPerSecond: z.number().nullable().describe("Embedded sentences / embedding wall time (null when all came from the cache)"),
         dimensions: z.number().int().positive().nullable()
     }),
-    vsReference: stsComparisonSchema.optional()
+    vsReference: stsComparisonSchema.optional(),
+    truncatedInputs: z.number().int().nonnegative().optional().describe("Sentences cut to fit the model's context")
 });
 export type StsScores = z.infer<typeof stsScoresSchema>;
 

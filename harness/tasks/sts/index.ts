@@ -1,7 +1,8 @@
 import {ensureDatasetFiles} from "../../assets/datasets.js";
 import type {ModelInfo} from "../../results/schema.js";
 import type {PlannedTrial, Task} from "../types.js";
-import {aggregateSts} from "./aggregate.js";
+import {aggregateSts, stsWarnings} from "./aggregate.js";
+import {EQUIVALENCE_MARGIN} from "./contract.js";
 import {compareWithInputs, loadComparisonVectors} from "./compare.js";
 import {StsConfig, stsConfigSchema} from "./config.js";
 import {builtinDatasetFiles, loadDataset} from "./datasets.js";
@@ -52,6 +53,8 @@ const sts: Task<StsConfig, StsTrialSpec> = {
     contextSize: () => 512,
     createRunner: createStsRunner,
     aggregate: aggregateSts,
+    warnings: stsWarnings,
+    equivalenceMargin: () => EQUIVALENCE_MARGIN,
     // Change in Spearman and embedding drift against the ladder's reference file.
     compare: compareWithInputs,
     compareInputs: loadComparisonVectors

@@ -1,6 +1,6 @@
 import type {Session} from "../../session/types.js";
 import type {PlannedTrial, TaskContext, TaskRunner} from "../types.js";
-import {EmbeddingCache, embeddingKey} from "./cache.js";
+import {CANARY_KEY, CANARY_SENTENCE, EmbeddingCache, embeddingKey, sameVector} from "./cache.js";
 import type {StsPairRecords} from "./contract.js";
 import type {StsConfig} from "./config.js";
 import {loadDataset, StsDataset} from "./datasets.js";
@@ -55,18 +55,20 @@ export async function createStsRunner(config: StsConfig, session: Session, conte
             const loadMs = performance.now() - started;
             const {pairs} = dataset;
             let similarity: number[];
-            let embedding: {distinct: number; embedded: number; cached: number; embedMs: number; dimensions: number | null};
+            let embedding: {distinct: number; embedded: number; cached: number; embedMs: number; dimensions: number | null; zeroVectors: number};
+            let canary: "new" | "same" | "changed" | undefined;
 
             if (scorer) {
                 // The prefix is an instruction for embedding models; a lexical baseline scores the sentences as they are.
                 const scoreStarted = performance.now();
                 similarity = await scorer.scorePairs(pairs.map((pair) => [pair.sentence1, pair.sentence2]));
                 if (similarity.length !== pairs.length) throw new Error(`the model scored ${similarity.length} of ${pairs.length} pairs`);
-                embedding = {distinct: 0, embedded: 0, cached: 0, embedMs: performance.now() - scoreStarted, dimensions: null};
+                embedding = {distinct: 0, embedded: 0, cached: 0, embedMs: performance.now() - scoreStarted, dimensions: null, zeroVectors: 0};
             } else {
                 const {prefix} = config;
                 const sentences = distinctSentences(dataset);
                 const cache = EmbeddingCache.open(context.assetRoots.cacheDir, trial.spec.modelSha256, session.backend);
+                canary = await checkCanary(cache, session);
                 const vectors = new Map<string, ArrayLike<number>>();
                 const missing: string[] = [];
                 for (const sentence of sentences) {
@@ -90,6 +92,8 @@ export async function createStsRunner(config: StsConfig, session: Session, conte
                 }
                 similarity = pairs.map((pair) => cosine(vectors.get(pair.sentence1)!, vectors.get(pair.sentence2)!));
                 embedding = {
+                    // An all-zero vector has no direction: its pairs score cosine 0 whatever they say.
+                    zeroVectors: sentences.filter((sentence) => isZero(vectors.get(sentence)!)).length,
                     distinct: sentences.length,
                     embedded: missing.length,
                     cached: sentences.length - missing.length,
@@ -115,7 +119,8 @@ export async function createStsRunner(config: StsConfig, session: Session, conte
                     prefixApplied: !scorer,
                     similarity: scorer ? scorer.pairSimilarity : "cosine",
                     // Which embedding cache holds the vectors (compare.ts reads them back for drift).
-                    ...(!scorer && session.backend ? {embeddingBackend: session.backend} : {})
+                    ...(!scorer && session.backend ? {embeddingBackend: session.backend} : {}),
+                    ...(canary ? {embeddingCanary: canary} : {})
                 },
                 output: {...records},
                 scores: {
@@ -125,10 +130,33 @@ export async function createStsRunner(config: StsConfig, session: Session, conte
                     distinctSentences: embedding.distinct,
                     embeddedSentences: embedding.embedded,
                     cachedSentences: embedding.cached,
-                    dimensions: embedding.dimensions
+                    dimensions: embedding.dimensions,
+                    zeroVectors: embedding.zeroVectors
                 },
                 timings: {totalMs: performance.now() - started, loadMs, embedMs: embedding.embedMs}
             };
         }
     };
+}
+
+function isZero(vector: ArrayLike<number>): boolean {
+    for (let i = 0; i < vector.length; i++) if (vector[i] !== 0) return false;
+    return true;
+}
+
+/**
+ * Embeds the canary sentence and compares it with the cached one: "changed" discards the cache
+ * (its vectors came from another model), "new" starts it, "same" keeps it.
+ */
+async function checkCanary(cache: EmbeddingCache, session: Session): Promise<"new" | "same" | "changed"> {
+    const [vector] = await session.embed!([CANARY_SENTENCE]);
+    if (!vector) throw new Error("the model returned no embedding for the canary sentence");
+    const stored = cache.get(CANARY_KEY);
+    const status = !stored ? "new" : sameVector(stored, vector) ? "same" : "changed";
+    if (status === "changed") cache.clear();
+    if (status !== "same") {
+        cache.set(CANARY_KEY, vector);
+        cache.flush();
+    }
+    return status;
 }

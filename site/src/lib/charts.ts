@@ -1,4 +1,5 @@
 // Shapes of the chart specs pages hand to the client scripts (through data-chart attributes).
+import {fmt} from "./format.ts";
 import type {MemoryParams} from "./memory.ts";
 
 export interface ScatterSeries {
@@ -6,7 +7,11 @@ export interface ScatterSeries {
     color: string;
     /** lo/hi: an interval drawn as a vertical whisker (e.g. a 95% CI). */
     /** mem: what the trade-off page's context control needs to recompute x (lib/memory.ts). */
-    points: {x: number; y: number; name: string; lo?: number; hi?: number; mem?: MemoryParams}[];
+    /** group: the ladder a point belongs to (within-ladder measures never mix ladders in one series). */
+    /** label: written beside the point (a quant name). */
+    points: {x: number; y: number; name: string; lo?: number; hi?: number; mem?: MemoryParams; group?: string; label?: string}[];
+    /** Per point colours (e.g. by ladder), overriding color. */
+    pointColors?: string[];
     line?: "straight" | "stepped";
     /** A dashed line (reference levels such as a baseline's score). */
     dashed?: boolean;
@@ -21,6 +26,7 @@ export interface ScatterSpec {
     yLabel: string;
     xUnit?: string;
     xLog?: boolean;
+    yLog?: boolean;
     series: ScatterSeries[];
     /** Trade-off charts: x is memory at a context length; series[0] models (with mem), series[1] the Pareto front, the rest dashed levels. */
     memory?: {higherIsBetter: boolean; context: number};
@@ -41,8 +47,6 @@ export interface IntervalSpec {
         line?: "solid" | "dashed";
     }[];
     yLog?: boolean;
-    /** Decimals in tooltips. */
-    digits?: number;
 }
 
 export interface HeatmapCell {
@@ -66,6 +70,37 @@ export interface HeatmapSpec {
     label: string;
 }
 
+/**
+ * The home page's frontier of a task: one line per ladder through its quantization levels, x on a
+ * log2 axis (memory or bits per weight, the reader's choice), models without weights as labelled
+ * horizontal lines. Same-tensor files are one point carrying every label.
+ */
+export interface FrontierPoint {
+    /** Memory at the spec's context (MiB); null when unknown. */
+    mem: number | null;
+    bpw: number;
+    y: number;
+    lo?: number;
+    hi?: number;
+    /** Quant labels of the files this point stands for (two when they hold the same tensors). */
+    labels: string[];
+    files: string[];
+    /** The ladder's reference (starred). */
+    ref: boolean;
+    /** A partial score (hollow). */
+    partial: boolean;
+}
+
+export interface FrontierSpec {
+    task: string;
+    yLabel: string;
+    higherIsBetter: boolean;
+    /** Context length the memory figures are at. */
+    context: number;
+    ladders: {family: string; color: string; points: FrontierPoint[]}[];
+    levels: {label: string; y: number; color: string}[];
+}
+
 export const COLORS = ["#1f5fa8", "#c2410c", "#15803d", "#7c3aed", "#b91c1c", "#0e7490", "#a16207", "#be185d"];
 
 /** Heatmap colour stops (RGB), shared by the drawing script and the server-rendered legend. */
@@ -86,7 +121,6 @@ export function heatmapRange(spec: Pick<HeatmapSpec, "scale" | "min" | "max">): 
 /** A colour legend for a heatmap: a CSS gradient and its end (and, diverging, middle) labels. */
 export function heatmapLegend(spec: Pick<HeatmapSpec, "scale" | "min" | "max" | "label">): {gradient: string; ticks: string[]; label: string} {
     const [lo, hi] = heatmapRange(spec);
-    const fmt = (v: number) => (Number.isInteger(v) || Math.abs(v) >= 10 ? v.toFixed(0) : v.toFixed(2));
     if (spec.scale === "seq")
         return {gradient: `linear-gradient(to right, ${rgb(HEATMAP_COLORS.seq.low)}, ${rgb(HEATMAP_COLORS.seq.high)})`, ticks: [fmt(lo), fmt(hi)], label: spec.label};
     const {negative, zero, positive} = HEATMAP_COLORS.div;

@@ -2,55 +2,11 @@
 // model), tasks, ladders (families). Computed once per build and shared by all pages.
 import {createHash} from "node:crypto";
 import type {ModelInfo} from "../../../harness/results/schema.ts";
-import {loadResults, type LoadedDoc} from "./load.ts";
+import {loadResults} from "./load.ts";
 import type {MemoryParams} from "./memory.ts";
+import type {DocEntry, Family, LoadedDoc, ModelEntry, ModelKind, SiteData, TaskInfo} from "./types.ts";
 
-export interface TaskInfo {
-    id: string;
-    type: string;
-    mainScore: {name: string; higherIsBetter: boolean; description: string};
-}
-
-export interface DocEntry extends LoadedDoc {
-    slug: string;
-    modelKey: string;
-}
-
-/** local: a weights file run here; hosted: an API; builtin: a built-in baseline (e.g. builtin:jaccard, provider "lexical"). */
-export type ModelKind = "local" | "hosted" | "builtin";
-
-export interface ModelEntry {
-    key: string;
-    slug: string;
-    model: ModelInfo;
-    kind: ModelKind;
-    hosted: boolean;
-    /** Has local weights: a file size and bits per weight worth showing (hosted and built-in models record 0). */
-    weights: boolean;
-    /** Newest document per task id: what the leaderboard shows. */
-    latest: Map<string, DocEntry>;
-    /** Every document of this model, newest first. */
-    docs: DocEntry[];
-    generationTps: number | null;
-    peakRssBytes: number | null;
-}
-
-export interface Family {
-    id: string;
-    slug: string;
-    /** Highest precision first. */
-    models: ModelEntry[];
-    reference?: ModelEntry;
-}
-
-export interface SiteData {
-    docs: DocEntry[];
-    models: ModelEntry[];
-    tasks: TaskInfo[];
-    families: Family[];
-    /** True when the documents say they are synthetic (tests, perf runs): the site says so loudly. */
-    synthetic: boolean;
-}
+export type {DocEntry, Family, ModelEntry, ModelKind, SiteData, TaskInfo} from "./types.ts";
 
 /** Readable and collision-free: a slug of `readable` plus a short hash of `unique`. */
 export function slugify(readable: string, unique = readable): string {
@@ -130,7 +86,9 @@ function build(loaded: LoadedDoc[]): SiteData {
         byFamily.set(row.model.ladder.id, list);
     }
     const families = [...byFamily].map(([id, list]): Family => {
-        list.sort((a, b) => precisionOrder(b) - precisionOrder(a) || a.model.fileName.localeCompare(b.model.fileName));
+        // Equal precision: a file whose label matches its tensors before one that does not (Q8_0 before a Q6_K holding Q8_0 tensors).
+        const mislabelled = (m: ModelEntry) => Number(m.model.labelMatchesTensors === false);
+        list.sort((a, b) => precisionOrder(b) - precisionOrder(a) || mislabelled(a) - mislabelled(b) || a.model.fileName.localeCompare(b.model.fileName));
         const reference = list.find((m) => m.model.ladder.isReference) ?? list.find((m) => m.model.fileName === m.model.ladder.referenceFile);
         return {id, slug: slugify(id), models: list, reference};
     }).sort((a, b) => a.id.localeCompare(b.id));
@@ -159,15 +117,6 @@ export function ciOf(block: unknown, name: string): [number, number] | null {
         ? [ci[0], ci[1]] : null;
 }
 
-/**
- * Memory a model needs: measured peak RSS when present, otherwise the file size; null for models
- * without local weights (hosted, built-in), whose memory says nothing comparable.
- */
-export function memoryOf(row: ModelEntry): {bytes: number; source: "peak RSS" | "file size"} | null {
-    if (!row.weights) return null;
-    return row.peakRssBytes !== null ? {bytes: row.peakRssBytes, source: "peak RSS"} : {bytes: row.model.bytes, source: "file size"};
-}
-
 /** A model's short label within its ladder: the quant label, or the name for models without weights. */
 export function shortLabel(m: ModelEntry): string {
     return m.weights || m.kind === "hosted" ? m.model.quantLabel : m.model.fileName;
@@ -182,12 +131,12 @@ export function uniqueLabels(models: ModelEntry[]): Map<ModelEntry, string> {
 
 /**
  * Memory inputs of a model: weights + KV cache per token + overhead when the harness recorded
- * `model.memory`, else memoryOf's fixed figure (peak RSS, else file size); null without local weights.
+ * `model.memory`, else a fixed figure (peak RSS, else file size); null without local weights.
  */
 export function memoryParams(row: ModelEntry): MemoryParams | null {
     if (!row.weights) return null;
     const m = row.model.memory;
-    if (m) return {bytes: row.model.bytes, kvBytesPerToken: m.kvBytesPerToken, overheadBytes: m.overheadBytes, source: "estimate"};
-    const fixed = memoryOf(row)!;
-    return {bytes: fixed.bytes, source: fixed.source};
+    if (m) return {bytes: row.model.bytes, memory: {kvBytesPerToken: m.kvBytesPerToken, overheadBytes: m.overheadBytes}, source: "estimate"};
+    // No memory facts: the run's measured peak RSS, else the file size (the same at every context).
+    return row.peakRssBytes !== null ? {bytes: row.peakRssBytes, source: "peak RSS"} : {bytes: row.model.bytes, source: "file size"};
 }

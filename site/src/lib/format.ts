@@ -1,71 +1,83 @@
-// Number formatting shared by pages (build time) so tables read the same everywhere.
+// The site's one number format, used at build time and by the client scripts: 3 significant
+// digits, scientific only below 1e-4, thousands separators from 1,000, a true minus sign.
+import {formatBytes} from "../../../harness/util/units.ts";
 
-export function fmtNum(value: number | null | undefined, digits = 2): string {
-    if (value === null || value === undefined || !Number.isFinite(value)) return "—";
-    const places = Math.abs(value) >= 1000 ? 0 : digits;
-    return value.toLocaleString("en-US", {minimumFractionDigits: places, maximumFractionDigits: places});
+const MINUS = "\u2212";
+const missing = (v: number | null | undefined): v is null | undefined => v === null || v === undefined || !Number.isFinite(v);
+
+/** 62.3, 0.00123, 1.23e−5, 12,345, "—" when missing. */
+export function fmt(value: number | null | undefined): string {
+    if (missing(value)) return "—";
+    if (value === 0) return "0";
+    const abs = Math.abs(value);
+    const sign = value < 0 ? MINUS : "";
+    if (abs < 1e-4) {
+        const [mantissa, exponent] = abs.toExponential(2).split("e");
+        return `${sign}${Number(mantissa)}e${exponent!.replace("-", MINUS).replace("+", "")}`;
+    }
+    const rounded = Number(abs.toPrecision(3));
+    if (rounded >= 1000) return sign + Math.round(abs).toLocaleString("en-US");
+    return sign + String(rounded);
 }
 
+/** A change: always signed (+0.12, −3.5); one that rounds to zero reads "±0". */
+export function fmtDelta(value: number | null | undefined): string {
+    if (missing(value)) return "—";
+    const magnitude = fmt(Math.abs(value));
+    if (magnitude === "0") return "±0";
+    return `${value > 0 ? "+" : MINUS}${magnitude}`;
+}
+
+/** An interval: "[0.5, 0.8]"; signed ends for an interval of a change. */
+export function fmtInterval(ci: readonly [number, number] | null | undefined, signed = false): string {
+    if (!ci) return "";
+    const f = signed ? fmtDelta : fmt;
+    return `[${f(ci[0])}, ${f(ci[1])}]`;
+}
+
+/** A fraction (0..1) as a percentage: "93.1 %". */
+export function fmtPct(fraction: number | null | undefined): string {
+    return missing(fraction) ? "—" : `${fmt(100 * fraction)} %`;
+}
+
+/** An integer count: "12,345". */
+export function fmtInt(value: number | null | undefined): string {
+    return missing(value) ? "—" : Math.round(value).toLocaleString("en-US");
+}
+
+/** A byte count in binary units (harness/util/units.ts's formatBytes, as the CLI prints it); "—" when unknown. */
 export function fmtBytes(bytes: number | null | undefined): string {
-    if (bytes === null || bytes === undefined) return "—";
-    const units = ["B", "KB", "MB", "GB", "TB"];
-    let value = bytes;
-    let unit = 0;
-    while (value >= 1000 && unit < units.length - 1) {
-        value /= 1000;
-        unit++;
-    }
-    return `${value.toFixed(unit === 0 ? 0 : value >= 100 ? 0 : 1)} ${units[unit]}`;
+    return missing(bytes) ? "—" : formatBytes(bytes);
 }
 
+/** Parameters and the like: "2M", "1.1M", "7B". */
 export function fmtCount(value: number | null | undefined): string {
-    if (value === null || value === undefined) return "—";
+    if (missing(value)) return "—";
     for (const [limit, suffix] of [[1e12, "T"], [1e9, "B"], [1e6, "M"], [1e3, "K"]] as const) {
-        if (value >= limit) return `${(value / limit).toFixed(value / limit >= 100 ? 0 : 1)}${suffix}`;
+        if (value >= limit) return `${fmt(value / limit)}${suffix}`;
     }
-    return String(value);
-}
-
-export function fmtDelta(value: number | null | undefined, digits = 2): string {
-    if (value === null || value === undefined || !Number.isFinite(value)) return "—";
-    const magnitude = fmtNum(Math.abs(value), digits);
-    // A change that rounds to zero reads as none, not as "−0.00".
-    const zero = /^[0.,]+$/.test(magnitude);
-    return `${zero ? "±" : value > 0 ? "+" : value < 0 ? "−" : "±"}${magnitude}`;
-}
-
-export function fmtCi(ci: [number, number] | null, digits = 2): string {
-    return ci ? `[${fmtNum(ci[0], digits)}, ${fmtNum(ci[1], digits)}]` : "";
+    return fmt(value);
 }
 
 export function fmtMs(ms: number | null | undefined): string {
-    if (ms === null || ms === undefined) return "—";
-    return ms >= 1000 ? `${fmtNum(ms / 1000, 2)} s` : `${fmtNum(ms, 0)} ms`;
+    if (missing(ms)) return "—";
+    return ms >= 1000 ? `${fmt(ms / 1000)} s` : `${fmt(ms)} ms`;
 }
 
-/** Scores of unknown scale: fewer decimals once the value is large (0-100 percentages vs. nats). */
-export function fmtScore(value: number | null | undefined): string {
-    // KL divergences and the like: a fixed 2 decimals would print 0.0012 as 0.00.
-    if (value !== null && value !== undefined && value !== 0 && Math.abs(value) < 0.1) return fmtSig(value, 3);
-    return fmtNum(value, value !== null && value !== undefined && Math.abs(value) >= 10 ? 1 : 2);
+/** Embedding drift from a cosine: 1 − cosine, the distance that stays readable next to 1 (1.3e−5, 0.0021). */
+export function fmtDrift(cosine: number | null | undefined): string {
+    return missing(cosine) ? "—" : fmt(1 - cosine);
 }
 
-/** Small quantities of any scale (KL divergences, 1 − cosine): `digits` significant figures. */
-export function fmtSig(value: number | null | undefined, digits = 3): string {
-    if (value === null || value === undefined || !Number.isFinite(value)) return "—";
-    if (value === 0) return "0";
-    if (Math.abs(value) >= 1000) return fmtNum(value, 0);
-    if (Math.abs(value) < 1e-4) return value.toExponential(digits - 1).replace("-", "−");
-    return String(Number(value.toPrecision(digits)));
+const DATE = new Intl.DateTimeFormat("en-GB", {day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit", timeZone: "UTC"});
+
+/** "2 Jan 2025, 14:05 UTC" from an ISO timestamp; the text itself when it is not a date. */
+export function fmtDate(iso: string): string {
+    const date = new Date(iso);
+    return Number.isNaN(date.getTime()) ? iso : `${DATE.format(date)} UTC`;
 }
 
-/** A fraction (0..1) as a percentage. */
-export function fmtPct(fraction: number | null | undefined, digits = 2): string {
-    return fraction === null || fraction === undefined || !Number.isFinite(fraction) ? "—" : `${fmtNum(100 * fraction, digits)} %`;
-}
-
-/** A change in a score of unknown scale: signed, with fmtScore's precision. */
-export function fmtDeltaScore(value: number | null | undefined): string {
-    if (value === null || value === undefined || !Number.isFinite(value)) return "—";
-    return `${value > 0 ? "+" : value < 0 ? "−" : "±"}${fmtScore(Math.abs(value))}`;
+/** A JSON value for display: null reads "—" (configs, trial outputs). */
+export function displayJson(value: unknown, indent?: number): string {
+    return JSON.stringify(value, (_key, v: unknown) => (v === null ? "—" : v), indent) ?? "—";
 }

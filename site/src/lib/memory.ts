@@ -1,23 +1,23 @@
 // Memory at a given context length, for the trade-off page. Pure: used at build time and by the
-// client script (the context control recomputes every point).
+// client script (the context control recomputes every point). The estimate is the harness's own
+// formula (harness/util/units.ts); the fallback for models without memory facts is the site's.
+import {estimateMemoryBytes, type MemoryFacts} from "../../../harness/util/units.ts";
 
-/** Context lengths the trade-off page offers; the server-rendered page uses DEFAULT_CONTEXT. */
-export const CONTEXT_CHOICES = [512, 2048, 8192, 32768] as const;
-export const DEFAULT_CONTEXT = 2048;
+/** Bytes per unit the site shows sizes and memory in (binary, as formatBytes). */
+export const MIB = 2 ** 20;
 
 /** What it takes to compute a model's memory at any context (see memoryAt). */
 export interface MemoryParams {
     /** Weights file size with an estimate; otherwise the fixed figure (peak RSS or file size). */
     bytes: number;
-    /** Present when the model records `memory`: the estimate grows with the context. */
-    kvBytesPerToken?: number;
-    overheadBytes?: number;
+    /** The model's memory facts (ModelInfo.memory): present, the estimate grows with the context. */
+    memory?: MemoryFacts;
     source: "estimate" | "peak RSS" | "file size";
 }
 
-/** Estimated memory at `context` tokens: bytes + kvBytesPerToken × context + overheadBytes; the fixed figure without an estimate. */
+/** Memory at `context` tokens: the harness's estimate (weights + KV cache + overhead) where the model has memory facts, else the fixed figure. */
 export function memoryAt(p: MemoryParams, context: number): number {
-    return p.kvBytesPerToken === undefined ? p.bytes : p.bytes + p.kvBytesPerToken * context + (p.overheadBytes ?? 0);
+    return estimateMemoryBytes(p, context) ?? p.bytes;
 }
 
 /** "2K", "32K", "512". */

@@ -9,10 +9,13 @@ export function href(path = ""): string {
 export const pages = {
     home: () => href(""),
     tradeoff: () => href("tradeoff/"),
+    glossary: (term?: string) => href(`glossary/${term ? `#${term}` : ""}`),
     ladder: (slug: string) => href(`ladders/${slug}/`),
     model: (slug: string) => href(`models/${slug}/`),
-    niah: (slug: string) => href(`niah/${slug}/`),
-    sts: (slug: string) => href(`sts/${slug}/`),
+    /** A task view's page of one model file (/niah/<slug>/, /sts/<slug>/ ...: the view's segment). */
+    viewPage: (segment: string, slug: string) => href(`${segment}/${slug}/`),
+    /** A task view's overview page (/<segment>/). */
+    overview: (segment: string) => href(`${segment}/`),
     run: (slug: string) => href(`runs/${slug}/`),
     raw: (file: string) => href(`raw/${file.split("/").map(encodeURIComponent).join("/")}`)
 };

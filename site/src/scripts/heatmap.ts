@@ -3,6 +3,7 @@
 import {MatrixController, MatrixElement, type MatrixDataPoint} from "chartjs-chart-matrix";
 import type {Plugin, ScriptableContext} from "chart.js";
 import {HEATMAP_COLORS, heatmapRange, type HeatmapCell, type HeatmapSpec} from "../lib/charts.ts";
+import {fmt} from "../lib/format.ts";
 import {Chart, chartData} from "./chart-setup.ts";
 
 Chart.register(MatrixController, MatrixElement);
@@ -54,7 +55,7 @@ function cellLabels(spec: HeatmapSpec): Plugin<"matrix"> {
             chart.getDatasetMeta(0).data.forEach((element, i) => {
                 const cell = spec.cells[i]!;
                 const {x, y} = element.tooltipPosition(false); // a matrix cell's center
-                const text = cell.v === null ? cell.note ?? "n/a" : Number.isInteger(cell.v) || Math.abs(cell.v) >= 10 ? cell.v.toFixed(0) : cell.v.toFixed(2);
+                const text = cell.v === null ? cell.note ?? "n/a" : fmt(cell.v);
                 ctx.fillStyle = cell.v !== null && Math.abs(intensity(spec, cell.v)) > 0.55 ? "#fff" : "#1b1f24";
                 ctx.fillText(text, x ?? 0, y ?? 0);
             });
@@ -93,7 +94,7 @@ for (const canvas of document.querySelectorAll<HTMLCanvasElement>("canvas[data-h
                     title: () => "",
                     label: (item) => {
                         const cell = item.raw as HeatmapCell;
-                        const value = cell.v === null ? cell.note ?? "n/a" : cell.v.toFixed(2);
+                        const value = cell.v === null ? cell.note ?? "n/a" : fmt(cell.v);
                         return `${spec.xLabel} ${cell.x}, ${spec.yLabel} ${cell.y}: ${value}`;
                     }
                 }}

@@ -1,8 +1,9 @@
 // Draws every <canvas data-scatter> from its data-chart JSON (see lib/charts.ts for the shape).
-// Points with lo/hi get a whisker (their confidence interval).
+// Points with lo/hi get a whisker (their confidence interval); points with a label get it written beside them.
 import type {ChartDataset} from "chart.js";
 import type {ScatterSpec} from "../lib/charts.ts";
-import {Chart, chartData, compactTick, intervalRange, intervalText, whiskers} from "./chart-setup.ts";
+import {fmt} from "../lib/format.ts";
+import {Chart, chartData, compactTick, intervalRange, intervalText, logTick, pointLabels, whiskers} from "./chart-setup.ts";
 
 for (const canvas of document.querySelectorAll<HTMLCanvasElement>("canvas[data-scatter]")) {
     const spec = chartData<ScatterSpec>(canvas);
@@ -12,8 +13,8 @@ for (const canvas of document.querySelectorAll<HTMLCanvasElement>("canvas[data-s
         data: s.points,
         showLine: Boolean(s.line),
         stepped: s.line === "stepped" ? "after" : false,
-        borderColor: s.color,
-        backgroundColor: s.color,
+        borderColor: s.pointColors ?? s.color,
+        backgroundColor: s.pointColors ?? s.color,
         borderDash: s.dashed ? [6, 4] : [],
         pointStyle: s.pointStyles ?? s.pointStyle ?? "circle",
         pointRadius: s.radius ?? 4,
@@ -27,16 +28,20 @@ for (const canvas of document.querySelectorAll<HTMLCanvasElement>("canvas[data-s
             scales: {
                 // grace: room at both ends, so a point at the edge (the reference, say) is not cut in half.
                 x: {type: spec.xLog ? "logarithmic" : "linear", title: {display: true, text: spec.xLabel}, ...(spec.xLog ? {} : {grace: "4%"})},
-                y: {title: {display: true, text: spec.yLabel}, ticks: {callback: compactTick}, ...intervalRange(spec.series.flatMap((s) => s.points))}
+                y: spec.yLog
+                    ? {type: "logarithmic", title: {display: true, text: spec.yLabel}, ticks: {callback: (v) => logTick(Number(v))}}
+                    : {title: {display: true, text: spec.yLabel}, ticks: {callback: compactTick}, ...intervalRange(spec.series.flatMap((s) => s.points))}
             },
             plugins: {
                 tooltip: {callbacks: {label: (item) => {
                     const p = item.raw as Point;
-                    const y = p.y !== 0 && Math.abs(p.y) < 0.01 ? p.y.toPrecision(3) : p.y.toFixed(2);
-                    return `${p.name}: ${y}${intervalText(p, 2)} at ${p.x.toFixed(2)} ${spec.xUnit ?? ""}`;
+                    return `${p.group ? `${p.group} ` : ""}${p.name}: ${fmt(p.y)}${intervalText(p)} at ${fmt(p.x)} ${spec.xUnit ?? ""}`;
                 }}}
             }
         },
-        plugins: [whiskers()]
+        plugins: [whiskers(), pointLabels((raw) => {
+            const label = (raw as Point).label;
+            return label ? {text: label, priority: 1} : null;
+        })]
     });
 }

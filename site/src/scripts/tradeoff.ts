@@ -1,25 +1,28 @@
 // Trade-off page controls: the context length (memory of models with an estimate is recomputed,
 // and with it the Pareto front) and the memory budget (recolors the points and table rows that
-// fit). Both live in the URL (?context=8192&budget=50). Runs after scatter.ts has drawn the
-// charts (module scripts execute in order).
+// fit). Both live in the URL (?context=8192&budget=50, MiB). Runs after charts.ts has drawn the
+// charts.
 import type {ChartDataset} from "chart.js";
 import type {ScatterSpec} from "../lib/charts.ts";
 import {fmtBytes} from "../lib/format.ts";
-import {CONTEXT_CHOICES, contextLabel, DEFAULT_CONTEXT, memoryAt, memorySourceText, type MemoryParams} from "../lib/memory.ts";
+import {contextLabel, memoryAt, memorySourceText, MIB, type MemoryParams} from "../lib/memory.ts";
 import {paretoFront} from "../lib/pareto.ts";
 import {Chart, chartData} from "./chart-setup.ts";
+import "./charts.ts";
 
 const form = document.querySelector<HTMLFormElement>("#budget-form");
 const input = document.querySelector<HTMLInputElement>("#budget");
 const select = document.querySelector<HTMLSelectElement>("#context");
 const FIT = "#15803d";
 const OUT = "rgba(120,120,120,0.45)";
-const MB = 1e6;
 type Point = ScatterSpec["series"][number]["points"][number];
+
+/** The page's default context (the longest every model was trained for); the choices are the select's options. */
+const DEFAULT_CONTEXT = Number(select?.dataset.default);
 
 function context(): number {
     const value = Number(select?.value);
-    return (CONTEXT_CHOICES as readonly number[]).includes(value) ? value : DEFAULT_CONTEXT;
+    return [...(select?.options ?? [])].some((o) => Number(o.value) === value) ? value : DEFAULT_CONTEXT;
 }
 
 /** Moves every model to its memory at `tokens`, and redraws the Pareto front and the dashed levels to match. */
@@ -31,7 +34,7 @@ function applyContext(tokens: number): void {
         const [models, front, ...levels] = chart.data.datasets as ChartDataset<"scatter", Point[]>[];
         if (!models || !front) continue;
         // New objects, so Chart.js parses the moved points afresh.
-        models.data = models.data.map((p) => (p.mem ? {...p, x: memoryAt(p.mem, tokens) / MB} : p));
+        models.data = models.data.map((p) => (p.mem ? {...p, x: memoryAt(p.mem, tokens) / MIB} : p));
         front.data = paretoFront(models.data, (p) => p.x, (p) => p.y, spec.memory.higherIsBetter).map((p) => ({...p}));
         const xs = models.data.map((p) => p.x);
         for (const level of levels) {
@@ -40,7 +43,7 @@ function applyContext(tokens: number): void {
         // What is plotted, readable without Chart.js internals (tests, debugging).
         canvas.dataset.plotted = JSON.stringify({context: tokens, points: models.data.map((p) => ({name: p.name, x: p.x})), front: front.data.map((p) => p.name)});
         const title = chart.options.scales?.x?.title;
-        if (title) title.text = `memory at ${contextLabel(tokens)} tokens of context (MB${spec.xLog ? ", log scale" : ""})`;
+        if (title) title.text = `memory at ${contextLabel(tokens)} tokens of context (MiB${spec.xLog ? ", log scale" : ""})`;
         chart.update();
     }
     for (const table of document.querySelectorAll<HTMLTableElement>("table.tradeoff-table")) {
@@ -49,15 +52,15 @@ function applyContext(tokens: number): void {
         for (const row of rows) {
             const mem = JSON.parse(row.dataset.mem!) as MemoryParams;
             const bytes = memoryAt(mem, tokens);
-            row.dataset.mb = String(bytes / MB);
+            row.dataset.mib = String(bytes / MIB);
             row.querySelector(".mem")!.textContent = fmtBytes(bytes);
             row.querySelector(".mem-source")!.textContent = memorySourceText(mem, tokens);
         }
-        const front = new Set(paretoFront(rows, (r) => Number(r.dataset.mb), (r) => Number(r.dataset.score), table.dataset.higher !== "false"));
+        const front = new Set(paretoFront(rows, (r) => Number(r.dataset.mib), (r) => Number(r.dataset.score), table.dataset.higher !== "false"));
         for (const row of rows) row.querySelector(".front")!.textContent = front.has(row) ? "yes" : "";
         // Cheapest first; the rows without local weights (no data-mem) stay at the end.
         const rest = [...body.rows].filter((r) => !r.dataset.mem);
-        for (const row of [...rows.sort((a, b) => Number(a.dataset.mb) - Number(b.dataset.mb)), ...rest]) body.append(row);
+        for (const row of [...rows.sort((a, b) => Number(a.dataset.mib) - Number(b.dataset.mib)), ...rest]) body.append(row);
         const label = table.querySelector(".context-label");
         if (label) label.textContent = contextLabel(tokens);
     }
@@ -73,19 +76,22 @@ function applyBudget(): void {
         const chart = Chart.getChart(canvas);
         const models = chart?.data.datasets[0] as ChartDataset<"scatter", {x: number}[]> | undefined;
         if (!chart || !models) continue;
-        const colors = models.data.map((p) => (budget === Infinity ? "#1f5fa8" : p.x <= budget ? FIT : OUT));
+        // Without a budget the points keep their ladder's colour.
+        const spec = chartData<ScatterSpec>(canvas);
+        const own = spec.series[0]?.pointColors;
+        const colors = models.data.map((p, i) => (budget === Infinity ? own?.[i] ?? "#1f5fa8" : p.x <= budget ? FIT : OUT));
         models.pointBackgroundColor = colors;
         models.pointBorderColor = colors;
         chart.update();
     }
-    for (const row of document.querySelectorAll<HTMLTableRowElement>("tr[data-mb]")) {
-        const fit = budget !== Infinity && Number(row.dataset.mb) <= budget;
+    for (const row of document.querySelectorAll<HTMLTableRowElement>("tr[data-mib]")) {
+        const fit = budget !== Infinity && Number(row.dataset.mib) <= budget;
         row.classList.toggle("fits", fit);
         total.add(row.dataset.model ?? "");
         if (fit) fits.add(row.dataset.model ?? "");
     }
     document.querySelector("#budget-summary")!.textContent = budget === Infinity ? ""
-        : `${fits.size} of ${total.size} models fit in ${budget} MB at ${contextLabel(context())} tokens of context`;
+        : `${fits.size} of ${total.size} models fit in ${budget} MiB at ${contextLabel(context())} tokens of context`;
     const q = new URLSearchParams(location.search);
     if (raw) q.set("budget", raw);
     else q.delete("budget");

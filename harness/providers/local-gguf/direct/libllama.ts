@@ -1,6 +1,6 @@
 /**
  * Opens the libllama that ships prebuilt in @node-llama-cpp/<platform> through koffi, once per
- * process: the library the quantizer (harness/quantize/ffi.ts) and the direct scoring path
+ * process: the library the quantizer (harness/providers/local-gguf/quantize/ffi.ts) and the direct scoring path
  * (./binding.ts) call. node-llama-cpp's own addon maps the same files, so both can live in one
  * process (glibc loads each .so once).
  *
@@ -101,7 +101,7 @@ export function openLibllama(): OpenedLibllama {
     const found = findLibllama();
     if (found.release !== LAYOUT_RELEASE && !process.env.SLMBENCH_LIBLLAMA)
         throw new LibllamaError(`${found.binsDir}: llama.cpp release ${found.release ?? "unknown"}, but slmbench's struct layouts are ` +
-            `those of ${LAYOUT_RELEASE} (node-llama-cpp 3.21.1): update harness/quantize/ffi.ts and harness/providers/local-gguf/direct/binding.ts from the new llama.h`);
+            `those of ${LAYOUT_RELEASE} (node-llama-cpp 3.21.1): update harness/providers/local-gguf/quantize/ffi.ts and harness/providers/local-gguf/direct/binding.ts from the new llama.h`);
     // libllama's RUNPATH is $ORIGIN: its libggml and libggml-base come from the same folder.
     const ggml = found.libggml ? koffi.load(found.libggml) : undefined;
     const lib = koffi.load(found.libllama);

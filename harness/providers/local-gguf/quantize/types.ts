@@ -4,7 +4,7 @@
  * `ggml/include/ggml.h` (enum ggml_type); names and aliases as its `tools/quantize/quantize.cpp`
  * (QUANT_OPTIONS) spells them. Read from `node_modules/node-llama-cpp/llama/gitRelease.bundle`.
  */
-import {bitsPerWeightOfType} from "../models/ggml-types.js";
+import {bitsPerWeightOfType} from "../../../models/ggml-types.js";
 
 export interface QuantType {
     /** Name as llama-quantize spells it; also the suffix of the output file ("Q4_K_M"). */

@@ -14,7 +14,7 @@
  * Only load this module in a process that may die: llama.cpp aborts the process on some bad input.
  */
 import koffi from "koffi";
-import {findLibllama, LAYOUT_RELEASE, LibllamaError, openLibllama} from "../providers/local-gguf/direct/libllama.js";
+import {findLibllama, LAYOUT_RELEASE, LibllamaError, openLibllama} from "../direct/libllama.js";
 
 export {findLibllama, LAYOUT_RELEASE, LibllamaError};
 

@@ -1,6 +1,6 @@
 /**
  * Builds a quantization ladder from one F32/F16/BF16 GGUF file: one `llama_model_quantize()` call
- * per type, each in its own child process (harness/quantize/child.ts), so that a native abort ends
+ * per type, each in its own child process (child.ts beside it), so that a native abort ends
  * that type only. Outputs are named `<stem>-<TYPE>.gguf` (stem: the input's name without its
  * quantization label), written under a temporary name, checked with readGgufFacts and only then
  * renamed into place: a failed type leaves no file behind.
@@ -12,7 +12,7 @@ import {createRequire} from "node:module";
 import os from "node:os";
 import path from "node:path";
 import {fileURLToPath, pathToFileURL} from "node:url";
-import {GgufFacts, ModelFileError, quantLabelFromFileName, readGgufFacts} from "../models/gguf-info.js";
+import {GgufFacts, ModelFileError, quantLabelFromFileName, readGgufFacts} from "../../../models/gguf-info.js";
 import {ImatrixError, loadImatrix} from "./imatrix.js";
 import type {QuantizeChildMessage, QuantizeJobMessage} from "./protocol.js";
 import {parseQuantTypes, parseTensorType, QuantizeUsageError, QuantType, SOURCE_TENSOR_TYPES} from "./types.js";
@@ -176,7 +176,8 @@ const FAILED_LINE = /failed to quantize:\s*(.*)$/;
 
 async function runStep(plan: QuantizePlan, step: QuantizeStep, events: QuantizeEvents): Promise<QuantizeResult> {
     const started = performance.now();
-    const partial = `${step.output}.partial-${process.pid}`;
+    // Host and pid: processes on several machines may quantize into one shared cache folder at once.
+    const partial = `${step.output}.partial-${os.hostname().replace(/[^A-Za-z0-9.-]/g, "_")}-${process.pid}`;
     const job: QuantizeJobMessage = {
         type: "quantize",
         input: plan.input,

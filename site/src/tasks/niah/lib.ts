@@ -1,7 +1,8 @@
 // NIAH views: length x depth grids for a model's scores and their difference from the
 // ladder's reference file on the same task id.
-import type {NiahScores} from "../../../harness/tasks/niah/contract.ts";
-import type {HeatmapCell, HeatmapSpec} from "./charts.ts";
+import type {NiahScores} from "../../../../harness/tasks/niah/contract.ts";
+import type {HeatmapCell, HeatmapSpec} from "../../lib/charts.ts";
+import {fmt} from "../../lib/format.ts";
 
 export type NiahMetric = "stringMatch" | "lift" | "judge";
 type Cell = NiahScores["cells"][number];
@@ -28,6 +29,8 @@ export function axes(...blocks: (NiahScores | undefined)[]): {lengths: number[];
 /** Why a cell has no value, or undefined when it has one. */
 export function cellNote(cell: Cell | undefined, metric: NiahMetric): string | undefined {
     if (!cell) return "no data";
+    // Its prompts are another depth's (a short haystack): that depth's cell has the scores.
+    if (cell.trials === 0 && cell.sameAsDepth !== undefined) return `= depth ${cell.sameAsDepth}`;
     if (cell.trials === 0 && cell.skipped > 0) return "skipped";
     if (cell.trials === 0 && cell.errors > 0) return "error";
     return cell[metric] == null ? "n/a" : undefined;
@@ -114,22 +117,27 @@ export function effectiveRules(blocks: (NiahScores | undefined)[]): string[] {
     return [...new Set(blocks.flatMap((b) => (b?.effectiveContext ? [effectiveRule(b.effectiveContext)] : [])))].sort();
 }
 
-/** McNemar p-value, readable at both ends: "1", "0.031", "< 0.001". */
+/** McNemar p-value, readable at both ends: "1", "0.0312", "< 0.001". */
 export function fmtP(p: number | null | undefined): string {
     if (p === null || p === undefined || !Number.isFinite(p)) return "—";
     if (p < 0.001) return "< 0.001";
-    return String(Number(p.toPrecision(2)));
+    return fmt(p);
 }
 
-/** "3 right→wrong, 1 wrong→right of 40 paired trials (McNemar p = 0.62)": right-to-wrong first, the flips quantization caused. */
+/** The flip test's p-value: the cluster-level test, or McNemar's in older documents. */
+export const flipsP = (f: Flips): number | undefined => f.p ?? f.mcnemarP;
+
+/** "3 right→wrong, 1 wrong→right of 40 paired trials in 8 groups (p = 0.62)": right-to-wrong first, the flips quantization caused. */
 export function flipsText(f: Flips): string {
-    return `${f.rightToWrong} right→wrong, ${f.wrongToRight} wrong→right of ${f.pairs} paired trials (McNemar p = ${fmtP(f.mcnemarP)})`;
+    const groups = f.clusters != null ? ` in ${f.clusters} (length, trial) groups` : "";
+    return `${f.rightToWrong} right→wrong, ${f.wrongToRight} wrong→right of ${f.pairs} paired trials${groups} (${f.p != null ? "p" : "McNemar p"} = ${fmtP(flipsP(f))})`;
 }
 
 /** A plain reading of the flips: only a small p says the file differs from the reference. */
 export function flipsVerdict(f: Flips): string {
     if (f.pairs === 0) return "no paired trials";
     if (f.rightToWrong === 0 && f.wrongToRight === 0) return "no flips";
-    if (f.mcnemarP >= 0.05) return "no clear change";
+    const p = flipsP(f);
+    if (p == null || p >= 0.05) return "no clear change";
     return f.rightToWrong > f.wrongToRight ? "worse than the reference" : "better than the reference";
 }

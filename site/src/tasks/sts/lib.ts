@@ -8,10 +8,10 @@
 // (without ties rho = 1 - 6 sum(d^2) / (n (n^2 - 1)), d the rank difference), so the pairs with the
 // largest |error| are the ones that cost the file the most correlation. Positive: the model finds
 // the pair more similar than the annotators did, relative to the other pairs; negative: less.
-import type {TrialRecord} from "../../../harness/results/schema.ts";
-import {parsePairRecords as readPairRecords, type StsComparison, type StsPairRecords} from "../../../harness/tasks/sts/contract.ts";
-import {averageRanks} from "../../../harness/util/correlation.ts";
-import {describeIssues} from "./issues.ts";
+import type {TrialRecord} from "../../../../harness/results/schema.ts";
+import {parsePairRecords as readPairRecords, type StsComparison, type StsPairRecords} from "../../../../harness/tasks/sts/contract.ts";
+import {averageRanks} from "../../../../harness/util/correlation.ts";
+import {describeIssues} from "../../lib/issues.ts";
 
 export type PairRecords = StsPairRecords;
 

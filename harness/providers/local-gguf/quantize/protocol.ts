@@ -1,4 +1,4 @@
-/** Messages between `npm run quantize` and its per-type child processes (harness/quantize/child.ts). */
+/** Messages between `npm run quantize` and its per-type child processes (child.ts beside it). */
 
 export interface QuantizeJobMessage {
     type: "quantize";
