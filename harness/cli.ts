@@ -13,6 +13,11 @@ import {describeShard, shardOption} from "./run/shards.js";
 import {loadSuiteFile, parseSuite} from "./run/suite.js";
 import {rulerHeadlineTable, summaryTable} from "./run/summary.js";
 import {SLMBENCH_VERSION} from "./run/env.js";
+import {trialFailureLines, warningLines} from "./run/failure-report.js";
+import {RunLockedError} from "./run/lock.js";
+import {installInterruptHandlers} from "./run/signals.js";
+import {clipMessage} from "./util/clip.js";
+import {PathEscapeError} from "./util/paths.js";
 import {parseSize} from "./util/units.js";
 
 const DEFAULT_SUITE = fileURLToPath(new URL("../benchmarks/suites/default.ts", import.meta.url));
@@ -68,7 +73,8 @@ const program = new Command()
         try {
             suite = await loadSuiteFile(options.suite);
             if (options.models) suite = await parseSuite({
-                name: suite.name, description: suite.description, threads: suite.threads, gpu: suite.gpu.gpu, gpuLayers: suite.gpu.gpuLayers, models: options.models,
+                name: suite.name, description: suite.description, threads: suite.threads, maxCrashAttempts: suite.maxCrashAttempts,
+                gpu: suite.gpu.gpu, gpuLayers: suite.gpu.gpuLayers, models: options.models,
                 tasks: suite.tasks.map((t) => ({type: t.type, id: t.id, ...t.config}))
             }, `${options.suite} with --models`);
             suite = {...suite, gpu: withGpuOverrides(suite.gpu, {gpu: options.gpu, gpuLayers: options.gpuLayers})};
@@ -80,22 +86,38 @@ const program = new Command()
         const assetRoots = resolveAssetRoots({extraRoots: options.assets ? options.assets.split(":") : []});
         if (!options.quiet) process.stderr.write(`slmbench ${SLMBENCH_VERSION}: suite "${suite.name}" (${path.relative(process.cwd(), suite.source) || suite.source})\n`);
         if (!options.quiet && options.shard && options.shard.source !== "cli") process.stderr.write(`shard ${options.shard.index}/${options.shard.count} from ${describeShard(options.shard)}\n`);
-        const report = await runSuite(suite, {
-            outDir: options.out,
-            assetRoots,
-            threads: options.threads,
-            fresh: options.fresh,
-            taskFilter: options.tasks,
-            quiet: options.quiet,
-            shard: options.shard
-        });
+        // Ctrl-C, SIGTERM, SIGHUP or the launching command's exit: model processes killed, journal closed, "N trials saved".
+        installInterruptHandlers();
+        let report;
+        try {
+            report = await runSuite(suite, {
+                outDir: options.out,
+                assetRoots,
+                threads: options.threads,
+                fresh: options.fresh,
+                taskFilter: options.tasks,
+                quiet: options.quiet,
+                shard: options.shard
+            });
+        } catch (error) {
+            if (!(error instanceof RunLockedError || error instanceof PathEscapeError)) throw error;
+            process.stderr.write(`error: ${error.message}\n`);
+            process.exitCode = 2;
+            return;
+        }
+        const shown = (file: string) => path.relative(process.cwd(), file) || file;
         process.stdout.write(`\n${summaryTable(report.documents)}\n\n`);
         const ruler = rulerHeadlineTable(report.documents);
         if (ruler) process.stdout.write(`${ruler}\n\n`);
-        process.stdout.write(`${report.documentFiles.length} result documents in ${path.relative(process.cwd(), report.runDir) || report.runDir}\n`);
-        for (const failure of report.failures) process.stderr.write(`error: ${failure}\n`);
+        process.stdout.write(`${report.documentFiles.length} result documents in ${shown(report.runDir)}\n`);
+        for (const line of warningLines(report.documents)) process.stderr.write(`warning: ${line}\n`);
+        // Each reason once: failures that a document's failed trials already name are not repeated.
+        const trialLines = trialFailureLines(report.documents);
+        for (const failure of report.failures)
+            if (!trialLines.some((line) => line.includes(failure.replace(/^model \S+: /, "").slice(0, 300)))) process.stderr.write(`error: ${clipMessage(failure)}\n`);
+        for (const line of trialLines) process.stderr.write(`error: ${line}\n`);
         if (!report.complete) {
-            process.stderr.write("not every trial ran: see the errors above and in the result documents\n");
+            process.stderr.write(`not every trial ran: see the errors above, in the result documents${report.errorsFile ? ` and in ${shown(report.errorsFile)}` : ""}\n`);
             process.exitCode = 1;
         }
     });

@@ -65,7 +65,9 @@ export const suiteFileSchema = z.object({
     tasks: z.array(taskEntrySchema).min(1, "a suite needs at least one task"),
     threads: z.number().int().positive().optional().describe("llama.cpp threads per model process (default 1)"),
     gpu: gpuBackendSchema.optional().describe("Where local models compute: cpu (default), auto, cuda, vulkan or metal"),
-    gpuLayers: gpuLayersSchema.optional().describe("Layers offloaded to the GPU: a count, auto or max (default: auto on a GPU, 0 on the CPU)")
+    gpuLayers: gpuLayersSchema.optional().describe("Layers offloaded to the GPU: a count, auto or max (default: auto on a GPU, 0 on the CPU)"),
+    maxCrashAttempts: z.number().int().positive().optional()
+        .describe("Times a trial may take its model process down (a native abort) before it is recorded as an error for good (default 2)")
 }).strict();
 
 /** A task entry as written: its type, an optional id, and the task's own options. */
@@ -79,6 +81,7 @@ export interface SuiteFile {
     threads?: number;
     gpu?: GpuBackend;
     gpuLayers?: GpuLayers;
+    maxCrashAttempts?: number;
 }
 
 /** A task instance with its config validated by the task's own schema and defaults filled in. */
@@ -97,6 +100,8 @@ export interface Suite {
     threads: number;
     /** GPU offload of local models: a run setting like threads, not part of the run id. */
     gpu: GpuOptions;
+    /** Times a trial may take its model process down before it counts as an error for good (default: run/model-attempts.ts). */
+    maxCrashAttempts?: number;
     /** Hash of models and task configs: the same suite resumes into the same run. */
     hash: string;
     /** Where it was read from, for messages. */

@@ -2,6 +2,7 @@ import {existsSync, readdirSync} from "node:fs";
 import path from "node:path";
 import {createModelDownloader} from "node-llama-cpp";
 import type {AssetRoots} from "../assets/roots.js";
+import {assertInside, pathInside, pathSegment} from "../util/paths.js";
 
 /** Parsed `hf:` URI in node-llama-cpp's syntax: `hf:<user>/<repo>/<file path>#<branch>` or `hf:<user>/<repo>:<quant>`. */
 export interface HfUri {
@@ -28,10 +29,19 @@ export function parseHfUri(uri: string): HfUri {
     };
 }
 
-/** Where a download of this URI lands inside an asset root: repo, branch and folders kept, so two URIs never share a file. */
-function hfDir(root: string, hf: HfUri) {
+/**
+ * Where a download of this URI lands inside an asset root: repo, branch and folders kept, so two
+ * URIs never share a file; each part encoded as one path segment (util/paths.ts), so a URI with
+ * "../" segments stays inside <root>/models/hf.
+ */
+export function hfDir(root: string, hf: HfUri): string {
     const folders = hf.filePath ? path.posix.dirname(hf.filePath).split("/").filter((part) => part !== ".") : [];
-    return path.join(root, "models", "hf", ...hf.repo.split("/"), hf.branch, ...folders);
+    return pathInside(path.join(root, "models", "hf"), ...[...hf.repo.split("/"), hf.branch, ...folders].map(pathSegment));
+}
+
+/** The file name a download of this URI is saved under (its own name, encoded), when the URI names a file. */
+export function hfFileName(hf: HfUri): string | undefined {
+    return hf.filePath ? pathSegment(path.posix.basename(hf.filePath)) : undefined;
 }
 
 /** A copy of the URI's file already present in any asset root (or the cache), without touching the network. */
@@ -41,7 +51,7 @@ export function findDownloaded(assetRoots: AssetRoots, uri: string): string | un
         const dir = hfDir(root, hf);
         if (!existsSync(dir)) continue;
         if (hf.filePath) {
-            const candidate = path.join(dir, path.basename(hf.filePath));
+            const candidate = pathInside(dir, hfFileName(hf)!);
             if (existsSync(candidate)) return candidate;
         } else if (hf.quant) {
             const match = readdirSync(dir).find((file) => file.endsWith(".gguf") && file.toUpperCase().includes(hf.quant!.toUpperCase()));
@@ -84,6 +94,7 @@ function hubEndpoint(env: NodeJS.ProcessEnv = process.env): string {
  */
 export async function downloadHfModel(assetRoots: AssetRoots, uri: string, options: {progress?: boolean} = {}): Promise<string> {
     const hf = parseHfUri(uri);
+    const dir = hfDir(assetRoots.cacheDir, hf);
     await assertReachable(hubEndpoint());
     const stallMs = stallSeconds() * 1000;
     const abort = new AbortController();
@@ -103,10 +114,10 @@ export async function downloadHfModel(assetRoots: AssetRoots, uri: string, optio
     const download = (async () => {
         const downloader = await createModelDownloader({
             modelUri: uri,
-            dirPath: hfDir(assetRoots.cacheDir, hf),
+            dirPath: dir,
             // Save under the file's own name, where findDownloaded looks (node-llama-cpp's default name,
             // "hf_<user>_<repo>_<folders>_<file>", would be missed, so every run would ask the Hub again).
-            fileName: hf.filePath ? path.basename(hf.filePath) : undefined,
+            fileName: hfFileName(hf),
             showCliProgress: options.progress ?? Boolean(process.stderr.isTTY),
             onProgress: activity,
             tokens: process.env.HF_TOKEN ? {huggingFace: process.env.HF_TOKEN} : undefined
@@ -115,7 +126,10 @@ export async function downloadHfModel(assetRoots: AssetRoots, uri: string, optio
         return downloader.download({signal: abort.signal});
     })();
     try {
-        return await Promise.race([stalled, download]);
+        const file = await Promise.race([stalled, download]);
+        // The name node-llama-cpp picks for a quant URI comes from the Hub's file list: it must land in the folder too.
+        assertInside(dir, file);
+        return file;
     } finally {
         clearTimeout(timer);
         download.catch(() => {}); // a given-up download may still settle later

@@ -2,6 +2,7 @@ import {createHash} from "node:crypto";
 import {stat} from "node:fs/promises";
 import path from "node:path";
 import {GgufFileType, readGgufFileInfo} from "node-llama-cpp";
+import {clipMessage, escapeControl} from "../util/clip.js";
 import {bitsPerWeightOfType, ggmlTypeName} from "./ggml-types.js";
 import {estimateModelMemory, type ModelMemory} from "./memory.js";
 
@@ -71,11 +72,13 @@ export async function readGgufFacts(filePath: string): Promise<GgufFacts> {
     const {size} = await stat(filePath).catch(() => {
         throw new ModelFileError(filePath, "file not found");
     });
+    if (size === 0) throw new ModelFileError(filePath, "empty file (0 bytes): not a GGUF model");
     let info;
     try {
         info = await readGgufFileInfo(filePath, {readTensorInfo: true, logWarnings: false});
     } catch (error) {
-        throw new ModelFileError(filePath, `not a readable GGUF file (${(error as Error).message})`);
+        // The reader quotes the bytes it found (NUL bytes of a zeroed file ...): escaped, never raw on a terminal.
+        throw new ModelFileError(filePath, `not a readable GGUF file (${clipMessage(escapeControl((error as Error).message), 300)})`);
     }
     const tensors = info.fullTensorInfo ?? [];
     if (tensors.length === 0) throw new ModelFileError(filePath, "GGUF file declares no tensors");

@@ -69,6 +69,13 @@ export class Journal {
         return record && record.status !== "error" ? record : undefined;
     }
 
+    /** How many trials the journal holds finished (ok or skipped): what a resumed run does not run again. */
+    finishedCount(): number {
+        let count = 0;
+        for (const record of this.records.values()) if (record.status !== "error") count++;
+        return count;
+    }
+
     get(key: TrialKey): TrialRecord | undefined {
         return this.records.get(keyString(key));
     }
@@ -78,7 +85,16 @@ export class Journal {
         return this.builds.get(keyString(key));
     }
 
+    /**
+     * Stores a finished record. A record the result schema rejects (a NaN or infinite score, which
+     * JSON would write as null, a valid-looking "no score") is refused with an error, never stored.
+     */
     append(key: TrialKey, record: TrialRecord, build?: string) {
+        const checked = trialRecordSchema.safeParse(record);
+        if (!checked.success) {
+            const issue = checked.error.issues[0]!;
+            throw new Error(`journal ${this.file}: refusing to store trial ${key.trialId} of ${key.instanceId}: ${issue.path.join(".")}: ${issue.message}`);
+        }
         this.records.set(keyString(key), record);
         if (build) this.builds.set(keyString(key), build);
         else this.builds.delete(keyString(key));
@@ -103,7 +119,10 @@ export class Journal {
     }
 
     close() {
+        if (this.closed) return;
+        this.closed = true;
         this.sync();
         closeSync(this.fd);
     }
+    private closed = false;
 }

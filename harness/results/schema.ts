@@ -66,9 +66,14 @@ export type RunEnv = z.infer<typeof envSchema>;
 
 export const trialErrorSchema = z.object({
     message: z.string(),
-    kind: z.enum(["trial", "model-process-aborted", "model-load", "not-run"]).describe(
+    kind: z.enum(["trial", "model-process-aborted", "model-load", "not-run", "non-finite score"]).describe(
         "trial: the trial threw; model-process-aborted: the model's process died during this trial; " +
-        "model-load: the model could not be loaded; not-run: an earlier fault stopped the model")
+        "model-load: the model could not be loaded; not-run: an earlier fault stopped the model; " +
+        "non-finite score: the trial computed NaN or an infinite score (e.g. a model with garbage weights)"),
+    attempts: z.number().int().positive().optional()
+        .describe("model-process-aborted: how many times this trial has taken the model process down (it is not retried after the suite's maxCrashAttempts)"),
+    exitCode: z.number().int().nullable().optional().describe("model-process-aborted: the process's exit code"),
+    signal: z.string().nullable().optional().describe("model-process-aborted: the signal that ended the process")
 });
 
 export const trialRecordSchema = z.object({
@@ -142,3 +147,20 @@ export const resultDocumentSchema = z.object({
     trials: z.array(trialRecordSchema)
 });
 export type ResultDocument = z.infer<typeof resultDocumentSchema>;
+
+/**
+ * `<run folder>/errors.json`: what kept parts of a run from starting at all (models that did not
+ * resolve, tasks whose inputs failed validation), which no result document can hold. Written by
+ * every run that has such errors and removed by one that has none. Not a result document: readers
+ * of result documents skip it by its `kind`.
+ */
+export const runErrorsSchema = z.object({
+    kind: z.literal("slmbench.run-errors"),
+    runId: z.string(),
+    createdAt: z.string(),
+    suite: z.object({name: z.string(), hash: z.string()}),
+    models: z.array(z.object({source: z.string().describe("The model reference as given"), message: z.string()})),
+    tasks: z.array(z.object({id: z.string(), message: z.string()})),
+    other: z.array(z.string()).default([])
+});
+export type RunErrors = z.infer<typeof runErrorsSchema>;

@@ -1,9 +1,8 @@
-import path from "node:path";
 import type {TaskInstance} from "../config/suite.js";
 import type {ModelInfo, ResultDocument, RunEnv, TrialRecord} from "../results/schema.js";
 import {RESULT_SCHEMA_VERSION} from "../results/schema.js";
-import {safeName} from "../results/write.js";
 import type {PlannedTrial, Task} from "../tasks/types.js";
+import {pathInside, pathSegment} from "../util/paths.js";
 import {Shard, shardSuffix} from "./shards.js";
 
 /** Everything a result document is made of; run and merge both build documents through buildDocument. */
@@ -79,7 +78,11 @@ export function buildDocument(parts: DocumentParts): ResultDocument {
     };
 }
 
-/** Where a result document goes: <run dir>/<task id>/<ladder>/<file>.json; a shard's carries the shard in its name. */
+/**
+ * Where a result document goes: <run dir>/<task id>/<ladder>/<file>.json, each id encoded as one
+ * path segment (util/paths.ts: ordinary ids keep their names, no id can climb out of the run
+ * folder, two ids never share a name); a shard's carries the shard in its name.
+ */
 export function documentFile(runDir: string, instanceId: string, model: ModelInfo, shard?: Shard): string {
-    return path.join(runDir, safeName(instanceId), safeName(model.ladder.id), `${safeName(model.fileName.replace(/\.gguf$/i, ""))}${shardSuffix(shard)}.json`);
+    return pathInside(runDir, pathSegment(instanceId), pathSegment(model.ladder.id), `${pathSegment(model.fileName.replace(/\.gguf$/i, ""))}${shardSuffix(shard)}.json`);
 }

@@ -7,6 +7,7 @@ import {writeResultDocument} from "../results/write.js";
 import {loadTasks} from "../tasks/registry.js";
 import {buildDocument, documentFile} from "./documents.js";
 import {withComparisons} from "./references.js";
+import {runFolder} from "./run-folder.js";
 
 function documentsUnder(dir: string): {file: string; document: ResultDocument}[] {
     const out: {file: string; document: ResultDocument}[] = [];
@@ -105,7 +106,7 @@ export async function mergeRuns(dirs: string[], outDir: string, context: {assetR
     const documents = await withComparisons(merged, tasks, context);
     const documentFiles: string[] = [];
     for (const document of documents) {
-        const file = documentFile(path.resolve(outDir, document.runId), document.task.id, document.model);
+        const file = documentFile(runFolder(outDir, document.runId), document.task.id, document.model);
         await writeResultDocument(file, document);
         documentFiles.push(file);
     }

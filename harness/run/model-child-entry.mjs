@@ -7,6 +7,12 @@
 import {pathToFileURL} from "node:url";
 import {register} from "tsx/esm/api";
 
+// Ctrl-C, a closing terminal or a signal to the whole process group reach this process too: the
+// run decides (it kills this process after closing its journal), so a stop is never taken for a
+// crash. The process still ends when the run's process disappears (model-child.ts: disconnect).
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) process.on(signal, () => {});
+process.on("disconnect", () => process.exit(1));
+
 const preload = process.argv[2];
 if (preload) await import(pathToFileURL(preload).href);
 register();

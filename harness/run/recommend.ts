@@ -7,6 +7,7 @@
 import {readdir} from "node:fs/promises";
 import path from "node:path";
 import type {ModelInfo, ResultDocument} from "../results/schema.js";
+import {isRunErrorsFile} from "../results/run-errors.js";
 import {readResultDocument} from "../results/write.js";
 import type {Task} from "../tasks/types.js";
 import {comparableKey, datasetHashOf, groupComparable} from "../util/comparable.js";
@@ -32,7 +33,8 @@ export async function loadLatestDocuments(dir: string): Promise<{documents: Resu
         try {
             document = await readResultDocument(path.join(dir, file));
         } catch (error) {
-            problems.push((error as Error).message);
+            // A run folder's errors.json sits beside the documents: not one of them, and no problem.
+            if (!isRunErrorsFile(path.join(dir, file))) problems.push((error as Error).message);
             continue;
         }
         const key = `${document.model.sha256}/${comparableKey(document)}`;

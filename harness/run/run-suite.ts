@@ -6,16 +6,23 @@ import {providerById} from "../providers/registry.js";
 import {Journal, RunMeasurements, TrialKey} from "../results/journal.js";
 import type {ModelInfo, ResultDocument, TrialRecord} from "../results/schema.js";
 import {safeName, writeResultDocument} from "../results/write.js";
+import {writeRunErrors} from "../results/run-errors.js";
 import {loadTasks} from "../tasks/registry.js";
+import {checkedRecord} from "../tasks/record-checks.js";
 import type {TaskPerformance} from "../tasks/trial-loop.js";
 import type {PlannedTrial, Task} from "../tasks/types.js";
+import {clipMessage} from "../util/clip.js";
 import {buildDocument, documentFile} from "./documents.js";
 import {describeEnv} from "./env.js";
+import {AttemptJob, DEFAULT_MAX_CRASH_ATTEMPTS, InstancePlan, isFinalCrash, modelErrorOf, recordedCrash, runWithRestarts} from "./model-attempts.js";
 import type {ModelJobOutcome} from "./model-job.js";
+import {acquireRunLock} from "./lock.js";
 import {runModelJob} from "./run-model.js";
+import {interruption, registerRun} from "./signals.js";
 import {Progress} from "./progress.js";
 import {findReference, withComparison} from "./references.js";
 import {resolveModels} from "./resolve-models.js";
+import {runFolder} from "./run-folder.js";
 import {inShard, Shard, shardSuffix} from "./shards.js";
 
 export interface RunOptions {
@@ -43,17 +50,8 @@ export interface RunReport {
     failures: string[];
     /** True when every planned trial ran (skipped cells are not failures). */
     complete: boolean;
-}
-
-interface InstancePlan {
-    instance: TaskInstance;
-    task: Task;
-    planned: PlannedTrial[];
-    records: Map<string, TrialRecord>;
-    pending: PlannedTrial[];
-    /** Trial ids whose records came from the journal, not from this invocation. */
-    resumed: Set<string>;
-    performance?: TaskPerformance;
+    /** `<run folder>/errors.json`, when models or tasks could not start (unresolvable models, invalid inputs). */
+    errorsFile?: string;
 }
 
 export function runIdOf(suite: Suite): string {
@@ -73,90 +71,143 @@ export async function runSuite(suite: Suite, options: RunOptions): Promise<RunRe
     const threads = options.threads ?? suite.threads;
     const gpu = options.gpu ?? suite.gpu;
     const runId = runIdOf(suite);
-    const runDir = path.resolve(options.outDir, runId);
+    const runDir = runFolder(options.outDir, runId);
+    const maxCrashAttempts = suite.maxCrashAttempts ?? DEFAULT_MAX_CRASH_ATTEMPTS;
     const failures: string[] = [];
     const documents: ResultDocument[] = [];
     const documentFiles: string[] = [];
     const context = {assetRoots: options.assetRoots};
 
-    const instances: TaskInstance[] = [];
-    for (const instance of suite.tasks) {
-        if (options.taskFilter && !options.taskFilter.includes(instance.id) && !options.taskFilter.includes(instance.type)) continue;
-        try {
-            await tasks.get(instance.type)!.validate?.(instance.config, context);
-            instances.push(instance);
-        } catch (error) {
-            failures.push(`task ${instance.id}: ${(error as Error).message}`);
-            progress.log(`error: task ${instance.id} cannot run: ${(error as Error).message}`);
+    // One run at a time per run folder (and shard): a second one would run and journal every trial twice.
+    const lock = acquireRunLock(runDir, `run${shardSuffix(options.shard)}.lock`);
+    if (lock.tookOver) progress.log(`warning: took over the lock ${lock.file}: its run (${lock.tookOver})`);
+    let journal: Journal | undefined;
+    const unregister = registerRun({
+        savedTrials: () => journal?.finishedCount() ?? 0,
+        close() {
+            progress.stop();
+            journal?.close();
+            lock.release();
         }
-    }
-    if (options.taskFilter && suite.tasks.every((t) => !options.taskFilter!.includes(t.id) && !options.taskFilter!.includes(t.type)))
-        failures.push(`--tasks ${options.taskFilter.join(",")} matches no task of the suite (${suite.tasks.map((t) => t.id).join(", ")})`);
-
-    const {models, unresolved} = await resolveModels(suite.models, {assetRoots: options.assetRoots, ...(options.quiet ? {progress: false} : {})});
-    for (const missing of unresolved) {
-        failures.push(`model ${missing.source}: ${missing.message}`);
-        progress.log(`error: ${missing.message}`);
-    }
-
-    // Shards: one journal per shard (journal.shard-1-of-4.jsonl), so each resumes on its own.
-    const journal = new Journal(path.join(runDir, `journal${shardSuffix(options.shard)}.jsonl`), {fresh: options.fresh});
+    });
     try {
+        const instances: TaskInstance[] = [];
+        const taskErrors: {id: string; message: string}[] = [];
+        const notes = new Map<string, string[]>();
+        for (const instance of suite.tasks) {
+            if (options.taskFilter && !options.taskFilter.includes(instance.id) && !options.taskFilter.includes(instance.type)) continue;
+            try {
+                const checked = await tasks.get(instance.type)!.validate?.(instance.config, context);
+                instances.push(instance);
+                for (const warning of checked?.warnings ?? []) progress.log(`warning: task ${instance.id}: ${clipMessage(warning)}`);
+                if (checked?.warnings?.length) notes.set(instance.id, checked.warnings);
+            } catch (error) {
+                const message = clipMessage((error as Error).message);
+                failures.push(`task ${instance.id}: ${message}`);
+                taskErrors.push({id: instance.id, message});
+                progress.log(`error: task ${instance.id} cannot run: ${message}`);
+            }
+        }
+        const other: string[] = [];
+        if (options.taskFilter && suite.tasks.every((t) => !options.taskFilter!.includes(t.id) && !options.taskFilter!.includes(t.type))) {
+            other.push(`--tasks ${options.taskFilter.join(",")} matches no task of the suite (${suite.tasks.map((t) => t.id).join(", ")})`);
+            failures.push(other.at(-1)!);
+        }
+
+        const {models, unresolved} = await resolveModels(suite.models, {assetRoots: options.assetRoots, ...(options.quiet ? {progress: false} : {})});
+        for (const missing of unresolved) {
+            missing.message = clipMessage(missing.message);
+            failures.push(`model ${missing.source}: ${missing.message}`);
+            progress.log(`error: ${missing.message}`);
+        }
+        // Models that never resolved and tasks that never started have no document: they are named here.
+        const errorsFile = await writeRunErrors(runDir, {runId, suite: {name: suite.name, hash: suite.hash}, models: unresolved, tasks: taskErrors, other});
+
+        // Shards: one journal per shard (journal.shard-1-of-4.jsonl), so each resumes on its own.
+        journal = new Journal(path.join(runDir, `journal${shardSuffix(options.shard)}.jsonl`), {fresh: options.fresh});
         for (const resolved of models) {
+            if (interruption()) break;
             const model = resolved.info;
-            const plans = instances.map((instance) => planInstance(instance, tasks.get(instance.type)!, model, journal, options.shard));
-            const pending = plans.filter((plan) => plan.pending.length > 0);
-            let outcome: ModelJobOutcome | undefined;
-            if (pending.length > 0) outcome = await runModel(resolved, pending, {threads, gpu, options, journal, progress});
-            if (outcome?.ok) {
+            const plans = instances.map((instance) => planInstance(instance, tasks.get(instance.type)!, model, journal!, maxCrashAttempts, options.shard));
+            const attemptContext = {
+                model: model.id,
+                maxCrashAttempts,
+                journal,
+                keyOf: (plan: InstancePlan, trialId: string) => keyOf(plan.instance, model, trialId),
+                runOnce: (jobs: AttemptJob[]) => runModel(resolved, jobs, {threads, gpu, options, journal: journal!, progress}),
+                log: (line: string) => progress.log(line),
+                interrupted: () => interruption() != null
+            };
+            let attempts = await runWithRestarts(plans, attemptContext);
+            if (attempts.outcome?.ok) {
                 // A document's trials come from one build: resumed trials another llama.cpp build ran are run again with this one.
-                const stale = takeOtherBuilds(plans, journal, model, outcome.llamaCpp);
+                const stale = takeOtherBuilds(plans, journal, model, attempts.outcome.llamaCpp);
                 if (stale.count > 0) {
-                    progress.log(`${model.id}: ${stale.count} resumed trials were run by another build (${stale.builds.join(", ")}): running them again with ${outcome.llamaCpp}`);
-                    outcome = await runModel(resolved, stale.plans, {threads, gpu, options, journal, progress});
+                    progress.log(`${model.id}: ${stale.count} resumed trials were run by another build (${stale.builds.join(", ")}): running them again with ${attempts.outcome.llamaCpp}`);
+                    const again = await runWithRestarts(stale.plans, attemptContext);
+                    attempts = {outcome: again.outcome ?? attempts.outcome, failures: [...attempts.failures, ...again.failures]};
                 }
             }
-            if (outcome && !outcome.ok) {
-                failures.push(`model ${model.id}: ${outcome.error.message}`);
-                progress.log(`error: ${model.id}: ${outcome.error.message}`);
-                markUnfinished(plans, outcome, journal, model);
+            if (interruption()) break;
+            for (const failure of attempts.failures) {
+                failures.push(`model ${model.id}: ${failure.message}`);
+                // A crash was logged as it happened (model-attempts.ts); a model that never ran is said here.
+                if (!failure.trialId) progress.log(`error: ${model.id}: ${failure.message}`);
             }
+            const outcome = attempts.outcome;
             for (const plan of plans) {
                 const measurements = measurementsOf(plan, outcome);
                 const key = {instanceId: plan.instance.id, configHash: plan.instance.configHash, modelSha256: model.sha256};
                 if (measurements) journal.appendMeasurements(key, measurements);
                 const recorded = measurements ?? journal.lastMeasurements(key);
+                const {file, note} = distinctFile(documentFile(runDir, plan.instance.id, model, options.shard), model, documentFiles);
                 let document = buildDocument({
                     runId, suite: {name: suite.name, hash: suite.hash}, instance: plan.instance, task: plan.task, model,
                     env: describeEnv(threads, recorded?.llamaCpp ?? outcome?.llamaCpp ?? "unknown (model not loaded)", (recorded?.gpu ?? outcome?.gpu) as GpuUse | undefined),
                     planned: plan.planned, records: plan.records, shard: options.shard,
-                    modelError: outcome && !outcome.ok && [...plan.records.values()].some((r) => r.error?.kind === "model-process-aborted" || r.error?.kind === "not-run") ? {
-                        message: outcome.error.message,
-                        trialId: outcome.error.trialId,
-                        exitCode: outcome.error.exitCode,
-                        signal: outcome.error.signal
-                    } : undefined,
-                    performance: recorded?.performance as ResultDocument["performance"]
+                    modelError: modelErrorOf(plan, attempts),
+                    performance: recorded?.performance as ResultDocument["performance"],
+                    notes: [...(notes.get(plan.instance.id) ?? []), ...(note ? [note] : [])]
                 });
                 // Ladders run their reference first, so its document is here when a quantized file's is built.
                 const reference = findReference(document, documents);
                 if (reference) document = await withComparison(plan.task, reference, document, context);
-                const file = documentFile(runDir, plan.instance.id, model, options.shard);
-                await writeResultDocument(file, document);
+                try {
+                    await writeResultDocument(file, document);
+                } catch (error) {
+                    // A document the schema rejects is this document's failure, never the run's end.
+                    failures.push(`${plan.instance.id} on ${model.id}: result document not written: ${clipMessage((error as Error).message)}`);
+                    progress.log(`error: ${failures.at(-1)}`);
+                    continue;
+                }
                 documents.push(document);
                 documentFiles.push(file);
             }
         }
+        const trialErrors = documents.some((doc) => doc.counts.error > 0);
+        return {runId, runDir, documents, documentFiles, failures, complete: failures.length === 0 && !trialErrors, errorsFile};
     } finally {
-        journal.close();
+        unregister();
+        journal?.close();
         progress.stop();
+        lock.release();
     }
-    const trialErrors = documents.some((doc) => doc.counts.error > 0);
-    return {runId, runDir, documents, documentFiles, failures, complete: failures.length === 0 && !trialErrors};
+}
+
+/**
+ * The document's file, never one this run already wrote: two files of one ladder with the same name
+ * in different folders (or names that differ only in case, on a case-insensitive file system) would
+ * share it, so the later one is named after its sha256 as well, and says so.
+ */
+function distinctFile(file: string, model: ModelInfo, written: string[]): {file: string; note?: string} {
+    const taken = (candidate: string) => written.some((other) => other.toLowerCase() === candidate.toLowerCase());
+    if (!taken(file)) return {file};
+    const renamed = file.replace(/\.json$/, `~${model.sha256.slice(0, 12)}.json`);
+    return {file: renamed, note: `another document of this run is named ${path.basename(file)}: this one is named after its file's sha256 too (${path.basename(renamed)})`};
 }
 
 /** The trials of a task instance on a model: this shard's slice of the plan, what the journal holds, and what is left to run. */
-function planInstance(instance: TaskInstance, task: Task, model: ModelInfo, journal: Journal, shard?: Shard): InstancePlan {
+function planInstance(instance: TaskInstance, task: Task, model: ModelInfo, journal: Journal, maxCrashAttempts: number, shard?: Shard): InstancePlan {
     const shardKey = task.shardKey ?? ((trial: PlannedTrial, model: ModelInfo) => `${model.sha256}|${trial.id}`);
     const planned = task.plan(instance.config, model).filter((trial) => !shard || inShard(shard, instance.id, shardKey(trial, model)));
     const records = new Map<string, TrialRecord>();
@@ -170,7 +221,12 @@ function planInstance(instance: TaskInstance, task: Task, model: ModelInfo, jour
         }
         else if (trial.skipReason)
             records.set(trial.id, {id: trial.id, cell: trial.cell, seed: trial.seed, status: "skipped", skipReason: trial.skipReason, scores: {}, timings: {}});
-        else pending.push(trial);
+        else {
+            // A trial that took the model process down: runs again after the others, until maxCrashAttempts.
+            const crash = recordedCrash(journal.get(keyOf(instance, model, trial.id)));
+            if (crash) records.set(trial.id, crash);
+            if (!isFinalCrash(crash, maxCrashAttempts)) pending.push(trial);
+        }
     }
     return {instance, task, planned, records, pending, resumed};
 }
@@ -210,16 +266,17 @@ function keyOf(instance: TaskInstance, model: ModelInfo, trialId: string): Trial
     return {instanceId: instance.id, configHash: instance.configHash, modelSha256: model.sha256, trialId};
 }
 
-async function runModel(resolved: ResolvedModel, plans: InstancePlan[],
+/** One start of the model's process (or in-process session) on these jobs; every finished trial is journaled as it arrives. */
+async function runModel(resolved: ResolvedModel, jobs: AttemptJob[],
     context: {threads: number; gpu: GpuOptions; options: RunOptions; journal: Journal; progress: Progress}): Promise<ModelJobOutcome> {
     const {threads, gpu, options, journal, progress} = context;
     const model = resolved.info;
-    const byId = new Map(plans.map((plan) => [plan.instance.id, plan]));
-    const bars = new Map(plans.map((plan) => [plan.instance.id, progress.start(`${model.id} ${plan.instance.id}`, plan.pending.length)]));
+    const byId = new Map(jobs.map(({plan}) => [plan.instance.id, plan]));
+    const bars = new Map(jobs.map(({plan, trials}) => [plan.instance.id, progress.start(`${model.id} ${plan.instance.id}`, trials.length)]));
     let build: string | undefined;
     const contextSize = Math.min(
         model.contextLength ?? Number.MAX_SAFE_INTEGER,
-        Math.max(...plans.map((plan) => plan.task.contextSize?.(plan.instance.config, plan.pending) ?? model.contextLength ?? 2048)));
+        Math.max(...jobs.map(({plan, trials}) => plan.task.contextSize?.(plan.instance.config, trials) ?? model.contextLength ?? 2048)));
     const provider = await providerById(model.provider);
     const outcome = await runModelJob(provider, {
         model,
@@ -228,13 +285,14 @@ async function runModel(resolved: ResolvedModel, plans: InstancePlan[],
         contextSize,
         gpu,
         assetRoots: options.assetRoots,
-        tasks: plans.map((plan) => ({instanceId: plan.instance.id, type: plan.instance.type, config: plan.instance.config, trials: plan.pending}))
+        tasks: jobs.map(({plan, trials, deferred}) => ({instanceId: plan.instance.id, type: plan.instance.type, config: plan.instance.config, trials, deferred: [...deferred]}))
     }, {
         onLoaded(info) {
             build = info.llamaCpp;
         },
-        onTrialDone(instanceId, record) {
+        onTrialDone(instanceId, received) {
             const plan = byId.get(instanceId)!;
+            const record = checkedRecord(received);
             plan.records.set(record.id, record);
             journal.append(keyOf(plan.instance, model, record.id), record, build);
             bars.get(instanceId)!.increment();
@@ -244,30 +302,15 @@ async function runModel(resolved: ResolvedModel, plans: InstancePlan[],
             plan.performance = plan.performance ? addPerformance(plan.performance, performance) : performance;
         }
     });
-    for (const [instanceId, bar] of bars) {
-        const plan = byId.get(instanceId)!;
-        const errors = [...plan.records.values()].filter((r) => r.status === "error").length;
-        bar.stop(outcome.ok ? (errors ? `${errors} errors` : "done") : "model failed");
+    for (const {plan, trials} of jobs) {
+        const records = trials.map((trial) => plan.records.get(trial.id));
+        const finished = records.every((record) => record && record.error?.kind !== "model-process-aborted");
+        const errors = records.filter((record) => record?.status === "error");
+        const first = errors[0]?.error?.message;
+        bars.get(plan.instance.id)!.stop(!finished ? "stopped: the model process ended first"
+            : errors.length ? `${errors.length} errors, first: ${clipMessage(first ?? "", 160)}` : "done");
     }
     return outcome;
-}
-
-/** After a model process died: the trial in flight carries the fault, the rest are recorded as not run. */
-function markUnfinished(plans: InstancePlan[], outcome: Extract<ModelJobOutcome, {ok: false}>, journal: Journal, model: ModelInfo) {
-    for (const plan of plans) {
-        for (const trial of plan.pending) {
-            if (plan.records.has(trial.id)) continue;
-            const inFlight = outcome.error.trialId === trial.id && outcome.error.instanceId === plan.instance.id;
-            const record: TrialRecord = {
-                id: trial.id, cell: trial.cell, seed: trial.seed, status: "error", scores: {}, timings: {},
-                error: inFlight
-                    ? {message: outcome.error.message, kind: "model-process-aborted"}
-                    : {message: `not run: the model stopped earlier (${outcome.error.message})`, kind: "not-run"}
-            };
-            plan.records.set(trial.id, record);
-            if (inFlight) journal.append(keyOf(plan.instance, model, trial.id), record);
-        }
-    }
 }
 
 function addPerformance(a: TaskPerformance, b: TaskPerformance): TaskPerformance {

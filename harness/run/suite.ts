@@ -74,6 +74,7 @@ export async function parseSuite(raw: unknown, source: string): Promise<Suite> {
         tasks: instances,
         threads: parsed.data.threads ?? 1,
         gpu,
+        ...(parsed.data.maxCrashAttempts ? {maxCrashAttempts: parsed.data.maxCrashAttempts} : {}),
         hash: shortHash({models: models.map(identity), tasks: instances.map(({id, configHash}) => ({id, configHash}))}),
         source
     };

@@ -96,6 +96,8 @@ export interface Session {
     continuationLogprob?(prompt: ChatPrompt, continuation: string): Promise<LogprobResult>;
     /** Sentence embeddings (capability "embed"). */
     embed?(texts: string[]): Promise<number[][]>;
+    /** How many of these texts embed() cuts to fit its context (capability "embed"; absent where unknown, e.g. a server). */
+    truncatedInputs?(texts: string[]): Promise<number>;
     /** Name of the similarity a pair scorer computes, recorded in results ("jaccard") (capability "similarity"). */
     readonly pairSimilarity?: string;
     /** Similarity of each sentence pair, for models that score pairs instead of embedding sentences (capability "similarity"). */

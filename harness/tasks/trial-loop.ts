@@ -1,6 +1,8 @@
 import pLimit from "p-limit";
 import type {TrialRecord} from "../results/schema.js";
 import type {Session} from "../session/types.js";
+import {clipMessage} from "../util/clip.js";
+import {checkedRecord} from "./record-checks.js";
 import {loadTasks} from "./registry.js";
 import {SkipTrial} from "./skip.js";
 import type {PlannedTrial, TaskContext} from "./types.js";
@@ -11,6 +13,8 @@ export interface TaskJob {
     type: string;
     config: unknown;
     trials: PlannedTrial[];
+    /** Ids of trials to run after all the others (they took the model process down before). */
+    deferred?: string[];
 }
 
 /** What one task instance cost on the session, for the results' performance block. */
@@ -56,7 +60,7 @@ export async function runTasksOnSession(session: Session, tasksToRun: TaskJob[],
             for (const trial of taskJob.trials) await events.onTrialDone(taskJob.instanceId, errorRecord(trial, (error as Error).message));
             continue;
         }
-        const ordered = runner.order ? runner.order(taskJob.trials) : taskJob.trials;
+        const ordered = lastOf(runner.order ? runner.order(taskJob.trials) : taskJob.trials, new Set(taskJob.deferred ?? []));
         try {
             await Promise.all(ordered.map((trial) => limit(async () => {
                 await events.onTrialStart(taskJob.instanceId, trial.id);
@@ -68,7 +72,7 @@ export async function runTasksOnSession(session: Session, tasksToRun: TaskJob[],
                         ? {id: trial.id, cell: trial.cell, seed: trial.seed, status: "skipped", skipReason: error.reason, scores: {}, timings: {}}
                         : errorRecord(trial, (error as Error).message);
                 }
-                await events.onTrialDone(taskJob.instanceId, record);
+                await events.onTrialDone(taskJob.instanceId, checkedRecord(record));
             })));
         } finally {
             await runner.dispose?.();
@@ -85,6 +89,12 @@ export async function runTasksOnSession(session: Session, tasksToRun: TaskJob[],
     }
 }
 
+/** The trials with the `last` ones moved to the end, each group in its order. */
+function lastOf(trials: PlannedTrial[], last: ReadonlySet<string>): PlannedTrial[] {
+    if (last.size === 0) return trials;
+    return [...trials.filter((trial) => !last.has(trial.id)), ...trials.filter((trial) => last.has(trial.id))];
+}
+
 export function errorRecord(trial: Pick<PlannedTrial, "id" | "cell" | "seed">, message: string): TrialRecord {
-    return {id: trial.id, cell: trial.cell, seed: trial.seed, status: "error", error: {message, kind: "trial"}, scores: {}, timings: {}};
+    return {id: trial.id, cell: trial.cell, seed: trial.seed, status: "error", error: {message: clipMessage(message), kind: "trial"}, scores: {}, timings: {}};
 }

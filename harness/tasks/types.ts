@@ -47,8 +47,11 @@ export interface Task<Config = any, Spec = any> {
     mainScore(config: Config): {name: string; higherIsBetter: boolean; description: string};
     /** Pure and deterministic: the same config and model give the same trials. */
     plan(config: Config, model: ModelInfo): PlannedTrial<Spec>[];
-    /** Checks the config against the environment before any model loads (missing files ...). Throws with a clear message. */
-    validate?(config: Config, context: TaskContext): Promise<void>;
+    /**
+     * Checks the config against the environment before any model loads (missing files ...). Throws
+     * with a clear message; may return warnings (the run prints them and adds them to the task's documents).
+     */
+    validate?(config: Config, context: TaskContext): Promise<void | {warnings?: string[]}>;
     /** Context size (tokens) the model needs for these trials; default: the model's training context. */
     contextSize?(config: Config, trials: PlannedTrial<Spec>[]): number;
     createRunner(config: Config, session: Session, context: TaskContext): Promise<TaskRunner<Spec>>;

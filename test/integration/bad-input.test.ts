@@ -1,10 +1,11 @@
 // Bad inputs: each gets a clear error naming the file, field or model; the run goes on with the
 // rest; result documents already written stay on disk. Model work uses the real tiny GGUF files
 // of ../shared/assets (never copied into the repo: broken variants are made under os.tmpdir()).
-import {copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from "node:fs";
+import {copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import {fileURLToPath} from "node:url";
+import {readGgufFileInfo} from "node-llama-cpp";
 import {afterAll, describe, expect, it} from "vitest";
 import {resolveAssetRoots} from "../../harness/assets/roots.js";
 import {SuiteError} from "../../harness/config/suite.js";
@@ -12,6 +13,7 @@ import {loadSuiteFile, parseSuite} from "../../harness/run/suite.js";
 import {resolveModels} from "../helpers/resolve.js";
 import {readResultDocument} from "../../harness/results/write.js";
 import {runSuite} from "../../harness/run/run-suite.js";
+import {PROJECT_DIR} from "../helpers/assets.js";
 import {cliEnv, runCli as runCliProcess} from "../helpers/cli.js";
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -20,6 +22,7 @@ const STORIES_F32 = path.join(SHARED_ASSETS, "models/stories260K/stories260K-F32
 const STORIES_Q8 = path.join(SHARED_ASSETS, "models/stories260K/stories260K-Q8_0.gguf");
 const TINYSTORIES_F32 = path.join(SHARED_ASSETS, "models/tinystories-656k/TinyStories-656K-F32.gguf");
 const TINYSTORIES_Q8 = path.join(SHARED_ASSETS, "models/tinystories-656k/TinyStories-656K-Q8_0.gguf");
+const WNFT_Q2K = path.join(SHARED_ASSETS, "models/wnft-sif-256/wnft-sif-256-Q2_K.gguf");
 
 /** Tiny NIAH: one length, two depths, four generated tokens. */
 const tinyNiah = (id: string, haystack: unknown = {type: "noise"}) =>
@@ -193,14 +196,17 @@ describe("bad haystack files", () => {
         expect(doc("stories260K-Q8_0.gguf", "hay-unsafe").counts).toEqual({planned: 2, ok: 1, error: 0, skipped: 1});
         expect(doc("stories260K-Q8_0.gguf", "hay-unsafe").trials.find((t) => t.status === "skipped")!.skipReason).toMatch(/^same prompt as depth \d+$/);
 
-        // TinyStories-656K: the noise trials finished before its process aborted on the unsafe haystack.
+        // TinyStories-656K: the noise trials finished; each unsafe-haystack trial took its process down once
+        // (maxCrashAttempts 2 per task in one run), and the run says which characters its tokenizer lacks.
         expect(doc("TinyStories-656K-Q8_0.gguf", "noise").counts).toEqual({planned: 2, ok: 2, error: 0, skipped: 0});
         const aborted = doc("TinyStories-656K-Q8_0.gguf", "hay-unsafe");
         expect(aborted.counts).toMatchObject({planned: 2, ok: 0, error: 2});
         expect(aborted.modelError?.message).toMatch(/during trial \S+ \(hay-unsafe\)/);
+        expect(aborted.modelError?.message).toContain("characters outside the model's vocabulary");
+        expect(aborted.modelError?.message).toContain('"#" (U+0023), "(" (U+0028), ")" (U+0029)');
         expect(aborted.modelError?.trialId).toBeTruthy();
         expect(aborted.modelError?.signal).toBe("SIGABRT");
-        expect(aborted.trials.map((t) => t.error?.kind).sort()).toEqual(["model-process-aborted", "not-run"]);
+        expect(aborted.trials.map((t) => [t.error?.kind, t.error?.attempts])).toEqual([["model-process-aborted", 1], ["model-process-aborted", 1]]);
         expect(report.failures.some((f) => f.startsWith("model ") && f.includes("TinyStories-656K-Q8_0.gguf"))).toBe(true);
 
         // Every document reported is on disk.
@@ -250,3 +256,139 @@ describe("re-running after a failure", () => {
     });
 });
 
+
+/** A copy of a real GGUF file whose header stays valid and whose tensor data is seeded random bytes. */
+async function garbageTensorModel(source: string, file: string, seed = 12345): Promise<void> {
+    const info = await readGgufFileInfo(source, {readTensorInfo: true, logWarnings: false});
+    const dataStart = Math.min(...info.fullTensorInfo!.map((tensor) => Number(tensor.fileOffset)));
+    const bytes = readFileSync(source);
+    let state = seed >>> 0;
+    for (let i = dataStart; i < bytes.length; i++) {
+        state = (Math.imul(state, 1103515245) + 12345) >>> 0;
+        bytes[i] = state >>> 24;
+    }
+    writeFileSync(file, bytes);
+}
+
+describe("a model whose tensors are garbage", () => {
+    it("gives trial errors of kind \"non-finite score\"; its document is written, the next model runs, exit 1, and a rerun never turns NaN into a score", async () => {
+        const dir = tempDir("garbage");
+        const garbage = path.join(dir, "garbage-Q8_0.gguf");
+        await garbageTensorModel(STORIES_Q8, garbage);
+        expect(readFileSync(garbage).length - 300_000).toBeGreaterThan(0);
+        const suite = path.join(dir, "suite.json");
+        writeFileSync(suite, JSON.stringify({name: "garbage", models: [garbage, TINYSTORIES_Q8], tasks: [tinyNiah("niah-lift")]}));
+        const out = path.join(dir, "out");
+
+        for (const round of [1, 2]) {
+            const cli = await runCli(["--suite", suite, "--out", out]);
+            expect(cli.code, cli.stderr).toBe(1);
+            expect(cli.stderr).not.toMatch(/ZodError|expected number, received NaN|\n\s+at /);
+            expect(cli.stdout).toContain("2 result documents");
+            expect(cli.stderr).toMatch(/niah-lift on garbage\/garbage-Q8_0\.gguf: 2 of 2 trials failed \(non-finite score: the model computed NaN or an infinite value: .*lift = NaN/);
+            const runDir = path.join(out, readdirSync(out).find((name) => name.startsWith("garbage-"))!);
+            const bad = await readResultDocument(path.join(runDir, "niah-lift", "garbage", "garbage-Q8_0.json"));
+            expect(bad.counts, `round ${round}`).toEqual({planned: 2, ok: 0, error: 2, skipped: 0});
+            expect(bad.trials.map((t) => t.error?.kind)).toEqual(["non-finite score", "non-finite score"]);
+            expect(bad.scores.main).toBeNull();
+            const good = await readResultDocument(path.join(runDir, "niah-lift", "TinyStories-656K", "TinyStories-656K-Q8_0.json"));
+            expect(good.counts).toEqual({planned: 2, ok: 2, error: 0, skipped: 0});
+            expect(Number.isFinite(good.scores.main)).toBe(true);
+            // The journal holds the good trials and the errors: no garbage trial recorded as ok.
+            const journal = readFileSync(path.join(runDir, "journal.jsonl"), "utf8").trim().split("\n").map((line) => JSON.parse(line));
+            const garbageRecords = journal.filter((entry) => entry.record && entry.key.modelSha256 === bad.model.sha256).map((entry) => entry.record.status);
+            expect(garbageRecords).toEqual(Array(2 * round).fill("error"));
+        }
+    });
+});
+
+describe("haystacks that are not text or have no sentences", () => {
+    it("are refused at validation naming the file; a haystack with fewer sentences than depths runs with a warning", async () => {
+        const dir = tempDir("haystack-kinds");
+        const binary = path.join(dir, "binary.txt");
+        writeFileSync(binary, readFileSync(STORIES_Q8).subarray(0, 4096));
+        const runOn = path.join(dir, "run-on.txt");
+        writeFileSync(runOn, "the grass is green and the sky is blue and the sun is yellow ".repeat(50));
+        const short = path.join(dir, "two-sentences.txt");
+        writeFileSync(short, "The grass is green. The sky is blue.\n");
+        const suite = await parseSuite({
+            name: "haystack-kinds",
+            models: [STORIES_Q8],
+            tasks: [
+                tinyNiah("hay-binary", {type: "files", files: [binary]}),
+                tinyNiah("hay-run-on", {type: "files", files: [runOn]}),
+                {...tinyNiah("hay-short", {type: "files", files: [short]}), depths: [0, 25, 50, 75, 100]}
+            ]
+        }, "inline suite");
+        const report = await runSuite(suite, {outDir: tempDir("out"), assetRoots: assetRoots(), quiet: true});
+        expect(report.failures).toEqual([
+            `task hay-binary: haystack file is not text (it holds NUL bytes: binary data?): ${binary}`,
+            expect.stringMatching(new RegExp(`^task hay-run-on: no sentence boundary found in haystack file ${runOn} `))
+        ]);
+        expect(report.documents.map((d) => d.task.id)).toEqual(["hay-short"]);
+        expect(report.documents[0]!.warnings).toContain(
+            `haystack ${short} has 2 sentences, fewer than the 5 depths asked: it repeats to fill each length, and depths that fall on the same sentence boundary get the same prompt`);
+        // Depths that land on one sentence boundary share a prompt: run once, the others skipped as the same prompt.
+        expect(report.documents[0]!.counts).toMatchObject({planned: 5, error: 0});
+        expect(report.documents[0]!.counts.ok).toBeGreaterThan(0);
+        const errors = JSON.parse(readFileSync(report.errorsFile!, "utf8"));
+        expect(errors.tasks.map((t: {id: string}) => t.id)).toEqual(["hay-binary", "hay-run-on"]);
+    });
+});
+
+describe("inputs that cannot run, and inputs cut to fit", () => {
+    it("a 10 MB line, a two-pair dataset, a zero-byte .gguf and unresolvable models: short errors by name, errors.json; a long sentence is counted as truncated", async () => {
+        const dir = tempDir("unrunnable");
+        const huge = path.join(dir, "huge-line.tsv");
+        writeFileSync(huge, `sentence1\tsentence2\tscore\nA cat.\tA dog.\t${"9".repeat(10_000_000)}x\n`);
+        const hugeJsonl = path.join(dir, "huge-line.jsonl");
+        writeFileSync(hugeJsonl, `{"sentence1": "a", "sentence2": "b", "score": 1}\n${"x".repeat(10_000_000)}\n`);
+        const twoPairs = path.join(dir, "two-pairs.tsv");
+        writeFileSync(twoPairs, "sentence1\tsentence2\tscore\nA cat sits.\tA cat is sitting.\t4.5\nA man runs.\tThe sky is blue.\t0.2\n");
+        const long = path.join(dir, "long.tsv");
+        const longSentence = Array.from({length: 700}, (_, i) => `word${i}`).join(" ") + ".";
+        writeFileSync(long, "sentence1\tsentence2\tscore\n" + [
+            ["A cat sits on the mat.", "A cat is sitting on a mat.", 4.6],
+            ["A man is playing a guitar.", "A woman is slicing an onion.", 0.4],
+            ["Kids play in the park.", "Children are playing outside.", 3.9],
+            [longSentence, "A very long list of words.", 1.0]
+        ].map((row) => row.join("\t")).join("\n") + "\n");
+        const empty = path.join(dir, "empty-Q8_0.gguf");
+        writeFileSync(empty, "");
+        const sts = (id: string, file: string) => ({type: "sts", id, dataset: {type: "file", file, scoreRange: [0, 10_000_000_000]}});
+        const suite = path.join(dir, "suite.json");
+        writeFileSync(suite, JSON.stringify({
+            name: "unrunnable",
+            models: [empty, path.join(dir, "missing.gguf"), "hf:nobody/none/model-Q8_0.gguf", WNFT_Q2K, "builtin:jaccard"],
+            tasks: [sts("sts-huge", huge), sts("sts-huge-jsonl", hugeJsonl), sts("sts-two", twoPairs), sts("sts-long", long)]
+        }));
+        const out = path.join(dir, "out");
+        const cli = await runCliProcess(["--suite", suite, "--out", out], cliEnv({SLMBENCH_ASSETS: "../shared/assets", HF_ENDPOINT: "http://127.0.0.1:9/"}));
+        expect(cli.code, cli.stderr.slice(0, 2000)).toBe(1);
+        expect(cli.stderr.length + cli.stdout.length).toBeLessThan(20_000);
+        expect(cli.stderr).not.toContain("\u0000");
+        expect(cli.stderr).toContain(`${huge}:2: score "${"9".repeat(200)}"... (9999801 more characters) is not a number`);
+        expect(cli.stderr).toMatch(new RegExp(`${hugeJsonl}:2: not valid JSON`));
+        expect(cli.stderr).toContain(`task sts-two: ${twoPairs}: 2 pairs; Spearman and Pearson need at least 3`);
+        expect(cli.stderr).toContain(`${empty}: empty file (0 bytes): not a GGUF model`);
+        expect(cli.stderr).toMatch(/download of hf:nobody\/none\/model-Q8_0\.gguf failed: cannot reach http:\/\/127\.0\.0\.1:9\//);
+
+        // errors.json names what has no document: three models, three tasks.
+        const runDir = path.join(out, readdirSync(out)[0]!);
+        const errors = JSON.parse(readFileSync(path.join(runDir, "errors.json"), "utf8"));
+        expect(errors.kind).toBe("slmbench.run-errors");
+        expect(errors.models.map((m: {source: string}) => m.source)).toEqual(expect.arrayContaining([empty, path.join(dir, "missing.gguf"), "hf:nobody/none/model-Q8_0.gguf"]));
+        expect(errors.models).toHaveLength(3);
+        expect(errors.tasks.map((t: {id: string}) => t.id)).toEqual(["sts-huge", "sts-huge-jsonl", "sts-two"]);
+        expect(cli.stderr).toContain(`and in ${path.relative(PROJECT_DIR, path.join(runDir, "errors.json"))}`);
+
+        // The long sentence: cut to the embedding context, counted and warned about (the lexical baseline cuts nothing and cannot say).
+        const wnft = await readResultDocument(path.join(runDir, "sts-long", "wnft-sif-d256", "wnft-sif-256-Q2_K.json"));
+        expect(wnft.counts.ok).toBe(1);
+        expect(wnft.scores.truncatedInputs).toBe(1);
+        expect(wnft.warnings).toContain("1 sentence was longer than the model's embedding context and cut to fit before embedding (scores.truncatedInputs)");
+        expect(cli.stderr).toContain("warning: sts-long on wnft-sif-d256/wnft-sif-256-Q2_K.gguf: 1 sentence was longer than the model's embedding context");
+        const jaccard = (await readResultDocument(path.join(runDir, "sts-long", "builtin-jaccard", "jaccard.json")));
+        expect(jaccard.scores.truncatedInputs).toBeUndefined();
+    });
+});

@@ -67,10 +67,12 @@ describe("native faults", () => {
         expect(tiny.modelError!.signal).toBe("SIGABRT");
         expect(tiny.modelError!.message).toMatch(/killed by SIGABRT during trial L256-D100-T0.*out_of_range/);
         expect(tiny.modelError!.trialId).toBe("L256-D100-T0");
-        expect(tiny.trials.map((t) => [t.id, t.status, t.error!.kind])).toEqual([
-            ["L256-D0-T0", "error", "not-run"],
-            ["L256-D100-T0", "error", "model-process-aborted"]
+        // Each trial took the process down once (the second after a restart); the message names the characters.
+        expect(tiny.trials.map((t) => [t.id, t.status, t.error!.kind, t.error!.attempts])).toEqual([
+            ["L256-D0-T0", "error", "model-process-aborted", 1],
+            ["L256-D100-T0", "error", "model-process-aborted", 1]
         ]);
+        expect(tiny.modelError!.message).toMatch(/characters outside the model's vocabulary.*"\u2019" \(U\+2019\)|characters outside the model's vocabulary.*\(U\+201[89CD]\)/);
         // No book sentence fits beside the prompt at 256 tokens: both depths put the needle in an empty haystack, one prompt, run once.
         expect(stories.counts).toMatchObject({ok: 1, skipped: 1, error: 0});
         expect(stories.modelError).toBeUndefined();

@@ -143,10 +143,11 @@ function sha256Of(file: string): string {
 }
 
 /** Every result document (not the journal) under a folder. */
+/** Result documents under a folder (a run's errors.json, naming models that did not resolve, is none). */
 function resultFiles(dir: string): string[] {
     if (!existsSync(dir)) return [];
     return (readdirSync(dir, {recursive: true}) as string[])
-        .filter((file) => file.endsWith(".json"))
+        .filter((file) => file.endsWith(".json") && path.basename(file) !== "errors.json")
         .map((file) => path.join(dir, file))
         .sort();
 }
@@ -271,6 +272,9 @@ describe("hf: model downloads from a fake Hugging Face Hub", () => {
         expect(files).toHaveLength(1);
         const document = await readResultDocument(files[0]!);
         expect(document.model.fileName).toBe("stories260K-Q8_0.gguf");
+        // The URI has no document: the run's errors.json names it.
+        const errors = JSON.parse(readFileSync(path.join(path.dirname(path.dirname(path.dirname(files[0]!))), "errors.json"), "utf8"));
+        expect(errors.models).toEqual([{source: MISSING_REPO_URI, message: expect.stringContaining(`download of ${MISSING_REPO_URI} failed`)}]);
         expect(document.model.sha256).toBe(Q8_SHA256);
         expect(document.counts).toEqual({planned: 2, ok: 2, error: 0, skipped: 0});
         expect(document.modelError).toBeUndefined();

@@ -239,11 +239,17 @@ describe("hosted sessions against a fake server on 127.0.0.1", () => {
             .rejects.toThrow(/timed out after 200 ms \(gave up after 2 attempts\)/);
     });
 
-    it("malformed JSON: an error naming it, not retried", async () => {
+    it("malformed JSON: retried like other transient faults; an error naming it once the retries are spent", async () => {
         server.reset();
         server.faults.push({malformed: true});
-        await expect(session(`openai:${server.url}#m`).generate(prompt, {maxTokens: 8})).rejects.toThrow(/malformed JSON/);
-        expect(server.requests).toHaveLength(1);
+        const ok = await session(`openai:${server.url}#m`).generate(prompt, {maxTokens: 8});
+        expect(ok.server.attempts).toBe(2);
+        expect(ok.text).toContain("4412345");
+        server.reset();
+        server.faults.push({malformed: true}, {malformed: true});
+        await expect(session(`openai:${server.url}#m`, {retries: 1}).generate(prompt, {maxTokens: 8}))
+            .rejects.toThrow(/malformed JSON in the response .*\(gave up after 2 attempts\)/);
+        expect(server.requests).toHaveLength(2);
     });
 
     it("a connection reset mid-response is retried", async () => {

@@ -2,7 +2,8 @@
  * One HTTP attempt with a timeout that covers the body, and the harness's retry policy around it.
  * The InferenceClient gets `attemptFetch` as its `fetch` (with retry_on_error: false), so its
  * requests and the plain-fetch ones (OpenAI /v1/embeddings) share one policy: retries with
- * exponential backoff and full jitter on 429, 408, 5xx, timeouts and connection resets, waiting at
+ * exponential backoff and full jitter on 429, 408, 5xx, timeouts, connection resets and malformed
+ * replies (JSON that does not parse, embeddings of the wrong count or with non-numbers), waiting at
  * least what Retry-After says.
  */
 
@@ -85,7 +86,8 @@ export function attemptFetch(timeoutMs: number, secret?: string): typeof fetch {
                     parsed = JSON.parse(body.toString("utf8"));
                 } catch {
                     const text = scrub(body.toString("utf8").slice(0, SNIPPET), secret);
-                    throw new HostedRequestError(`${where}: malformed JSON in the response (HTTP ${response.status}): ${JSON.stringify(text)}`, false, response.status);
+                    // A reply cut or garbled on the way (a proxy, an overloaded server) is a transient fault: retried like a 5xx.
+                    throw new HostedRequestError(`${where}: malformed JSON in the response (HTTP ${response.status}): ${JSON.stringify(text)}`, true, response.status);
                 }
             }
             return new BufferedResponse(body, parsed, {status: response.status, statusText: response.statusText, headers: response.headers});

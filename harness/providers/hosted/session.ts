@@ -202,9 +202,11 @@ function asVectors(output: unknown, expected: number, where: string, pooling: "n
     let vectors = output;
     if (expected === 1 && (isVector(output) || (pooling === "mean" && isTokenVectors(output)))) vectors = [output];
     if (pooling === "mean" && Array.isArray(vectors) && vectors.every(isTokenVectors)) vectors = vectors.map(meanPool);
+    // One vector per token is how the model answers every time: no retry. Any other wrong shape is a malformed reply, retried.
+    const perToken = pooling !== "mean" && Array.isArray(vectors) && vectors.length === expected && vectors.every(isTokenVectors);
     if (!Array.isArray(vectors) || vectors.length !== expected || !vectors.every(isVector))
         throw new HostedRequestError(`${where}: expected ${expected} sentence embeddings (number[][]), got ${describeShape(output)}` +
-            (pooling === "mean" ? "" : " (one vector per token? set pooling: \"mean\" on the model, or serve a sentence-embedding model)"), false);
+            (perToken ? " (one vector per token? set pooling: \"mean\" on the model, or serve a sentence-embedding model)" : ""), !perToken);
     return vectors;
 }
 

@@ -64,10 +64,22 @@ export class LocalEmbedder {
         return this.contexts;
     }
 
+    /** Whether embedOne cuts this text to fit. A token covers at least one byte, and at most a few special tokens are added: only long texts need counting. */
+    private cut(context: LlamaEmbeddingContext, text: string): boolean {
+        return Buffer.byteLength(text) + 4 >= this.contextSize && context.calculateInputLength(text) >= this.contextSize;
+    }
+
+    /** How many of the texts embed() cuts to fit the context (counted without embedding them). */
+    async countTruncated(texts: string[]): Promise<number> {
+        const long = texts.filter((text) => Buffer.byteLength(text) + 4 >= this.contextSize);
+        if (long.length === 0) return 0;
+        const [context] = await this.open();
+        return long.filter((text) => this.cut(context!, text)).length;
+    }
+
     private async embedOne(context: LlamaEmbeddingContext, text: string): Promise<number[]> {
         let input: string | Token[] = text;
-        // A token covers at least one byte, and at most a few special tokens are added: only long texts need counting.
-        if (Buffer.byteLength(text) + 4 >= this.contextSize && context.calculateInputLength(text) >= this.contextSize) {
+        if (this.cut(context, text)) {
             const tokens = this.model.tokenize(text);
             const specials = context.calculateInputLength(tokens) - tokens.length;
             input = tokens.slice(0, Math.max(1, this.contextSize - 1 - specials));

@@ -4,6 +4,7 @@ import type {Capability, ChatPrompt, GenerateResult, LogprobResult, NextTokenLog
 import {plainPromptText} from "../../session/types.js";
 import type {DirectScoring, ScoringPath} from "./direct/index.js";
 import {LocalEmbedder} from "./embedding.js";
+import {TokenizerGuard, unsafeCharacterCheck} from "./tokenizer-guard.js";
 
 function commonPrefixLength(a: readonly Token[], b: readonly Token[]): number {
     const limit = Math.min(a.length, b.length);
@@ -58,6 +59,8 @@ export class LocalGgufSession implements Session {
     private directScoring?: Promise<DirectScoring | undefined>;
     private directInstance?: DirectScoring;
     private readonly stats = {promptTokens: 0, generatedTokens: 0, promptMs: 0, generateMs: 0};
+    /** Names texts the tokenizer cannot encode on stderr before they reach it (a native abort follows). */
+    private readonly guard: TokenizerGuard;
 
     readonly backend: string;
     readonly vocabularySize: number | undefined;
@@ -66,6 +69,7 @@ export class LocalGgufSession implements Session {
         this.backend = llamaCppRelease(model.llama);
         this.vocabularySize = model.fileInfo.metadata.tokenizer?.ggml?.tokens?.length || undefined;
         this.reusePrefix = options.reusePrefix ?? true;
+        this.guard = new TokenizerGuard(model.fileInfo.metadata);
         this.options = options;
         this.scoring = options.scoring;
         const choice = options.chatWrapper ?? "auto";
@@ -118,6 +122,7 @@ export class LocalGgufSession implements Session {
 
     private tokenizePrompt(prompt: ChatPrompt, continuation: string): Token[] {
         const answer = (prompt.answerPrefix ?? "") + continuation;
+        this.guard.note([prompt.system ?? "", prompt.user, answer]);
         if (this.chatWrapper) {
             const history: ChatHistoryItem[] = [];
             if (prompt.system) history.push({type: "system", text: prompt.system});
@@ -136,15 +141,15 @@ export class LocalGgufSession implements Session {
     }
 
     async countTextTokens(texts: string[]): Promise<number[]> {
+        this.guard.note(texts);
         return texts.map((text) => this.model.tokenize(text, false).length);
     }
 
-    private encodable?: ((character: string) => boolean) | null;
+    private unsafeCharacters?: ((text: string) => string[]) | null;
 
     unsupportedCharacters(text: string): string[] {
-        this.encodable ??= encodableCharacters(this.model);
-        if (!this.encodable) return [];
-        return [...new Set(text)].filter((character) => !this.encodable!(character));
+        if (this.unsafeCharacters === undefined) this.unsafeCharacters = unsafeCharacterCheck(this.model.fileInfo.metadata) ?? null;
+        return this.unsafeCharacters ? this.unsafeCharacters(text) : [];
     }
 
     /**
@@ -219,6 +224,7 @@ export class LocalGgufSession implements Session {
 
     async tokenizeText(text: string): Promise<{tokens: number[]; bos: number | null}> {
         const bos = this.model.tokens.bos;
+        this.guard.note([text]);
         return {tokens: this.model.tokenize(text, false), bos: bos != null && this.model.tokens.shouldPrependBosToken ? bos : null};
     }
 
@@ -272,10 +278,19 @@ export class LocalGgufSession implements Session {
 
     /** Sentence embeddings from embedding contexts of their own (embedding.ts), created on first use. */
     async embed(texts: string[]): Promise<number[][]> {
+        this.guard.note(texts);
         const direct = await this.direct();
         if (direct) return direct.embedder.embed(texts);
         this.embedder ??= new LocalEmbedder(this.model, this.contextOptions);
         return this.embedder.embed(texts);
+    }
+
+    async truncatedInputs(texts: string[]): Promise<number> {
+        this.guard.note(texts);
+        const direct = await this.direct();
+        if (direct) return direct.embedder.countTruncated(texts);
+        this.embedder ??= new LocalEmbedder(this.model, this.contextOptions);
+        return this.embedder.countTruncated(texts);
     }
 
     private get directEvaluatedTokens(): number {
@@ -286,26 +301,6 @@ export class LocalGgufSession implements Session {
         // Counted by node-llama-cpp: tokens really fed to llama.cpp, after prefix reuse.
         return {...this.stats, evaluatedTokens: (this.openedSequence?.tokenMeter.usedInputTokens ?? 0) + this.directEvaluatedTokens};
     }
-}
-
-/**
- * Which characters a model's tokenizer can encode, or null when it can encode any. llama.cpp's
- * SentencePiece tokenizer ("llama") starts from single characters (a space is "▁") and falls
- * back to byte tokens "<0xXX>" for characters outside the vocabulary; a vocabulary without them
- * (TinyStories-656K's) makes it throw std::out_of_range, which aborts the process. Byte-level BPE
- * and WordPiece tokenizers never fail this way.
- */
-function encodableCharacters(model: LlamaModel): ((character: string) => boolean) | null {
-    const tokenizer = model.fileInfo.metadata.tokenizer?.ggml;
-    if (tokenizer?.model !== "llama" || !Array.isArray(tokenizer.tokens)) return null;
-    const vocabulary = new Set<string>(tokenizer.tokens as string[]);
-    const byteToken = (byte: number) => `<0x${byte.toString(16).toUpperCase().padStart(2, "0")}>`;
-    if (Array.from({length: 256}, (_, byte) => byteToken(byte)).every((token) => vocabulary.has(token))) return null;
-    const encoder = new TextEncoder();
-    return (character) => {
-        const piece = character === " " ? "▁" : character;
-        return vocabulary.has(piece) || [...encoder.encode(piece)].every((byte) => vocabulary.has(byteToken(byte)));
-    };
 }
 
 /** Vocabulary entries (positions x vocabulary size) one controlledEvaluate call may return as Maps. */

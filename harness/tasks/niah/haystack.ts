@@ -1,8 +1,9 @@
-import {existsSync, readFileSync} from "node:fs";
+import {existsSync} from "node:fs";
 import path from "node:path";
 import type {AssetRoots} from "../../assets/roots.js";
 import {findAsset} from "../../assets/roots.js";
 import type {NiahConfig} from "./config.js";
+import {checkSentenceBoundaries, readHaystackText} from "./haystack-checks.js";
 import type {PlacedNeedle} from "./needles.js";
 
 /** RULER's noise haystack sentence group, repeated as often as needed. */
@@ -30,8 +31,9 @@ export function loadHaystackSentences(haystack: NiahConfig["haystack"], assetRoo
     const sentences: string[] = [];
     for (const file of haystack.files) {
         const resolved = resolveHaystackFile(file, assetRoots);
-        const fileSentences = splitSentences(readFileSync(resolved, "utf8"));
+        const fileSentences = splitSentences(readHaystackText(resolved));
         if (fileSentences.length === 0) throw new Error(`haystack file is empty: ${resolved}`);
+        checkSentenceBoundaries(resolved, fileSentences);
         sentences.push(...fileSentences);
     }
     return sentences;

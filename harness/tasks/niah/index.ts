@@ -3,6 +3,7 @@ import {aggregateNiah, niahWarnings} from "./aggregate.js";
 import {NiahConfig, niahConfigSchema} from "./config.js";
 import {NiahTrialSpec, planNiah} from "./grid.js";
 import {loadHaystackSentences} from "./haystack.js";
+import {haystackWarnings} from "./haystack-checks.js";
 import {createNiahRunner} from "./runner.js";
 import {compareNiah} from "./compare.js";
 import {EQUIVALENCE_MARGIN, NIAH_TRIAL_SCORES} from "./contract.js";
@@ -20,7 +21,9 @@ const niah: Task<NiahConfig, NiahTrialSpec> = {
     }),
     plan: planNiah,
     async validate(config, context) {
-        loadHaystackSentences(config.haystack, context.assetRoots);
+        const sentences = loadHaystackSentences(config.haystack, context.assetRoots);
+        const name = config.haystack.type === "noise" ? "noise" : config.haystack.files.join(", ");
+        return {warnings: haystackWarnings(config, sentences, name)};
     },
     contextSize: (_config, trials) => Math.max(...trials.map((trial) => trial.spec.length)),
     createRunner: createNiahRunner,

@@ -69,6 +69,7 @@ export function aggregateSts(config: StsConfig, trials: TrialRecord[]): StsScore
     const main = complete ? spearmanWithCi(records.gold, records.similarity, config) : {spearman: null, ci: null};
     const dimensions = ok.map((trial) => trial.scores.dimensions).find((d): d is number => typeof d === "number") ?? null;
     const zeroed = ok.filter((trial) => typeof trial.scores.zeroVectors === "number");
+    const truncated = ok.some((trial) => typeof trial.scores.truncatedInputs === "number") ? sum("truncatedInputs") : undefined;
     return {
         main: main.spearman,
         mainScore: "spearman",
@@ -93,17 +94,21 @@ export function aggregateSts(config: StsConfig, trials: TrialRecord[]): StsScore
             embedMs,
             sentencesPerSecond: embedded > 0 && embedMs > 0 ? embedded / (embedMs / 1000) : null,
             dimensions
-        }
+        },
+        ...(truncated != null ? {truncatedInputs: truncated} : {})
     };
 }
 
-/** The document warnings STS trials imply: all-zero embeddings (cosine 0 with anything), a discarded embedding cache. */
+/** The document warnings STS trials imply: all-zero embeddings (cosine 0 with anything), sentences cut to fit, a discarded embedding cache. */
 export function stsWarnings(_config: StsConfig, trials: TrialRecord[]): string[] {
     const warnings: string[] = [];
     const ok = trials.filter((trial) => trial.status === "ok");
     const zero = ok.reduce((total, trial) => total + (trial.scores.zeroVectors ?? 0), 0);
     if (zero > 0)
         warnings.push(`${zero} sentence${zero === 1 ? "" : "s"} embedded as all-zero vectors (no direction: every pair with one scores cosine 0); see scores.zeroVectors`);
+    const truncated = ok.reduce((total, trial) => total + (trial.scores.truncatedInputs ?? 0), 0);
+    if (truncated > 0)
+        warnings.push(`${truncated} sentence${truncated === 1 ? " was" : "s were"} longer than the model's embedding context and cut to fit before embedding (scores.truncatedInputs)`);
     if (ok.some((trial) => trial.input?.embeddingCanary === "changed"))
         warnings.push("the canary sentence's embedding changed since the cached vectors were made (another model behind the same name?): the embedding cache was discarded and every sentence embedded again");
     return warnings;

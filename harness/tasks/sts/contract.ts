@@ -13,7 +13,8 @@ export const STS_TRIAL_SCORES = {
     embeddedSentences: "Sentences the model embedded in this trial (the rest came from the embedding cache)",
     cachedSentences: "Sentences whose vectors came from the on-disk embedding cache",
     dimensions: "Embedding size",
-    zeroVectors: "Distinct sentences the model embedded as all-zero vectors"
+    zeroVectors: "Distinct sentences the model embedded as all-zero vectors",
+    truncatedInputs: "Sentences cut to fit the model's embedding context (absent where the model cannot say)"
 } as const;
 
 const correlation = z.number().min(-100).max(100).nullable();
@@ -86,7 +87,8 @@ export const stsScoresSchema = z.object({
         dimensions: z.number().int().positive().nullable()
     }),
     vsReference: stsComparisonSchema.optional(),
-    truncatedInputs: z.number().int().nonnegative().optional().describe("Sentences cut to fit the model's context")
+    truncatedInputs: z.number().int().nonnegative().optional()
+        .describe("Sentences (with the prefix) longer than the model's embedding context, cut to fit before embedding; absent where the model cannot say (hosted, lexical)")
 });
 export type StsScores = z.infer<typeof stsScoresSchema>;
 

@@ -8,6 +8,9 @@ import {StsConfig, stsConfigSchema} from "./config.js";
 import {builtinDatasetFiles, loadDataset} from "./datasets.js";
 import {createStsRunner, StsTrialSpec} from "./runner.js";
 
+/** Pairs a dataset needs: a rank correlation is undefined below three. */
+export const MIN_PAIRS = 3;
+
 /** A short, stable name of the configured dataset, used as the trial id and cell. */
 export function datasetKey(config: StsConfig): string {
     const {dataset} = config;
@@ -47,7 +50,10 @@ const sts: Task<StsConfig, StsTrialSpec> = {
     async validate(config, context) {
         // Runs in the parent before any model: fetch built-in files no asset root has (sha256-checked, into the cache root).
         await ensureDatasetFiles(context.assetRoots, builtinDatasetFiles(config.dataset));
-        loadDataset(config.dataset, context.assetRoots);
+        const dataset = loadDataset(config.dataset, context.assetRoots);
+        if (dataset.pairs.length < MIN_PAIRS)
+            throw new Error(`${dataset.files.map((file) => file.path).join(", ")}: ${dataset.pairs.length} pair${dataset.pairs.length === 1 ? "" : "s"}; ` +
+                `Spearman and Pearson need at least ${MIN_PAIRS}`);
     },
     // Embedding contexts hold one sentence at a time; 512 tokens is what sentence-transformers models truncate to.
     contextSize: () => 512,

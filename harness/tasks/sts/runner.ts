@@ -55,7 +55,7 @@ export async function createStsRunner(config: StsConfig, session: Session, conte
             const loadMs = performance.now() - started;
             const {pairs} = dataset;
             let similarity: number[];
-            let embedding: {distinct: number; embedded: number; cached: number; embedMs: number; dimensions: number | null; zeroVectors: number};
+            let embedding: {distinct: number; embedded: number; cached: number; embedMs: number; dimensions: number | null; zeroVectors: number; truncated?: number};
             let canary: "new" | "same" | "changed" | undefined;
 
             if (scorer) {
@@ -77,12 +77,23 @@ export async function createStsRunner(config: StsConfig, session: Session, conte
                     else missing.push(sentence);
                 }
                 let embedMs = 0;
-                for (let i = 0; i < missing.length; i += EMBED_BATCH) {
+                // Each batch is cached as it arrives: a batch that fails loses only its sentences (the rerun embeds
+                // just those); the other batches still run, unless several fail in a row (the model or server is down).
+                const failed = new BatchFailures();
+                for (let i = 0; i < missing.length && !failed.givenUp; i += EMBED_BATCH) {
                     const batch = missing.slice(i, i + EMBED_BATCH);
                     const batchStarted = performance.now();
-                    const batchVectors = await session.embed!(batch.map((sentence) => prefix + sentence));
-                    embedMs += performance.now() - batchStarted;
-                    if (batchVectors.length !== batch.length) throw new Error(`the model returned ${batchVectors.length} embeddings for ${batch.length} texts`);
+                    let batchVectors: number[][];
+                    try {
+                        batchVectors = await session.embed!(batch.map((sentence) => prefix + sentence));
+                        if (batchVectors.length !== batch.length) throw new Error(`the model returned ${batchVectors.length} embeddings for ${batch.length} texts`);
+                    } catch (error) {
+                        failed.add(error as Error);
+                        continue;
+                    } finally {
+                        embedMs += performance.now() - batchStarted;
+                    }
+                    failed.succeeded(batch.length);
                     batch.forEach((sentence, k) => {
                         const key = embeddingKey(prefix, sentence);
                         cache.set(key, batchVectors[k]!);
@@ -90,6 +101,7 @@ export async function createStsRunner(config: StsConfig, session: Session, conte
                     });
                     cache.flush();
                 }
+                failed.throwIfAny(missing.length);
                 similarity = pairs.map((pair) => cosine(vectors.get(pair.sentence1)!, vectors.get(pair.sentence2)!));
                 embedding = {
                     // An all-zero vector has no direction: its pairs score cosine 0 whatever they say.
@@ -98,7 +110,9 @@ export async function createStsRunner(config: StsConfig, session: Session, conte
                     embedded: missing.length,
                     cached: sentences.length - missing.length,
                     embedMs,
-                    dimensions: sentences.length > 0 ? vectors.get(sentences[0]!)!.length : null
+                    dimensions: sentences.length > 0 ? vectors.get(sentences[0]!)!.length : null,
+                    // Sentences cut to fit the embedding context (the same count whether their vectors came from the cache or not).
+                    truncated: session.truncatedInputs ? await session.truncatedInputs(sentences.map((sentence) => prefix + sentence)) : undefined
                 };
             }
 
@@ -131,7 +145,8 @@ export async function createStsRunner(config: StsConfig, session: Session, conte
                     embeddedSentences: embedding.embedded,
                     cachedSentences: embedding.cached,
                     dimensions: embedding.dimensions,
-                    zeroVectors: embedding.zeroVectors
+                    zeroVectors: embedding.zeroVectors,
+                    ...(embedding.truncated != null ? {truncatedInputs: embedding.truncated} : {})
                 },
                 timings: {totalMs: performance.now() - started, loadMs, embedMs: embedding.embedMs}
             };
@@ -159,4 +174,38 @@ async function checkCanary(cache: EmbeddingCache, session: Session): Promise<"ne
         cache.flush();
     }
     return status;
+}
+
+/** Consecutive failed batches after which the rest are not tried (the model or server is down). */
+const MAX_CONSECUTIVE_BATCH_FAILURES = 3;
+
+/** Embedding batches that failed in a trial: how many, how many sentences the others embedded, and why (the first reason, and how many others). */
+class BatchFailures {
+    private batches = 0;
+    private embedded = 0;
+    private consecutive = 0;
+    private readonly reasons: string[] = [];
+
+    get givenUp(): boolean {
+        return this.consecutive >= MAX_CONSECUTIVE_BATCH_FAILURES;
+    }
+
+    add(error: Error) {
+        this.batches++;
+        this.consecutive++;
+        if (!this.reasons.includes(error.message)) this.reasons.push(error.message);
+    }
+
+    succeeded(sentences: number) {
+        this.consecutive = 0;
+        this.embedded += sentences;
+    }
+
+    throwIfAny(total: number) {
+        if (this.batches === 0) return;
+        const stopped = this.givenUp ? ` (${MAX_CONSECUTIVE_BATCH_FAILURES} failed in a row: the rest were not tried)` : "";
+        throw new Error(`embedding failed for ${this.batches} batch${this.batches === 1 ? "" : "es"} of up to ${EMBED_BATCH} sentences${stopped}; ` +
+            `${this.embedded} of the ${total} sentences to embed were embedded and cached, run again to embed the rest: ` +
+            `${this.reasons[0]}${this.reasons.length > 1 ? ` (and ${this.reasons.length - 1} other reasons)` : ""}`);
+    }
 }

@@ -65,6 +65,11 @@ export class DirectEmbedder {
         return Int32Array.from([...full.subarray(0, lead), ...bare.subarray(0, Math.max(1, this.maxInput - lead - tail)), ...full.subarray(full.length - tail)]);
     }
 
+    /** How many of the texts embed() cuts to fit (counted without embedding; a token covers at least a byte, so only long texts are tokenized). */
+    countTruncated(texts: string[]): number {
+        return texts.filter((text) => Buffer.byteLength(text) + 4 > this.maxInput && this.model.tokenize(text, true).length > this.maxInput).length;
+    }
+
     /** One vector per text, in order; each distinct text is embedded once. */
     embed(texts: string[]): number[][] {
         const context = this.open();
