@@ -62,9 +62,7 @@ describe("RULER's 11 tasks from the CLI (stories260K and TinyStories-656K F32)",
         expect(journalLines().length).toBeLessThan(journaled);
 
         const resumed = await runCli(["--suite", suite, "--out", out, "--quiet"]);
-        expect(resumed.stderr).not.toMatch(/error/i);
-        // The only warnings: TinyStories-656K's vt and cwe, every sample skipped.
-        expect(resumed.stderr.split("\n").filter(Boolean).map((line) => line.replace(/ on .*/, ""))).toEqual(["warning: vt", "warning: cwe"]);
+        expect(resumed.stderr).toBe("");
         expect(resumed.code).toBe(0);
         const keys = journalLines().map((line) => `${line.key.instanceId}|${line.key.modelSha256}|${line.key.trialId}`);
         expect(keys).toHaveLength(journaled); // nothing ran twice
