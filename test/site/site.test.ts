@@ -25,6 +25,9 @@ beforeAll(async () => {
     fixtures = writeSiteFixtures(resultsDir);
     fs.mkdirSync(path.join(resultsDir, "nested"));
     fs.writeFileSync(path.join(resultsDir, INVALID), '{"schemaVersion": 1, "kind": ');
+    // A run's errors.json (models that did not resolve) sits beside its documents: not a result, and not invalid.
+    fs.writeFileSync(path.join(resultsDir, "nested", "errors.json"), JSON.stringify({kind: "slmbench.run-errors", runId: "synthetic-run-b",
+        createdAt: "2025-01-02T00:00:00.000Z", suite: {name: "synthetic", hash: "0123456789ab"}, models: [{source: "missing.gguf", message: "model path not found"}], tasks: [], other: []}));
     build = await buildSite(resultsDir, {SLMBENCH_SITE_SKIP_INVALID: "1"});
     if (build.code !== 0) throw new Error(`astro build failed (exit ${build.code}):\n${build.output}`);
     server = await serve(build.outDir);
@@ -77,6 +80,7 @@ describe("site build from synthetic fixtures", () => {
 
     it("builds without an invalid document when SLMBENCH_SITE_SKIP_INVALID=1, naming it in a warning", () => {
         expect(build.output).toMatch(/skipping an invalid result \(SLMBENCH_SITE_SKIP_INVALID=1\): .*nested\/truncated-result\.json: not valid JSON/);
+        expect(build.output).not.toMatch(/errors\.json/);
         const raw = (fs.readdirSync(path.join(build.outDir, "raw"), {recursive: true}) as string[]).filter((f) => f.endsWith(".json"));
         expect(raw).toHaveLength(fixtures.files.length);
         expect(raw.some((f) => f.endsWith("truncated-result.json"))).toBe(false);
