@@ -160,6 +160,12 @@ describe("site helpers", () => {
         expect(viewOf("synthetic-generic")).toBeUndefined();
         const reading = viewOf("niah")!.parse(makeDoc({model: JACCARD, taskId: "niah-a", runId: "synthetic", createdAt: "2025-01-01T00:00:00.000Z"}));
         expect(reading.ok).toBe(true);
+        // RULER's view reads the scores with the contract's schema and names a bad field.
+        const ruler = makeDoc({model: JACCARD, taskId: "vt", runId: "synthetic", createdAt: "2025-01-01T00:00:00.000Z", ruler: RULER_FIXTURE});
+        expect(viewOf("ruler")!.parse(ruler).ok).toBe(true);
+        const broken = {...ruler, scores: {...ruler.scores, byLength: [{...(ruler.scores.byLength as object[])[0], score: "high"}]}};
+        const bad = viewOf("ruler")!.parse(broken);
+        expect(!bad.ok && bad.error).toMatch(/invalid RULER scores block\n {2}at scores\.byLength\.0\.score:/);
     });
 
     it("ranks as LMArena: 1 + the models whose interval is entirely better; overlaps tie; partial scores unranked", () => {

@@ -792,6 +792,8 @@ describe("RULER: the table RULER papers print, per model and against the referen
         const source = html("ruler", pageDir("ruler", "qwen-1m-q4-0"));
         expect(source).toContain('class="ruler-table"');
         expect(source).toContain("niah_multikey_2");
+        expect(source).toContain("3 of 4 tasks");
+        expect(source).toContain("length 512 is too short for cwe");
         expect(RULER_FIXTURE_TASKS).not.toEqual(ORDER); // written out of order: the site sorts
         const {page, w} = await open(q4Page());
         const table = page.locator("table.ruler-table").first();
