@@ -10,7 +10,7 @@ import {
 } from "../../../../harness/tasks/ruler/contract.ts";
 import type {MainDelta} from "../../../../harness/util/verdict.ts";
 import {comparableKey} from "../../../../harness/util/comparable.ts";
-import {fmt, fmtDelta, fmtInt} from "../../lib/format.ts";
+import {fmt, fmtInt} from "../../lib/format.ts";
 import type {DocEntry, Family, ModelEntry} from "../../lib/types.ts";
 
 export const RULER_TYPE = "ruler";
@@ -286,6 +286,3 @@ export function headlineTables(families: readonly Family[]): HeadlineTable[] {
     }
     return [...tables.values()].sort((a, b) => b.rows.length - a.rows.length || a.configKey.localeCompare(b.configKey));
 }
-
-/** "+0.5" for a change, "—" when there is none. */
-export const fmtChange = (value: number | null | undefined): string => fmtDelta(value);
