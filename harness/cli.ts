@@ -11,7 +11,7 @@ import {loadTasks} from "./tasks/registry.js";
 import {runSuite} from "./run/run-suite.js";
 import {describeShard, shardOption} from "./run/shards.js";
 import {loadSuiteFile, parseSuite} from "./run/suite.js";
-import {summaryTable} from "./run/summary.js";
+import {rulerHeadlineTable, summaryTable} from "./run/summary.js";
 import {SLMBENCH_VERSION} from "./run/env.js";
 import {trialFailureLines, warningLines} from "./run/failure-report.js";
 import {RunLockedError} from "./run/lock.js";
@@ -107,6 +107,8 @@ const program = new Command()
         }
         const shown = (file: string) => path.relative(process.cwd(), file) || file;
         process.stdout.write(`\n${summaryTable(report.documents)}\n\n`);
+        const ruler = rulerHeadlineTable(report.documents);
+        if (ruler) process.stdout.write(`${ruler}\n\n`);
         process.stdout.write(`${report.documentFiles.length} result documents in ${shown(report.runDir)}\n`);
         for (const line of warningLines(report.documents)) process.stderr.write(`warning: ${line}\n`);
         // Each reason once: failures that a document's failed trials already name are not repeated.
@@ -127,7 +129,8 @@ program.command("merge")
     .requiredOption("-o, --out <dir>", "where the merged documents go (<out>/<runId>/...)")
     .action(async (dirs: string[], options: {out: string}) => {
         const report = await mergeRuns(dirs, options.out, {assetRoots: resolveAssetRoots()});
-        process.stdout.write(`\n${summaryTable(report.documents)}\n\n${report.documentFiles.length} merged result documents in ${options.out}\n`);
+        const ruler = rulerHeadlineTable(report.documents);
+        process.stdout.write(`\n${summaryTable(report.documents)}\n\n${ruler ? `${ruler}\n\n` : ""}${report.documentFiles.length} merged result documents in ${options.out}\n`);
         for (const problem of report.incomplete) process.stderr.write(`warning: ${problem}\n`);
         const errored = report.documents.filter((d) => d.counts.error > 0);
         for (const d of errored)

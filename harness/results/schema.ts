@@ -114,7 +114,9 @@ export const resultDocumentSchema = z.object({
         id: z.string().describe("Task instance id within the suite"),
         config: z.record(z.string(), z.unknown()),
         configHash: z.string(),
-        mainScore: z.object({name: z.string(), higherIsBetter: z.boolean(), description: z.string()})
+        mainScore: z.object({name: z.string(), higherIsBetter: z.boolean(), description: z.string()}),
+        configWarnings: z.array(z.string()).optional()
+            .describe("What the task's validation warned about this config (e.g. a haystack shorter than the depths asked); merge keeps them")
     }),
     model: modelInfoSchema,
     env: envSchema,

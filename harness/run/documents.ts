@@ -25,6 +25,8 @@ export interface DocumentParts {
     shard?: Shard;
     /** Warnings beyond those every document derives from its plan and trials. */
     notes?: string[];
+    /** What the task's validation warned about the config: kept in task.configWarnings (merge passes them on) and listed in warnings. */
+    configWarnings?: string[];
 }
 
 /** One result document: trials in plan order, counts, the task's aggregate, and the warnings its plan implies. */
@@ -49,6 +51,7 @@ export function buildDocument(parts: DocumentParts): ResultDocument {
         warnings.push(`every cell of ${instance.id} was skipped for ${model.id}: ${planned[0]!.skipReason}`);
     if (partial)
         warnings.push(`partial: ${coverage.planned - coverage.ok - coverage.skipped} of ${coverage.planned} planned trials did not finish (errors, or missing after merge); the scores cover the rest only`);
+    warnings.push(...(parts.configWarnings ?? []));
     warnings.push(...(task.warnings?.(instance.config, trials) ?? []));
     warnings.push(...(parts.notes ?? []));
     return {
@@ -62,7 +65,8 @@ export function buildDocument(parts: DocumentParts): ResultDocument {
             id: instance.id,
             config: instance.config,
             configHash: instance.configHash,
-            mainScore: task.mainScore(instance.config)
+            mainScore: task.mainScore(instance.config),
+            ...(parts.configWarnings?.length ? {configWarnings: parts.configWarnings} : {})
         },
         model,
         env: parts.env,

@@ -99,6 +99,7 @@ export async function mergeRuns(dirs: string[], outDir: string, context: {assetR
             instance: {...first.task, config}, task, model: first.model, env: first.env, planned, records,
             modelError: shards.find((d) => d.modelError)?.modelError,
             performance: mergePerformance(shards.map((d) => d.performance).filter((p): p is NonNullable<typeof p> => p != null)),
+            configWarnings: first.task.configWarnings,
             notes: missing > 0 ? [`merge: ${missing} of ${planned.length} planned trials are in none of the merged documents`] : []
         }));
     }

@@ -167,7 +167,8 @@ export async function runSuite(suite: Suite, options: RunOptions): Promise<RunRe
                     planned: plan.planned, records: plan.records, shard: options.shard,
                     modelError: modelErrorOf(plan, attempts),
                     performance: recorded?.performance as ResultDocument["performance"],
-                    notes: [...(notes.get(plan.instance.id) ?? []), ...(note ? [note] : [])]
+                    configWarnings: notes.get(plan.instance.id),
+                    notes: note ? [note] : []
                 });
                 // Ladders run their reference first, so its document is here when a quantized file's is built.
                 const reference = findReference(document, documents);

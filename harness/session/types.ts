@@ -114,6 +114,12 @@ export interface Session {
     countPromptTokens?(prompt: ChatPrompt): Promise<number>;
     /** Token counts of bare text pieces, without BOS (capability "tokenize"). */
     countTextTokens?(texts: string[]): Promise<number[]>;
+    /**
+     * Characters of `text` the tokenizer cannot encode, where trying would abort the process
+     * (llama.cpp's SentencePiece tokenizer on a vocabulary without byte tokens); empty when every
+     * character can be encoded. Tasks check text before tokenizing it and skip what would abort.
+     */
+    unsupportedCharacters?(text: string): string[];
     /** Greedy generation of at most maxTokens tokens (capability "generate"). */
     generate?(prompt: ChatPrompt, options: {maxTokens: number}): Promise<GenerateResult>;
     /** Teacher-forced log-probability of `continuation` after the prompt's answer prefix (capability "logprobs"). */

@@ -12,6 +12,7 @@ import {SuiteError} from "../../harness/config/suite.js";
 import {loadSuiteFile, parseSuite} from "../../harness/run/suite.js";
 import {resolveModels} from "../helpers/resolve.js";
 import {readResultDocument} from "../../harness/results/write.js";
+import {mergeRuns} from "../../harness/run/merge.js";
 import {runSuite} from "../../harness/run/run-suite.js";
 import {PROJECT_DIR} from "../helpers/assets.js";
 import {cliEnv, runCli as runCliProcess} from "../helpers/cli.js";
@@ -320,7 +321,8 @@ describe("haystacks that are not text or have no sentences", () => {
                 {...tinyNiah("hay-short", {type: "files", files: [short]}), depths: [0, 25, 50, 75, 100]}
             ]
         }, "inline suite");
-        const report = await runSuite(suite, {outDir: tempDir("out"), assetRoots: assetRoots(), quiet: true});
+        const out = tempDir("out");
+        const report = await runSuite(suite, {outDir: out, assetRoots: assetRoots(), quiet: true});
         expect(report.failures).toEqual([
             `task hay-binary: haystack file is not text (it holds NUL bytes: binary data?): ${binary}`,
             expect.stringMatching(new RegExp(`^task hay-run-on: no sentence boundary found in haystack file ${runOn} `))
@@ -333,6 +335,10 @@ describe("haystacks that are not text or have no sentences", () => {
         expect(report.documents[0]!.counts.ok).toBeGreaterThan(0);
         const errors = JSON.parse(readFileSync(report.errorsFile!, "utf8"));
         expect(errors.tasks.map((t: {id: string}) => t.id)).toEqual(["hay-binary", "hay-run-on"]);
+        // The validation's warning is kept with the config, so merge (which does not validate) keeps it too.
+        const merged = await mergeRuns([out], tempDir("merged"), {assetRoots: assetRoots()});
+        expect(merged.documents[0]!.task.configWarnings).toEqual([expect.stringMatching(/^haystack .* has 2 sentences, fewer than the 5 depths asked/)]);
+        expect(merged.documents[0]!.warnings).toEqual(report.documents[0]!.warnings);
     });
 });
 

@@ -25,7 +25,7 @@ function filesUnder(dir: string): string[] {
 async function documentsIn(dir: string, filter = (file: string) => true): Promise<ResultDocument[]> {
     return Promise.all(filesUnder(dir).filter((f) => f.endsWith(".json") && filter(f)).map(readResultDocument));
 }
-/** NIAH's sizing calibration: two one-token probes per model and run (approximate-sizing.ts). */
+/** NIAH's sizing calibration: two one-token probes per model and run (harness/tasks/shared/approximate-sizing.ts). */
 const isProbe = (r: {body: unknown}) => (r.body as {max_tokens?: number} | null)?.max_tokens === 1;
 const chatRequests = () => server.requests.filter((r) => r.path.endsWith("/chat/completions") && !isProbe(r)).length;
 const probeRequests = () => server.requests.filter((r) => r.path.endsWith("/chat/completions") && isProbe(r)).length;

@@ -7,6 +7,10 @@ import {resultDocumentSchema, type ResultDocument} from "../../harness/results/s
 import {fidelityScoresSchema} from "../../harness/tasks/fidelity/contract.ts";
 import {compareNiah} from "../../harness/tasks/niah/compare.ts";
 import {niahScoresSchema, type NiahScores} from "../../harness/tasks/niah/contract.ts";
+import {aggregateRuler} from "../../harness/tasks/ruler/aggregate.ts";
+import {compareRuler} from "../../harness/tasks/ruler/compare.ts";
+import {rulerConfigSchema} from "../../harness/tasks/ruler/config.ts";
+import {RULER_TRIAL_SCORES, rulerScoresSchema} from "../../harness/tasks/ruler/contract.ts";
 import {aggregateSts} from "../../harness/tasks/sts/aggregate.ts";
 import {compare} from "../../harness/tasks/sts/compare.ts";
 import {stsConfigSchema} from "../../harness/tasks/sts/config.ts";
@@ -58,6 +62,17 @@ export interface DocSpec {
     sameAsDepth?: boolean;
     /** STS: sentences cut to fit the model's context (scores.truncatedInputs). */
     truncatedInputs?: number;
+    /** A RULER document (task type "ruler"; the task id is RULER's task name). */
+    ruler?: RulerSpec;
+}
+
+/** A synthetic RULER task instance: its config, and which lengths the task is too short for. */
+export interface RulerSpec {
+    lengths: number[];
+    samples: number;
+    mainScore: "stringMatch" | "lift";
+    /** Lengths whose samples are skipped as too short for the task (as the harness records cwe below ~1,300 tokens). */
+    tooShort?: number[];
 }
 
 /** Deterministic PRNG (mulberry32) so fixtures are the same on every machine. */
@@ -199,6 +214,50 @@ function niahParts(spec: DocSpec, lengths: number[], depths: number[], perCell: 
         measuredFrom: ran.length ? Math.min(...ran) : null
     };
     return {scores: niahScoresSchema.parse(scores), trials};
+}
+
+/**
+ * How much quantization hurts each synthetic RULER task: the change of lift from the reference is
+ * -sensitivity x (quality lost) plus per-sample noise that grows as quality drops, and string
+ * match drops with it. niah_multikey_2 loses clearly (its paired intervals exclude zero),
+ * niah_single_1 and vt only by noise.
+ */
+const RULER_SENSITIVITY: Record<string, number> = {niah_single_1: 0, niah_multikey_2: 6, vt: 0, cwe: 2};
+
+function rulerParts(spec: DocSpec, ruler: RulerSpec): {config: ReturnType<typeof rulerConfigSchema.parse>; trials: Trial[]} {
+    const task = spec.taskId;
+    const config = rulerConfigSchema.parse({task, lengths: ruler.lengths, samples: ruler.samples, mainScore: ruler.mainScore});
+    // Shared by every file of the ladder (the samples' difficulty), and the file's own noise.
+    const shared = rng(`${spec.runId}/${spec.model.family}/${task}/samples`);
+    const own = rng(`${spec.runId}/${seedName(spec.model)}/${task}/noise`);
+    const longest = Math.max(...ruler.lengths);
+    const trials: Trial[] = [];
+    for (const length of ruler.lengths) {
+        for (let sample = 0; sample < ruler.samples; sample++) {
+            const id = `L${length}-S${sample}`;
+            const cell = {length, sample};
+            const u = shared();
+            const base = 1 + 2 * shared();
+            const noise = (own() - 0.5) * 0.6 * (1 - spec.model.quality);
+            if (ruler.tooShort?.includes(length)) {
+                trials.push({id, cell, seed: sample, status: "skipped", skipReason: `length ${length} is too short for ${task}: its prompt at the smallest size already takes ${length + 57} tokens (synthetic)`, scores: {}, timings: {}});
+                continue;
+            }
+            const sensitivity = RULER_SENSITIVITY[task] ?? 1;
+            // Files of a ladder find the same answers, give or take their own noise, less of them the more the task suffers.
+            const hit = u + 0.4 * (own() - 0.5) < 0.95 - 0.3 * (length / longest) - sensitivity * 0.2 * (1 - spec.model.quality);
+            const answerLogprob = round(-2 - 3 * u);
+            const lift = round(base - sensitivity * (1 - spec.model.quality) + noise);
+            trials.push({
+                id, cell, seed: sample, status: "ok",
+                input: {expected: ["4217093"], lengthSizing: "synthetic"},
+                output: {text: hit ? "The special magic number is 4217093." : "Once upon a time"},
+                scores: {stringMatch: hit ? 100 : 0, answerLogprob, baselineLogprob: round(answerLogprob - lift), lift},
+                promptTokens: length - 128, timings: {promptMs: round(length / 5, 1), generateMs: 40}
+            });
+        }
+    }
+    return {config, trials};
 }
 
 /** A task type the site has no special view for, with a CI on its main score. */
@@ -388,6 +447,7 @@ function niahMainDelta(reference: ResultDocument, doc: ResultDocument) {
  * comparison with `reference` (the ladder's reference file's document on the same task).
  */
 export function makeDoc(spec: DocSpec, reference?: ResultDocument): ResultDocument {
+    if (spec.ruler) return makeRulerDoc(spec, spec.ruler, reference);
     const kind = taskKind(spec.taskId);
     const local = !spec.model.provider || spec.model.provider.startsWith("local");
     let config: Record<string, unknown>;
@@ -448,6 +508,34 @@ export function makeDoc(spec: DocSpec, reference?: ResultDocument): ResultDocume
     return doc;
 }
 
+/** A RULER document: the harness's own aggregate and comparison (compareRuler) on synthetic samples, checked by the contract's schema. */
+function makeRulerDoc(spec: DocSpec, ruler: RulerSpec, reference?: ResultDocument): ResultDocument {
+    const {config, trials} = rulerParts(spec, ruler);
+    const count = (status: string) => trials.filter((t) => t.status === status).length;
+    const bytes = Math.round((spec.model.parameters * spec.model.bitsPerWeight) / 8) + 4096;
+    const doc = resultDocumentSchema.parse({
+        schemaVersion: 1, kind: "slmbench.result", runId: spec.runId, createdAt: spec.createdAt,
+        suite: {name: "synthetic-site-fixtures", hash: sha(spec.runId).slice(0, 16)},
+        task: {
+            type: "ruler", id: spec.taskId, config, configHash: sha(`${spec.taskId}/${JSON.stringify(config)}`).slice(0, 16),
+            mainScore: {name: config.mainScore, higherIsBetter: true, description: `${config.task}: ${RULER_TRIAL_SCORES[config.mainScore]} (mean over samples, synthetic)`}
+        },
+        model: modelInfo(spec.model), env, scores: aggregateRuler(config, trials),
+        counts: {planned: trials.length, ok: count("ok"), error: count("error"), skipped: count("skipped")},
+        coverage: {ok: count("ok"), skipped: count("skipped"), planned: trials.length},
+        warnings: [],
+        performance: {
+            loadMs: 120, wallMs: 5000, promptTokens: 9000, evaluatedTokens: 8000, generatedTokens: 300,
+            promptTokensPerSecond: round(2000 / spec.model.bitsPerWeight, 1), generationTokensPerSecond: round(400 / spec.model.bitsPerWeight, 1),
+            peakRssBytes: spec.noRss ? null : bytes + 50_000_000
+        },
+        trials
+    });
+    if (reference && !spec.model.isReference) doc.scores = {...doc.scores, vsReference: compareRuler(reference, doc)};
+    doc.scores = rulerScoresSchema.parse(doc.scores);
+    return doc;
+}
+
 export function writeDoc(dir: string, doc: ResultDocument): string {
     const file = path.join(dir, doc.runId, doc.model.ladder.id.replace(/[^\w.-]+/g, "_"), `${doc.model.fileName}.${doc.task.id}.json`);
     fs.mkdirSync(path.dirname(file), {recursive: true});
@@ -473,6 +561,11 @@ function writeAll(dir: string, specs: DocSpec[]): string[] {
         return writeDoc(dir, doc);
     });
 }
+
+/** The fixtures' RULER tasks, out of RULER's order (the site puts them back in it), and their configuration. */
+export const RULER_FIXTURE_TASKS = ["vt", "niah_multikey_2", "cwe", "niah_single_1"];
+export const RULER_FIXTURE: RulerSpec = {lengths: [512, 1024, 2048], samples: 6, mainScore: "stringMatch"};
+export const RULER_OLDER_FIXTURE: RulerSpec = {lengths: [512, 1024], samples: 3, mainScore: "lift"};
 
 /** Memory figures of the llama ladder's files (made up). */
 export const SYNTHETIC_MEMORY = {kvBytesPerToken: 2048, overheadBytes: 1_000_000};
@@ -512,6 +605,14 @@ export function writeSiteFixtures(dir: string): {xssFile: string; files: string[
     }
     for (const model of llama) specs.push({model, taskId: "fidelity-mini", runId: run, createdAt: at});
     for (const model of qwen) specs.push({model, taskId: "gen-mini", runId: run, createdAt: at, noRss: model.quant === "F32"});
+    // RULER on the qwen ladder: four of RULER's tasks (listed out of RULER's order), cwe too short at 512 tokens.
+    for (const taskId of RULER_FIXTURE_TASKS) {
+        for (const model of qwen) specs.push({model, taskId, runId: run, createdAt: at, noRss: model.quant === "F32", ruler: {...RULER_FIXTURE, tooShort: taskId === "cwe" ? [512] : []}});
+    }
+    // An older RULER run of the reference with another configuration (main score lift, two lengths): its own table, never mixed in.
+    for (const taskId of ["niah_single_1", "niah_multikey_2"]) {
+        specs.push({model: {...qwen[0]!, quality: 0.99}, taskId, runId: "synthetic-run-a", createdAt: "2025-01-01T00:00:00.000Z", ruler: RULER_OLDER_FIXTURE});
+    }
     // An older run of the same model and task: the leaderboard must show the newer one.
     specs.push({model: {...llama[0]!, quality: 0.1}, taskId: "niah-short", runId: "synthetic-run-a", createdAt: "2025-01-01T00:00:00.000Z"});
     const xss: DocSpec = {model: llama[3]!, taskId: "niah-xss", runId: run, createdAt: at, outputText: XSS_TEXT};

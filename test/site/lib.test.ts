@@ -18,7 +18,9 @@ import {contextChoices} from "../../site/src/lib/context.ts";
 import {isPartial, tensorGroups} from "../../site/src/lib/honest.ts";
 import {ranks} from "../../site/src/lib/leaderboard.ts";
 import type {DocEntry, Family, ModelEntry, TaskInfo} from "../../site/src/lib/types.ts";
-import {JACCARD, makeDoc} from "./fixtures.ts";
+import {JACCARD, makeDoc, RULER_FIXTURE, type ModelSpec} from "./fixtures.ts";
+import {rulerScoresSchema} from "../../harness/tasks/ruler/contract.ts";
+import {effectiveText, headline, headlineDelta, referencePairing, rulerRuns, taskDeltas} from "../../site/src/tasks/ruler/lib.ts";
 import {REPO} from "./helpers.ts";
 
 describe("site helpers", () => {
@@ -151,12 +153,19 @@ describe("site helpers", () => {
             expect(has("view.ts"), view.type).toBe(true);
             expect(has("Page.astro"), `${view.type}/Page.astro`).toBe(Boolean(view.modelPage));
             expect(has("Overview.astro"), `${view.type}/Overview.astro`).toBe(Boolean(view.overview));
+            expect(has("Suite.astro"), `${view.type}/Suite.astro`).toBe(Boolean(view.suite));
             expect(viewOf(view.type)).toBe(view);
         }
         // A task type without a view gets the generic pages.
         expect(viewOf("synthetic-generic")).toBeUndefined();
         const reading = viewOf("niah")!.parse(makeDoc({model: JACCARD, taskId: "niah-a", runId: "synthetic", createdAt: "2025-01-01T00:00:00.000Z"}));
         expect(reading.ok).toBe(true);
+        // RULER's view reads the scores with the contract's schema and names a bad field.
+        const ruler = makeDoc({model: JACCARD, taskId: "vt", runId: "synthetic", createdAt: "2025-01-01T00:00:00.000Z", ruler: RULER_FIXTURE});
+        expect(viewOf("ruler")!.parse(ruler).ok).toBe(true);
+        const broken = {...ruler, scores: {...ruler.scores, byLength: [{...(ruler.scores.byLength as object[])[0], score: "high"}]}};
+        const bad = viewOf("ruler")!.parse(broken);
+        expect(!bad.ok && bad.error).toMatch(/invalid RULER scores block\n {2}at scores\.byLength\.0\.score:/);
     });
 
     it("ranks as LMArena: 1 + the models whose interval is entirely better; overlaps tie; partial scores unranked", () => {
@@ -191,5 +200,58 @@ describe("site helpers", () => {
         const [f16, q6, q8, q4] = [file("F16"), file("Q6_K", ["Q8_0"], false), file("Q8_0", ["Q6_K"]), file("Q4_0")];
         const family = {id: "x", slug: "x", models: [f16, q6, q8, q4]} as Family;
         expect(tensorGroups(family).map((g) => g.map((m) => m.model.fileName))).toEqual([["F16"], ["Q8_0", "Q6_K"], ["Q4_0"]]);
+    });
+
+    it("groups a model's RULER documents by run, pairs a quantized run with the reference's same run, and reads RULER's headline", () => {
+        const spec = (fileName: string, quant: string, quality: number, isReference: boolean): ModelSpec => ({
+            family: "synthetic-r", fileName, quant, bitsPerWeight: isReference ? 32 : 4.5, parameters: 1000, quality, isReference,
+            referenceFile: "synthetic-r-F32.gguf", ladderSize: 2
+        });
+        const [f32, q4] = [spec("synthetic-r-F32.gguf", "F32", 0.9, true), spec("synthetic-r-Q4_0.gguf", "Q4_0", 0.6, false)];
+        const entries: DocEntry[] = [];
+        const add = (model: ModelSpec, taskId: string, runId: string, createdAt: string, ruler = RULER_FIXTURE, reference?: DocEntry) => {
+            const doc = makeDoc({model, taskId, runId, createdAt, ruler}, reference?.doc);
+            const entry = {doc, file: `${runId}/${model.fileName}.${taskId}.json`, slug: `${model.fileName}-${taskId}-${runId}`, modelKey: model.fileName,
+                view: {type: "ruler", data: rulerScoresSchema.parse(doc.scores)}} as DocEntry;
+            entries.push(entry);
+            return entry;
+        };
+        const early = "2025-01-01T00:00:00.000Z";
+        const late = "2025-02-01T00:00:00.000Z";
+        for (const task of ["fwe", "niah_single_1"]) {
+            const ref = add(f32, task, "run-b", early, {...RULER_FIXTURE, tooShort: task === "fwe" ? [512] : []});
+            add(q4, task, "run-b", early, {...RULER_FIXTURE, tooShort: task === "fwe" ? [512] : []}, ref);
+        }
+        // A newer run of the reference alone, with another configuration: the quantized file must not pair with it.
+        add(f32, "niah_single_1", "run-c", late, {...RULER_FIXTURE, samples: 2});
+        const model = (spec: ModelSpec) => ({
+            model: {fileName: spec.fileName, ladder: {referenceSha256: entries.find((e) => e.doc.model.fileName === f32.fileName)!.doc.model.sha256}},
+            docs: entries.filter((e) => e.doc.model.fileName === spec.fileName).sort((a, b) => b.doc.createdAt.localeCompare(a.doc.createdAt))
+        }) as unknown as ModelEntry;
+        const [reference, quantized] = [model(f32), model(q4)];
+        const family = {id: "synthetic-r", slug: "r", models: [reference, quantized], reference} as Family;
+        const refRuns = rulerRuns(reference);
+        expect(refRuns.map((r) => [r.runId, r.docs.length])).toEqual([["run-c", 1], ["run-b", 2]]);
+        const [run] = rulerRuns(quantized);
+        // RULER's order (niah before fwe), whatever order the documents came in.
+        expect(run!.docs.map((d) => d.entry.doc.task.id)).toEqual(["niah_single_1", "fwe"]);
+        const pairing = referencePairing(run!, family)!;
+        expect(pairing.run.runId).toBe("run-b");
+        expect([...pairing.comparable].sort()).toEqual(["fwe", "niah_single_1"]);
+        expect(referencePairing(refRuns[0]!, family)).toBeUndefined();
+        // fwe is too short at 512: the headline is at the longest complete length; no effective length (512 lacks fwe).
+        const h = headline(run!, "stringMatch")!;
+        expect(h).toMatchObject({length: 2048, complete: true, tasks: 2, of: 2});
+        const at = (task: string, length: number) => run!.byTask.get(task)!.scores.byLength.find((b) => b.length === length)!;
+        expect(h.value).toBeCloseTo((at("fwe", 2048).score! + at("niah_single_1", 2048).score!) / 2, 9);
+        expect(effectiveText(run!, "stringMatch")).toMatchObject({text: "n/a", value: ""});
+        expect(effectiveText(refRuns[0]!, "lift").text).toMatch(/^(< 512|2,048|1,024|512)$/);
+        // The difference: paired per task from vsReference, the average's change over the tasks both have.
+        const deltas = taskDeltas(run!, pairing);
+        const vs = run!.byTask.get("niah_single_1")!.scores.vsReference!;
+        expect(deltas[0]!.overall.lift).toEqual({delta: vs.deltaLift.delta, ci: vs.deltaLift.ci, paired: true});
+        expect(deltas[0]!.byLength.get(1024)!.lift.delta).toBe(vs.byLength.find((b) => b.length === 1024)!.deltaLift);
+        const refAt = (task: string, length: number) => pairing.run.byTask.get(task)!.scores.byLength.find((b) => b.length === length)!;
+        expect(headlineDelta(run!, pairing).get(512)).toMatchObject({tasks: ["niah_single_1"], stringMatch: at("niah_single_1", 512).score! - refAt("niah_single_1", 512).score!});
     });
 });

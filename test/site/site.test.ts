@@ -8,7 +8,7 @@ import {afterAll, beforeAll, describe, expect, it} from "vitest";
 import {pairErrors, worstPairs} from "../../site/src/tasks/sts/lib.ts";
 import {fmtP} from "../../site/src/tasks/niah/lib.ts";
 import {fmt, fmtBytes, fmtDelta, fmtDrift, fmtInterval, fmtPct} from "../../site/src/lib/format.ts";
-import {NIAH_EFFECTIVE_THRESHOLD, STS_XSS_PAIR, SYNTHETIC_MEMORY, writeSiteFixtures, XSS_TEXT} from "./fixtures.ts";
+import {NIAH_EFFECTIVE_THRESHOLD, RULER_FIXTURE_TASKS, STS_XSS_PAIR, SYNTHETIC_MEMORY, writeSiteFixtures, XSS_TEXT} from "./fixtures.ts";
 import {buildSite, chromiumPath, launchBrowser, paintedShare, serve, tempDir, watch, type BuildResult, type PageWatch} from "./helpers.ts";
 
 let build: BuildResult;
@@ -25,6 +25,9 @@ beforeAll(async () => {
     fixtures = writeSiteFixtures(resultsDir);
     fs.mkdirSync(path.join(resultsDir, "nested"));
     fs.writeFileSync(path.join(resultsDir, INVALID), '{"schemaVersion": 1, "kind": ');
+    // A run's errors.json (models that did not resolve) sits beside its documents: not a result, and not invalid.
+    fs.writeFileSync(path.join(resultsDir, "nested", "errors.json"), JSON.stringify({kind: "slmbench.run-errors", runId: "synthetic-run-b",
+        createdAt: "2025-01-02T00:00:00.000Z", suite: {name: "synthetic", hash: "0123456789ab"}, models: [{source: "missing.gguf", message: "model path not found"}], tasks: [], other: []}));
     build = await buildSite(resultsDir, {SLMBENCH_SITE_SKIP_INVALID: "1"});
     if (build.code !== 0) throw new Error(`astro build failed (exit ${build.code}):\n${build.output}`);
     server = await serve(build.outDir);
@@ -77,6 +80,7 @@ describe("site build from synthetic fixtures", () => {
 
     it("builds without an invalid document when SLMBENCH_SITE_SKIP_INVALID=1, naming it in a warning", () => {
         expect(build.output).toMatch(/skipping an invalid result \(SLMBENCH_SITE_SKIP_INVALID=1\): .*nested\/truncated-result\.json: not valid JSON/);
+        expect(build.output).not.toMatch(/errors\.json/);
         const raw = (fs.readdirSync(path.join(build.outDir, "raw"), {recursive: true}) as string[]).filter((f) => f.endsWith(".json"));
         expect(raw).toHaveLength(fixtures.files.length);
         expect(raw.some((f) => f.endsWith("truncated-result.json"))).toBe(false);
@@ -377,7 +381,8 @@ describe("NIAH comparison, effective context, lower-is-better ranking and memory
         expect(header).toContain(`stringMatch &gt; ${NIAH_EFFECTIVE_THRESHOLD}`);
         expect(home).not.toContain('data-key="ctx:sts-mini"');
         const cell = (file: string, task: string) => {
-            const row = rowHtml(home, `>${file}</a>`);
+            // The leaderboard's row (the RULER table above it links the same files).
+            const row = rowHtml(home, `>${file}</a>`, home.indexOf('<table id="leaderboard"'));
             const at = row.indexOf(`data-col="ctx:${task}"`);
             return row.slice(row.lastIndexOf("<td", at), row.indexOf("</td>", at));
         };
@@ -694,8 +699,14 @@ describe("which quant, of which model: frontiers, verdicts, honest marks, units,
     it("round-trips the column picker, search and sort through the URL, and fits 1280 px with the model column sticky", async () => {
         const {page, w} = await open("/");
         const wrap = () => page.$eval("#leaderboard-wrap", (el) => [el.scrollWidth, el.clientWidth]);
+        // The fixtures show six column groups by default (five tasks, two of them test-only, and RULER's
+        // headline): one more than 1280 px holds. The demo results with RULER fit; here, without RULER's column.
+        await page.click("details.column-picker summary");
+        await page.uncheck("input[name=col][value='ruler:avg:stringMatch']");
         const [scroll, client] = await wrap();
         expect(scroll).toBeLessThanOrEqual(client);
+        await page.check("input[name=col][value='ruler:avg:stringMatch']");
+        await page.click("details.column-picker summary");
         expect(await page.isVisible("#leaderboard th[data-col=family]")).toBe(false);
         await page.click("details.column-picker summary");
         await page.check("input[name=col][value=family]");
@@ -757,5 +768,177 @@ describe("which quant, of which model: frontiers, verdicts, honest marks, units,
         expect([...linked].filter((id) => !ids.has(id))).toEqual([]);
         expect(linked.size).toBeGreaterThan(10);
         expect(fs.readFileSync(path.join(build.outDir, "404.html"), "utf8")).toContain("Page not found");
+    });
+});
+
+describe("RULER: the table RULER papers print, per model and against the reference", () => {
+    const html = (...parts: string[]) => fs.readFileSync(path.join(build.outDir, ...parts, "index.html"), "utf8");
+    const rulerDoc = (run: string, fileName: string, task: string) =>
+        JSON.parse(fs.readFileSync(fixtures.files.find((f) => f.includes(run) && f.endsWith(`${fileName}.${task}.json`))!, "utf8"));
+    const Q4 = "synthetic-qwen-1m-Q4_0.gguf";
+    const F32 = "synthetic-qwen-1m-F32.gguf";
+    const q4Page = () => `/ruler/${pageDir("ruler", "qwen-1m-q4-0")}/`;
+    const f32Page = () => `/ruler/${pageDir("ruler", "qwen-1m-f32")}/`;
+    /** RULER's order of the fixture's tasks (written out of order). */
+    const ORDER = ["niah_single_1", "niah_multikey_2", "vt", "cwe"];
+    const LENGTHS = [512, 1024, 2048];
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    /** Text of the cells of a table row, for the live page. */
+    const cellsOf = (page: Page, selector: string) => page.$$eval(selector, (cells) => cells.map((c) => ({
+        text: (c as HTMLElement).innerText.trim(), v: (c as HTMLElement).dataset.v, cls: c.className, title: c.getAttribute("title") ?? ""
+    })));
+
+    it("renders tasks as rows in RULER's order, lengths as columns, the main score first, the average row and the missing tasks (no JS needed)", async () => {
+        const source = html("ruler", pageDir("ruler", "qwen-1m-q4-0"));
+        expect(source).toContain('class="ruler-table"');
+        expect(source).toContain("niah_multikey_2");
+        expect(source).toContain("3 of 4 tasks");
+        expect(source).toContain("length 512 is too short for cwe");
+        expect(RULER_FIXTURE_TASKS).not.toEqual(ORDER); // written out of order: the site sorts
+        const {page, w} = await open(q4Page());
+        const table = page.locator("table.ruler-table").first();
+        expect(await table.locator("tbody tr").evaluateAll((rows) => rows.map((r) => (r as HTMLElement).dataset.task))).toEqual(ORDER);
+        expect(await table.locator("thead th.length").allInnerTexts()).toEqual(["512", "1,024", "2,048"]);
+        // The run's main score is string match: it comes first under every length.
+        expect((await table.locator("thead tr").nth(1).locator("th").allInnerTexts()).slice(0, 2)).toEqual(["string match", "lift"]);
+        for (const task of ORDER) {
+            const doc = rulerDoc("run-b", Q4, task);
+            const cells = await cellsOf(page, `table.ruler-table >> nth=0 >> tbody tr[data-task='${task}'] td`);
+            expect(cells).toHaveLength(LENGTHS.length * 2);
+            LENGTHS.forEach((length, i) => {
+                const b = doc.scores.byLength.find((x: {length: number}) => x.length === length);
+                if (b.trials === 0) {
+                    expect(cells[2 * i]!.text, `${task} ${length}`).toBe("skipped");
+                    expect(cells[2 * i]!.title).toBe(b.skipReason);
+                } else {
+                    expect(cells[2 * i]!.text, `${task} ${length}`).toBe(fmt(b.score));
+                    expect(cells[2 * i + 1]!.text).toBe(fmt(b.lift));
+                }
+            });
+        }
+        // The average row: the mean of the tasks' scores per length; cwe is too short at 512, so 512 averages 3 of 4 tasks.
+        const average = await cellsOf(page, "table.ruler-table >> nth=0 >> tfoot tr.average td");
+        LENGTHS.forEach((length, i) => {
+            const scores = ORDER.map((t) => rulerDoc("run-b", Q4, t).scores.byLength.find((x: {length: number}) => x.length === length))
+                .filter((b) => b.trials > 0);
+            expect(Number(average[2 * i]!.v)).toBeCloseTo(mean(scores.map((b) => b.score)), 9);
+            expect(Number(average[2 * i + 1]!.v)).toBeCloseTo(mean(scores.map((b) => b.lift)), 9);
+            expect(average[2 * i]!.text.includes("3 of 4 tasks"), String(length)).toBe(length === 512);
+            expect(average[2 * i]!.cls.includes("incomplete")).toBe(length === 512);
+        });
+        const missing = await page.locator(".ruler-missing").first().innerText();
+        expect(missing).toContain("niah_single_2"); // RULER tasks the run does not hold
+        expect(missing).toContain("fwe");
+        expect(missing).toMatch(/512 tokens: cwe \(length 512 is too short for cwe/);
+        // The shortest length lacks a task: no effective length by RULER's rule, and the page says why.
+        expect(await page.locator(".ruler-headline dd.effective[data-score='stringMatch'] strong").first().innerText()).toBe("n/a");
+        expect(w.problems).toEqual([]);
+        await page.close();
+    });
+
+    it("colours a change only where its paired interval excludes zero, per task over all lengths; per-length changes stay plain", async () => {
+        const {page, w} = await open(q4Page());
+        let coloured = 0;
+        let plain = 0;
+        for (const task of ORDER) {
+            const vs = rulerDoc("run-b", Q4, task).scores.vsReference;
+            expect(vs.reference.fileName).toBe(F32);
+            const overall = await cellsOf(page, `table.ruler-delta >> nth=0 >> tbody tr[data-task='${task}'] td.overall`);
+            expect(overall.map((c) => Number(c.v))).toEqual([vs.deltaStringMatch.delta, vs.deltaLift.delta]);
+            [vs.deltaStringMatch, vs.deltaLift].forEach((d, i) => {
+                const excludes = d.ci[0] > 0 || d.ci[1] < 0;
+                const cls = overall[i]!.cls;
+                expect(cls, `${task} ${i}`).toContain(excludes ? (d.delta > 0 ? "delta-pos" : "delta-neg") : "delta-none");
+                expect(overall[i]!.text).toContain(fmtInterval(d.ci, true));
+                expect(overall[i]!.text.includes("within noise")).toBe(!excludes);
+                if (excludes) coloured++;
+                else plain++;
+            });
+            // Per length: the paired mean from the document, never coloured (no interval per length).
+            const perLength = await cellsOf(page, `table.ruler-delta >> nth=0 >> tbody tr[data-task='${task}'] td[data-length]`);
+            for (const cell of perLength) expect(cell.cls).toContain("delta-none");
+            const at2048 = vs.byLength.find((b: {length: number}) => b.length === 2048);
+            expect(perLength.find((c) => c.text === fmtDelta(at2048.deltaLift))).toBeDefined();
+        }
+        // The fixture holds both kinds: niah_multikey_2 loses clearly, niah_single_1 only by noise.
+        expect(coloured).toBeGreaterThan(0);
+        expect(plain).toBeGreaterThan(0);
+        // The average row: the change of RULER's average over the tasks both files scored.
+        const average = await cellsOf(page, "table.ruler-delta >> nth=0 >> tfoot tr.average td[data-length='512'][data-score='stringMatch']");
+        const both = ORDER.filter((t) => rulerDoc("run-b", Q4, t).scores.byLength[0].trials > 0);
+        const expected = mean(both.map((t) => rulerDoc("run-b", Q4, t).scores.byLength[0].score - rulerDoc("run-b", F32, t).scores.byLength[0].score));
+        expect(Number(average[0]!.v)).toBeCloseTo(expected, 9);
+        expect(average[0]!.cls).toContain("delta-none");
+        expect(w.problems).toEqual([]);
+        await page.close();
+    });
+
+    it("never mixes runs: the reference's older run (another configuration) is its own table, and the quantized file pairs with the same run", async () => {
+        const {page, w} = await open(f32Page());
+        const tables = page.locator("table.ruler-table");
+        expect(await tables.count()).toBe(2);
+        expect(await tables.nth(0).locator("tbody tr").count()).toBe(4);
+        const older = page.locator("details.ruler-older");
+        expect(await older.locator("summary").innerText()).toContain("synthetic-run-a");
+        expect(await tables.nth(1).locator("tbody tr").evaluateAll((rows) => rows.map((r) => (r as HTMLElement).dataset.task))).toEqual(["niah_single_1", "niah_multikey_2"]);
+        // Its main score is lift: lift first; its effective length (lift > 1 nat) by RULER's rule from the two documents.
+        await older.locator("summary").click();
+        expect((await tables.nth(1).locator("thead tr").nth(1).locator("th").allInnerTexts()).slice(0, 2)).toEqual(["lift", "string match"]);
+        const olderDocs = ["niah_single_1", "niah_multikey_2"].map((t) => rulerDoc("run-a", F32, t));
+        let effective: number | null = null;
+        for (const length of [512, 1024]) {
+            const lift = mean(olderDocs.map((d) => d.scores.byLength.find((b: {length: number}) => b.length === length).lift));
+            if (!(lift > 1)) break;
+            effective = length;
+        }
+        const shown = await older.locator(".ruler-headline dd.effective[data-score='lift'] strong").innerText();
+        expect(shown).toBe(effective === null ? "< 512" : effective.toLocaleString("en-US"));
+        expect(await page.locator("section.ruler-run").first().innerText()).toContain("This file is the ladder's reference");
+        // The Q4_0 file compares with the reference's run-b documents, not its newer-looking other run.
+        const q4 = html("ruler", pageDir("ruler", "qwen-1m-q4-0"));
+        expect(q4).toMatch(/minus the reference \(F32, run <code>synthetic-run-b<\/code>\)/);
+        expect(w.problems).toEqual([]);
+        await page.close();
+    });
+
+    it("shows the headline on the home page, the leaderboard and the ladder page, not a frontier per RULER task", async () => {
+        const home = html();
+        expect(home).toContain('id="suite-ruler"');
+        for (const task of ORDER) expect(home).not.toContain(`<section class="frontier" id="task-${task}"`);
+        const {page, w} = await open("/");
+        const suite = page.locator("#suite-ruler table.ruler-suite");
+        expect(await suite.locator("tbody tr").evaluateAll((rows) => rows.map((r) => (r as HTMLElement).dataset.quant))).toEqual(["F32", "Q4_0"]);
+        // The leaderboard: RULER's average at the longest length where every task scored (2,048), once for all its tasks.
+        const average = mean(ORDER.map((t) => rulerDoc("run-b", Q4, t).scores.byLength.find((b: {length: number}) => b.length === 2048).score));
+        const row = page.locator("#leaderboard tbody tr", {has: page.locator("a.model-name", {hasText: new RegExp(`^${Q4.replace(/\./g, "\\.")}$`)})});
+        const cell = row.locator("td[data-col='ruler:avg:stringMatch']");
+        expect(Number(await cell.getAttribute("data-v"))).toBeCloseTo(average, 9);
+        expect(await cell.innerText()).toContain("at 2,048 · eff. n/a");
+        expect(await cell.locator("a").getAttribute("href")).toBe(q4Page());
+        expect(await page.isVisible("#leaderboard th[data-col='ruler:avg:stringMatch']")).toBe(true);
+        // The per-task columns are in the picker, off by default.
+        expect(await page.isVisible("#leaderboard th[data-col='task:vt']")).toBe(false);
+        expect(await page.locator("input[name=col][value='task:vt']").isChecked()).toBe(false);
+        const ladder = html("ladders", pageDir("ladders", "synthetic-qwen-1m"));
+        expect(ladder).toContain('<section data-suite="ruler"');
+        expect(ladder.indexOf('data-suite="ruler"')).toBeLessThan(ladder.indexOf('<section data-task="niah_single_1"'));
+        expect(w.problems).toEqual([]);
+        await page.close();
+    });
+
+    it("fits the RULER pages in the screen at 390 and 1280 px, with no console error and no NaN/undefined/null text", async () => {
+        const page = await browser.context.newPage();
+        const w = watch(page);
+        for (const width of [390, 1280]) {
+            await page.setViewportSize({width, height: 844});
+            for (const urlPath of [q4Page(), f32Page()]) {
+                await page.goto(server.origin + urlPath, {waitUntil: "load"});
+                const [scroll, inner, text] = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth, document.body.innerText] as const);
+                expect(scroll, `${urlPath} at ${width}`).toBeLessThanOrEqual(inner);
+                expect(text.match(/\b(NaN|undefined|null)\b/g), urlPath).toBeNull();
+            }
+        }
+        expect(w.problems).toEqual([]);
+        await page.close();
     });
 });

@@ -6,7 +6,7 @@ import type {DirectScoring, ScoringPath} from "./direct/index.js";
 import {scoredPerCall} from "./direct/schedule.js";
 import {scoringPathFromEnv} from "./direct/scoring-path.js";
 import {LocalEmbedder} from "./embedding.js";
-import {TokenizerGuard} from "./tokenizer-guard.js";
+import {TokenizerGuard, unsafeCharacterCheck} from "./tokenizer-guard.js";
 
 function commonPrefixLength(a: readonly Token[], b: readonly Token[]): number {
     const limit = Math.min(a.length, b.length);
@@ -158,6 +158,13 @@ export class LocalGgufSession implements Session {
     async countTextTokens(texts: string[]): Promise<number[]> {
         this.guard.note(texts);
         return texts.map((text) => this.model.tokenize(text, false).length);
+    }
+
+    private unsafeCharacters?: ((text: string) => string[]) | null;
+
+    unsupportedCharacters(text: string): string[] {
+        if (this.unsafeCharacters === undefined) this.unsafeCharacters = unsafeCharacterCheck(this.model.fileInfo.metadata) ?? null;
+        return this.unsafeCharacters ? this.unsafeCharacters(text) : [];
     }
 
     /**

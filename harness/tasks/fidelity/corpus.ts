@@ -4,13 +4,9 @@ import path from "node:path";
 import type {AssetRoots} from "../../assets/roots.js";
 import {findAsset} from "../../assets/roots.js";
 import type {Session} from "../../session/types.js";
+import {asciiSafe} from "../shared/ascii-safe.js";
 import type {CorpusConfig} from "./config.js";
 
-/**
- * Characters every tokenizer met so far accepts: letters, digits, space, newline and . , ! ? : ; ' " -
- * (TinyStories-656K's tokenizer aborts the process on any other, see models/MANIFEST.md).
- */
-const NOT_ASCII_SAFE = /[^A-Za-z0-9 \n.,!?:;'"-]/g;
 const NOT_ASCII = /[^\x00-\x7f]/g;
 
 export function resolveCorpusFile(file: string, assetRoots: AssetRoots): string {
@@ -23,7 +19,7 @@ export function resolveCorpusFile(file: string, assetRoots: AssetRoots): string 
 /** Applies the charset, then the whitespace rule (so characters replaced by spaces collapse too). */
 export function prepareText(text: string, options: Pick<CorpusConfig, "charset" | "whitespace">): string {
     let out = text;
-    if (options.charset === "ascii-safe") out = out.replace(NOT_ASCII_SAFE, " ");
+    if (options.charset === "ascii-safe") out = asciiSafe(out);
     else if (options.charset === "ascii") out = out.replace(NOT_ASCII, " ");
     if (options.whitespace === "collapse") out = out.replace(/\s+/g, " ").trim();
     return out;

@@ -4,7 +4,7 @@ import {SkipTrial} from "../skip.js";
 import type {PlannedTrial, TaskContext, TaskRunner} from "../types.js";
 import type {NiahConfig} from "./config.js";
 import type {NiahTrialSpec} from "./grid.js";
-import {ApproximateSizing, calibrateSizing, FALLBACK_CHARS_PER_TOKEN, PromptSizing} from "./approximate-sizing.js";
+import {ApproximateSizing, calibrateSizing, FALLBACK_CHARS_PER_TOKEN, PromptSizing} from "../shared/approximate-sizing.js";
 import {contextLengths, depthPercents} from "./grid.js";
 import {assembleContext, boundaryForDepth, loadHaystackSentences, placeNeedles, SizedHaystack, takeSentences} from "./haystack.js";
 import {samePromptReason, tooShortReason} from "./contract.js";
@@ -48,7 +48,7 @@ export async function createNiahRunner(config: NiahConfig, session: Session, con
     const groups = new Map<string, Promise<Group>>();
 
     // Sessions without a tokenizer (hosted models) size haystacks approximately, calibrated once
-    // against the server's usage counts (approximate-sizing.ts) before the first group is sized.
+    // against the server's usage counts (shared/approximate-sizing.ts) before the first group is sized.
     const exact: PromptSizing | undefined = session.capabilities.has("tokenize") && session.countPromptTokens && session.countTextTokens
         ? {countPromptTokens: (p) => session.countPromptTokens!(p), countTextTokens: (t) => session.countTextTokens!(t), description: "model tokenizer"}
         : undefined;

@@ -79,7 +79,7 @@ export const GLOSSARY = {
     lift: {
         term: "lift",
         short: "How much the needle raises the answer's log-probability, in nats: answer logprob with the needle − without it.",
-        long: ["Teacher-forced log-probability of the expected answer after the prompt, minus the same with the needle removed from the haystack (nats). Positive lift means the model uses the needle even when it cannot yet produce the answer verbatim: a judge-free signal for tiny and base models. Δ lift is a file's lift minus the reference's on the same trials."]
+        long: ["Teacher-forced log-probability of the expected answer after the prompt, minus the same with the needle removed from the haystack (nats; RULER's tasks remove or change the information the answer rests on: the needles, the chain's value, which words are frequent). Positive lift means the model uses the needle even when it cannot yet produce the answer verbatim: a judge-free signal for tiny and base models. Δ lift is a file's lift minus the reference's on the same trials."]
     },
     "string-match": {
         term: "string match",

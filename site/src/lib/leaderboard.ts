@@ -9,10 +9,17 @@ import {viewOf} from "../tasks/registry.ts";
 /** Tasks measured within a ladder (fidelity): never ranked or put on a front across ladders. */
 export const isWithinLadder = (task: TaskInfo) => Boolean(viewOf(task.type)?.withinLadder);
 
-/** The task the leaderboard sorts and ranks by when the reader has not chosen: the across-ladder task most models have a score on. */
+/** Tasks that are parts of a suite with its own headline (RULER): shown through the suite's columns and sections, not one by one. */
+export const isSuiteTask = (task: TaskInfo) => Boolean(viewOf(task.type)?.suite);
+
+/**
+ * The task the leaderboard sorts and ranks by when the reader has not chosen: the across-ladder
+ * task most models have a score on, a task of its own before a suite's part.
+ */
 export function defaultTask(data: SiteData): TaskInfo | undefined {
     const count = (t: TaskInfo) => data.models.filter((m) => m.latest.get(t.id)?.doc.scores.main != null).length;
-    return data.tasks.filter((t) => !isWithinLadder(t)).sort((a, b) => count(b) - count(a) || a.id.localeCompare(b.id))[0];
+    return data.tasks.filter((t) => !isWithinLadder(t))
+        .sort((a, b) => Number(isSuiteTask(a)) - Number(isSuiteTask(b)) || count(b) - count(a) || a.id.localeCompare(b.id))[0];
 }
 
 /** A score's interval for ranking: its CI, else the point itself. */

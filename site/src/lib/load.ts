@@ -4,7 +4,7 @@
 // invalid file fails the build: a leaderboard silently missing rows is worse.
 import fs from "node:fs";
 import path from "node:path";
-import {resultDocumentSchema} from "../../../harness/results/schema.ts";
+import {resultDocumentSchema, runErrorsSchema} from "../../../harness/results/schema.ts";
 import {mainDeltaSchema} from "../../../harness/util/verdict.ts";
 import {viewOf} from "../tasks/registry.ts";
 import {describeIssues} from "./issues.ts";
@@ -24,13 +24,21 @@ function listJson(dir: string): string[] {
         .sort();
 }
 
-function loadFile(abs: string, dir: string): LoadedDoc {
+/** A run's errors.json (what kept parts of a run from starting): not a result document, checked and skipped. */
+const RUN_ERRORS = Symbol("run errors");
+
+function loadFile(abs: string, dir: string): LoadedDoc | typeof RUN_ERRORS {
     const text = fs.readFileSync(abs, "utf8");
     let json: unknown;
     try {
         json = JSON.parse(text);
     } catch (error) {
         throw new Error(`${abs}: not valid JSON (${(error as Error).message})`);
+    }
+    if ((json as {kind?: unknown} | null)?.kind === "slmbench.run-errors") {
+        const errors = runErrorsSchema.safeParse(json);
+        if (!errors.success) throw new Error(`${abs}: not a valid slmbench run-errors file\n${describeIssues(errors.error.issues)}`);
+        return RUN_ERRORS;
     }
     const parsed = resultDocumentSchema.safeParse(json);
     if (!parsed.success) throw new Error(`${abs}: not a valid slmbench result\n${describeIssues(parsed.error.issues)}`);
@@ -62,7 +70,8 @@ export function readResults(dir: string): {docs: LoadedDoc[]; failures: InvalidD
     const failures: InvalidDocument[] = [];
     for (const file of listJson(dir)) {
         try {
-            docs.push(loadFile(file, dir));
+            const loaded = loadFile(file, dir);
+            if (loaded !== RUN_ERRORS) docs.push(loaded);
         } catch (error) {
             failures.push({file, message: (error as Error).message});
         }

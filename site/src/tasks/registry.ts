@@ -1,15 +1,16 @@
 // Every task view of the site, in one list. A task type not listed here gets the generic views
 // (main score on the leaderboard, ladder and trade-off pages; the run page). To add a view: a
-// folder site/src/tasks/<type>/ with view.ts (and Page.astro / Ladder.astro / Overview.astro as
+// folder site/src/tasks/<type>/ with view.ts (and Page.astro / Ladder.astro / Overview.astro / Suite.astro as
 // it declares), and one line below. See docs/contributing.md, "Add a site view".
 import {fidelityView} from "./fidelity/view.ts";
 import {niahView} from "./niah/view.ts";
+import {rulerView} from "./ruler/view.ts";
 import {stsView} from "./sts/view.ts";
 import type {RegisteredView} from "./types.ts";
 
 export type AnyView = RegisteredView<any>;
 
-export const VIEWS: readonly AnyView[] = [niahView, stsView, fidelityView];
+export const VIEWS: readonly AnyView[] = [niahView, stsView, fidelityView, rulerView];
 
 /** URL segments the site's own pages use: a view's page may not take one. */
 const RESERVED = new Set(["ladders", "models", "runs", "raw", "tradeoff", "glossary", "_astro", "404"]);

@@ -36,6 +36,18 @@ export interface LeaderboardColumn {
     cell(entry: DocEntry | undefined): Cell;
 }
 
+/** A leaderboard column for a view's tasks together (a suite headline), shown once per view. */
+export interface SuiteColumn {
+    /** Unique among the columns, e.g. "ruler:avg:lift" (the sort key in the URL). */
+    key: string;
+    header: string;
+    sub: string;
+    title: string;
+    /** Whether the picker shows the column before the reader asks. */
+    shownByDefault?: boolean;
+    cell(model: ModelEntry): Cell;
+}
+
 /** A row of a task's table on the ladder page. */
 export interface LadderRow<D> {
     model: ModelEntry;
@@ -71,6 +83,14 @@ export interface TaskView<D> {
      * put on one chart or front with another ladder's.
      */
     withinLadder?: boolean;
+    /**
+     * The view's task ids are parts of one suite with a headline of its own (RULER: the average
+     * over its tasks per length, the effective length). The home page then shows the view's
+     * Suite.astro (props {families}) once instead of a frontier per task, the ladder page shows it
+     * above the per-task sections, and the leaderboard shows `columns` once; the per-task columns
+     * stay in the column picker, off by default.
+     */
+    suite?: {title: string; columns(models: ModelEntry[]): SuiteColumn[]};
     /** Columns after the task's score on the leaderboard. */
     leaderboardColumns?(task: TaskInfo, models: ModelEntry[]): LeaderboardColumn[];
     /** Columns of the task's table on the ladder page (after the main score). */

@@ -1,5 +1,6 @@
 /**
- * Token counts for sessions without a local tokenizer (hosted models), so NIAH can size haystacks.
+ * Token counts for sessions without a local tokenizer (hosted models), so NIAH and RULER can size
+ * haystacks.
  *
  * A fixed 4 characters per token lands prompts anywhere from 70% to over 100% of the requested
  * length, depending on the server's tokenizer (past 100% the server refuses the prompt). So the
@@ -25,7 +26,7 @@ export interface Calibration {
     probes: {chars: number; promptTokens: number}[];
 }
 
-/** How NIAH counts tokens to size prompts: the model's tokenizer, or an approximation. */
+/** How a task counts tokens to size prompts: the model's tokenizer, or an approximation. */
 export interface PromptSizing {
     countTextTokens(texts: string[]): Promise<number[]>;
     countPromptTokens(prompt: ChatPrompt): Promise<number>;
