@@ -4,7 +4,7 @@ import {SkipTrial} from "../skip.js";
 import type {PlannedTrial, TaskContext, TaskRunner} from "../types.js";
 import type {NiahConfig} from "./config.js";
 import type {NiahTrialSpec} from "./grid.js";
-import {ApproximateSizing, calibrateSizing, FALLBACK_CHARS_PER_TOKEN, PromptSizing} from "../shared/approximate-sizing.js";
+import {ApproximateSizing, calibrateSizing, FALLBACK_CHARS_PER_TOKEN, promptSizing} from "../shared/approximate-sizing.js";
 import {contextLengths, depthPercents} from "./grid.js";
 import {assembleContext, boundaryForDepth, loadHaystackSentences, placeNeedles, SizedHaystack, takeSentences} from "./haystack.js";
 import {samePromptReason, tooShortReason} from "./contract.js";
@@ -49,18 +49,7 @@ export async function createNiahRunner(config: NiahConfig, session: Session, con
 
     // Sessions without a tokenizer (hosted models) size haystacks approximately, calibrated once
     // against the server's usage counts (shared/approximate-sizing.ts) before the first group is sized.
-    const exact: PromptSizing | undefined = session.capabilities.has("tokenize") && session.countPromptTokens && session.countTextTokens
-        ? {countPromptTokens: (p) => session.countPromptTokens!(p), countTextTokens: (t) => session.countTextTokens!(t), description: "model tokenizer"}
-        : undefined;
-    let approximate: Promise<ApproximateSizing> | undefined;
-    const sizing = async (): Promise<PromptSizing> => {
-        if (exact) return exact;
-        // A failed probe (server down past its retries) fails this trial only: the next one probes again.
-        return approximate ??= calibrate().catch((error: unknown) => {
-            approximate = undefined;
-            throw error;
-        });
-    };
+    const sizing = promptSizing(session, () => calibrate());
     async function calibrate(): Promise<ApproximateSizing> {
         const needles = buildNeedleSet(config.needle, deriveSeed(0, "niah-sizing-probe"));
         const probeChars = Math.min(Math.max(...contextLengths(config)), PROBE_MAX_TOKENS) * PROBE_SHARE * FALLBACK_CHARS_PER_TOKEN;

@@ -1,6 +1,6 @@
 import type {ChatPrompt, Session} from "../../session/types.js";
 import {SeededRandom} from "../../util/random.js";
-import {ApproximateSizing, calibrateSizing, FALLBACK_CHARS_PER_TOKEN, PromptSizing, promptChars} from "../shared/approximate-sizing.js";
+import {ApproximateSizing, calibrateSizing, FALLBACK_CHARS_PER_TOKEN, promptChars, promptSizing} from "../shared/approximate-sizing.js";
 import {largestFittingSize} from "../shared/fit-size.js";
 import {RULER_TASKS} from "../shared/ruler/catalog.js";
 import {VT_DEFAULTS, VT_EXAMPLE_TOKENS, VT_MIN_EXAMPLE_LINES, vtExample} from "../shared/ruler/vt.js";
@@ -50,18 +50,7 @@ export async function createRulerRunner(config: RulerConfig, session: Session, c
     };
     const promptTexts = (prompt: ChatPrompt) => [prompt.system ?? "", prompt.user, prompt.answerPrefix ?? ""];
 
-    const exact: PromptSizing | undefined = session.capabilities.has("tokenize") && session.countPromptTokens && session.countTextTokens
-        ? {countPromptTokens: (p) => session.countPromptTokens!(p), countTextTokens: (t) => session.countTextTokens!(t), description: "model tokenizer"}
-        : undefined;
-    let approximate: Promise<ApproximateSizing> | undefined;
-    const sizing = async (): Promise<PromptSizing> => {
-        if (exact) return exact;
-        // A failed probe fails this trial only: the next one probes again.
-        return approximate ??= calibrate().catch((error: unknown) => {
-            approximate = undefined;
-            throw error;
-        });
-    };
+    const sizing = promptSizing(session, () => calibrate());
     /** Hosted models: two probes of the task's own prompts, at its smallest size and at a size of about PROBE_SHARE of the longest length. */
     async function calibrate(): Promise<ApproximateSizing> {
         const longest = Math.max(...rulerLengths(config));

@@ -79,3 +79,22 @@ export async function calibrateSizing(session: Session, probes: {empty: ChatProm
         "no local tokenizer; promptTokens is the server's count",
         {charsPerToken, overheadTokens, probes: counted});
 }
+
+/**
+ * How a runner counts tokens: the model's tokenizer when the session has one, else an
+ * approximation calibrated once by `calibrate` (the first call probes; a failed probe, e.g. a
+ * server down past its retries, fails that trial only and the next call probes again).
+ */
+export function promptSizing(session: Session, calibrate: () => Promise<ApproximateSizing>): () => Promise<PromptSizing> {
+    const exact: PromptSizing | undefined = session.capabilities.has("tokenize") && session.countPromptTokens && session.countTextTokens
+        ? {countPromptTokens: (p) => session.countPromptTokens!(p), countTextTokens: (t) => session.countTextTokens!(t), description: "model tokenizer"}
+        : undefined;
+    let approximate: Promise<ApproximateSizing> | undefined;
+    return async () => {
+        if (exact) return exact;
+        return approximate ??= calibrate().catch((error: unknown) => {
+            approximate = undefined;
+            throw error;
+        });
+    };
+}
