@@ -3,9 +3,9 @@ import {defineSuite} from "../../harness/config/suite.js";
 /**
  * Quantization fidelity of both tiny llama ladders: every file against its ladder's reference (F32),
  * as llama-perplexity --kl-divergence measures it (mean / p99 / max KLD, top-1 agreement, RMS Δp,
- * perplexity), over the first 8,192 tokens of Pride and Prejudice, in chunks of each model's
- * training context (stories260K: 2,048 tokens, 4 chunks; TinyStories-656K: 512, 16 chunks), the
- * second half of each chunk scored. The KL is exact over the whole vocabulary: the reference files
+ * perplexity), over the first 8,192 tokens of Pride and Prejudice, in 16 chunks of 512 tokens
+ * (llama-perplexity's default -c 512; 16 chunks are the independent units the paired intervals
+ * against the reference rest on), the second half of each chunk scored. The KL is exact over the whole vocabulary: the reference files
  * run first and write their full next-token logits (under the cache dir's fidelity/: 4 x vocabulary
  * bytes per scored position, 34 MB for TinyStories-656K, well inside the default 2 GB budget); each
  * other file is one more pass reading them. topK is the route beyond the budgets (docs/tasks/fidelity.md).
@@ -29,6 +29,7 @@ export default defineSuite({
             type: "fidelity",
             id: "fidelity-pride",
             corpus: {files: ["haystacks/pg1342-pride-and-prejudice.txt"], maxTokens: 8192, charset: "ascii-safe", whitespace: "collapse"},
+            chunkSize: 512,
             topK: 256,
             scoredPositions: "second-half"
         }

@@ -91,6 +91,8 @@ export interface LadderPick {
     members: MemberVerdict[];
     /** The file with the least estimated memory that is equivalent to the reference (or better), complete results only. */
     smallestEquivalent?: Candidate;
+    /** The best-scoring file of this ladder that fits (complete results; a reference of a score measured against it left out). */
+    bestThatFits?: Candidate;
 }
 
 export interface TaskRecommendation {
@@ -248,8 +250,11 @@ export function recommend(documents: ResultDocument[], options: RecommendOptions
         const points = collapseIdentical(candidates);
         // A ladder's reference is the zero point of a score measured against it (fidelity's KLD to itself is 0 by definition).
         const ranked = points.filter((c) => !c.partial && !(againstReference && c.model.ladder.isReference));
-        const front = paretoFront(ranked.map((c) => ({memory: c.memoryBytes, score: c.score})), up).map((i) => ranked[i]!);
-        const best = ranked.filter((c) => c.fits).reduce<Candidate | undefined>((top, c) => (!top || better(c.score, top.score, up) ? c : top), undefined);
+        const bestOf = (pool: Candidate[]) => pool.filter((c) => c.fits).reduce<Candidate | undefined>((top, c) => (!top || better(c.score, top.score, up) ? c : top), undefined);
+        // A score measured against each ladder's own reference does not compare across ladders: no front or best over several.
+        const acrossLadders = !againstReference || new Set(ranked.map((c) => c.model.ladder.id)).size <= 1;
+        const front = acrossLadders ? paretoFront(ranked.map((c) => ({memory: c.memoryBytes, score: c.score})), up).map((i) => ranked[i]!) : [];
+        const best = acrossLadders ? bestOf(ranked) : undefined;
 
         const margin = marginOf(docs[0]!, options);
         const ladders: LadderPick[] = [];
@@ -258,13 +263,15 @@ export function recommend(documents: ResultDocument[], options: RecommendOptions
             if (members.length === 0) continue;
             const referenceDoc = docs.find((d) => d.model.sha256 === members[0]!.model.ladder.referenceSha256);
             const verdicts = members.map((c) => verdictFor(c, margin, up));
+            const bestThatFits = bestOf(ranked.filter((c) => c.model.ladder.id === ladder));
             const smallestEquivalent = verdicts.find((v) => !v.candidate.partial && (v.verdict?.verdict === "equivalent" || v.verdict?.verdict === "better"))?.candidate;
             ladders.push({
                 ladder,
                 referenceLabel: referenceDoc?.model.quantLabel ?? members[0]!.model.ladder.referenceFile,
                 ...(referenceDoc?.scores.main != null ? {referenceScore: referenceDoc.scores.main} : {}),
                 members: verdicts,
-                ...(smallestEquivalent ? {smallestEquivalent} : {})
+                ...(smallestEquivalent ? {smallestEquivalent} : {}),
+                ...(bestThatFits ? {bestThatFits} : {})
             });
         }
         const variant = (variantsOf.get(taskId) ?? 0) > 1 ? `config ${configHash.slice(0, 8)}${dataset ? `, dataset ${dataset.slice(0, 8)}` : ""}` : undefined;
@@ -308,6 +315,7 @@ export function formatRecommendation(recommendation: Recommendation): string {
         lines.push(task.best
             ? `  best that fits: ${label(task.best)}  ${name} ${fmtScore(task.best.score)}  ~${formatBytes(task.best.memoryBytes)}`
             : task.ranked === 0 ? "  best that fits: none ranked (no file with complete results and memory facts)"
+            : task.againstReference && task.front.length === 0 ? "  best that fits: per ladder, below (no ranking across ladders)"
             : `  best that fits: none of the ${task.ranked} ranked model files fits`);
         if (task.front.length > 0) {
             lines.push("  Pareto front (estimated memory vs score; complete results, identical files once):");
@@ -324,6 +332,8 @@ export function formatRecommendation(recommendation: Recommendation): string {
             for (const pick of task.ladders) {
                 lines.push(`    ${pick.ladder} (reference ${pick.referenceLabel}${pick.referenceScore !== undefined ? `, ${name} ${fmtScore(pick.referenceScore)}` : ""}):`);
                 for (const member of pick.members) lines.push(`      ${memberLine(member, name)}`);
+                if (task.againstReference && !task.best && pick.bestThatFits)
+                    lines.push(`      best that fits in this ladder: ${labelOf(pick.bestThatFits)}  ${name} ${fmtScore(pick.bestThatFits.score)}  ~${formatBytes(pick.bestThatFits.memoryBytes)}`);
                 const s = pick.smallestEquivalent;
                 lines.push(s
                     ? `      smallest file equivalent to the reference (or better): ${labelOf(s)}, ~${formatBytes(s.memoryBytes)}${s.fits ? "" : ` (${s.reason})`}`

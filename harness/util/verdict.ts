@@ -9,8 +9,9 @@ import {z} from "zod";
  *  - equivalent:   the interval lies inside [-margin, +margin];
  *  - better:       it lies entirely beyond +margin on the good side;
  *  - worse:        it excludes zero on the bad side;
- *  - inconclusive: anything else (or no interval), with a rough count of the further units that
- *                  would decide it, from the interval's width (it narrows as 1/sqrt(units)).
+ *  - inconclusive: anything else (or no interval, or fewer than MIN_UNITS independent units), with
+ *                  a rough count of the further units that would decide it, from the interval's
+ *                  width (it narrows as 1/sqrt(units)).
  *
  * Never "as good as" from overlapping unpaired intervals: two wide intervals overlap even when
  * the paired change is large.
@@ -34,9 +35,18 @@ export interface VerdictResult {
     moreUnitsNeeded?: number;
 }
 
+/**
+ * Fewer independent units than this give no verdict but inconclusive: a bootstrap interval over
+ * 2-4 units spans about their minimum to maximum, so four chunks that all moved the same way would
+ * read as decisive on evidence a sign test puts at 1 in 16. From 5 units the expanded percentile
+ * interval (util/stats.ts) holds its level.
+ */
+export const MIN_UNITS = 5;
+
 export function verdictOf(paired: PairedDelta, margin: number, higherIsBetter: boolean): VerdictResult {
     if (!(margin >= 0)) throw new Error(`equivalence margin must be a number >= 0, got ${margin}`);
     const {delta, ci} = paired;
+    if (paired.units != null && paired.units < MIN_UNITS) return {verdict: "inconclusive", moreUnitsNeeded: MIN_UNITS - paired.units};
     if (delta == null || ci == null || !Number.isFinite(delta) || !ci.every(Number.isFinite)) return {verdict: "inconclusive"};
     const [low, high] = ci;
     if (low >= -margin && high <= margin) return {verdict: "equivalent"};

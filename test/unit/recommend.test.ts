@@ -229,6 +229,14 @@ describe("recommend", () => {
         expect(text).toMatch(/meanKld, lower is better/);
         expect(text).toMatch(/scores 0 by definition and is not ranked/);
         expect(text).not.toMatch(/best that fits: .*F16/);
+        // Two ladders: each KLD is against its own reference, so nothing is ranked across them.
+        const other = [doc({family: "g", quant: "F16", bytes: 40 * MiB, score: 0, ci: [0, 0], taskId: "fidelity-test"}),
+            doc({family: "g", quant: "Q4_0", bytes: 10 * MiB, score: 0.0001, ci: [0, 0.0002], taskId: "fidelity-test", delta: {delta: 0.0001, ci: [0, 0.0002]}})];
+        const both = recommend([...fidelity, ...other], options).tasks[0]!;
+        expect(both.best).toBeUndefined();
+        expect(both.front).toEqual([]);
+        expect(both.ladders.map((l) => [l.ladder, l.bestThatFits!.model.quantLabel])).toEqual([["f", "Q8_0"], ["g", "Q4_0"]]);
+        expect(formatRecommendation(recommend([...fidelity, ...other], options))).toMatch(/best that fits: per ladder, below/);
     });
 
     it("leaves out files without memory facts or local weights, and files whose trained context is too short, saying why", () => {

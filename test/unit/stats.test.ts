@@ -1,5 +1,5 @@
 import {describe, expect, it} from "vitest";
-import {bootstrapMeanCi, meanOrNull, quantileSorted} from "../../harness/util/stats.js";
+import {bootstrapMeanCi, expandedPercentileLevels, meanOrNull, quantileSorted} from "../../harness/util/stats.js";
 
 describe("statistics", () => {
     it("means skip non-finite values", () => {
@@ -22,4 +22,25 @@ describe("statistics", () => {
         expect(bootstrapMeanCi([3, 3, 3])).toEqual([3, 3]);
         expect(bootstrapMeanCi([1])).toBeNull();
     });
+    it("widens small-sample intervals as Student's t does (Hesterberg's expanded percentile), and leaves large ones alone", () => {
+        // Tail probability Φ(−√(n/(n−1))·t(0.975, n−1)): 1e-4 at 4 units, 0.0024 at 6, ≈ 0.023 at 100 (0.025 plain).
+        expect(expandedPercentileLevels(4, 0.95)[0]).toBeCloseTo(1.19e-4, 6);
+        expect(expandedPercentileLevels(6, 0.95)[0]).toBeCloseTo(0.00243, 5);
+        expect(expandedPercentileLevels(100, 0.95)[0]).toBeCloseTo(0.0231, 3);
+        // Six values: the interval is wider than the plain percentile bootstrap's, and still inside the data's range.
+        const values = [0.1, 0.3, -0.2, 0.4, 0.25, 0.05];
+        const [low, high] = bootstrapMeanCi(values)!;
+        const plain = normalInterval(values);
+        expect(low).toBeLessThan(plain[0]);
+        expect(high).toBeGreaterThan(plain[1]);
+        expect(low).toBeGreaterThanOrEqual(Math.min(...values));
+    });
 });
+
+/** What a plain percentile bootstrap of the mean approximates: mean ± 1.96·s/√n with the biased s. */
+function normalInterval(values: number[]): [number, number] {
+    const n = values.length;
+    const mean = values.reduce((a, b) => a + b, 0) / n;
+    const sd = Math.sqrt(values.reduce((a, b) => a + (b - mean) ** 2, 0) / n);
+    return [mean - (1.96 * sd) / Math.sqrt(n), mean + (1.96 * sd) / Math.sqrt(n)];
+}

@@ -1,5 +1,5 @@
 import {describe, expect, it} from "vitest";
-import {describeVerdict, marginFor, verdictOf} from "../../harness/util/verdict.js";
+import {describeVerdict, marginFor, MIN_UNITS, verdictOf} from "../../harness/util/verdict.js";
 
 describe("verdictOf: equivalent, better, worse, inconclusive, in that order", () => {
     it("equivalent when the paired interval lies inside [-margin, +margin], even when it excludes zero", () => {
@@ -60,5 +60,14 @@ describe("verdictOf (the site's cases)", () => {
         const result = verdictOf({delta: 0, ci: [-2, 2], units: 100}, 1, true);
         expect(result.verdict).toBe("inconclusive");
         expect(result.moreUnitsNeeded).toBe(300); // half-width 2 -> 1 needs 4x the units
+    });
+});
+
+describe("verdictOf: too few independent units", () => {
+    it(`gives no verdict on fewer than ${MIN_UNITS} units, however clear the interval, and says how many more are needed`, () => {
+        expect(verdictOf({delta: 0.3, ci: [0.25, 0.35], units: 2}, 0.1, true)).toEqual({verdict: "inconclusive", moreUnitsNeeded: MIN_UNITS - 2});
+        expect(verdictOf({delta: 0.3, ci: [0.25, 0.35], units: 4}, 0.1, false).verdict).toBe("inconclusive");
+        expect(verdictOf({delta: 0.3, ci: [0.25, 0.35], units: MIN_UNITS}, 0.1, true).verdict).toBe("better");
+        expect(describeVerdict(verdictOf({delta: 0.3, ci: [0.25, 0.35], units: 2}, 0.1, true), "clusters", 2)).toBe("inconclusive (about 3 more clusters would decide it)");
     });
 });
