@@ -1,6 +1,7 @@
-import normalCdf from "@stdlib/stats-base-dists-normal-cdf";
-import tQuantile from "@stdlib/stats-base-dists-t-quantile";
+import jstat from "jstat";
 import {SeededRandom} from "./random.js";
+
+const {jStat} = jstat;
 
 /** Mean of the finite values, or null when there are none. */
 export function meanOrNull(values: (number | null | undefined)[]): number | null {
@@ -27,7 +28,7 @@ export function quantileSorted(sorted: ArrayLike<number>, q: number): number {
  */
 export function expandedPercentileLevels(n: number, level: number): [number, number] {
     if (n < 2) throw new Error(`an interval needs 2 or more units, got ${n}`);
-    const tail = normalCdf(-Math.sqrt(n / (n - 1)) * tQuantile(1 - (1 - level) / 2, n - 1), 0, 1);
+    const tail = jStat.normal.cdf(-Math.sqrt(n / (n - 1)) * jStat.studentt.inv(1 - (1 - level) / 2, n - 1), 0, 1);
     return [tail, 1 - tail];
 }
 
