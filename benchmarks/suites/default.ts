@@ -28,7 +28,9 @@ export default defineSuite({
             id: "niah-kv-noise",
             lengths: [256, 512, 1024],
             depths: {count: 5, spacing: "linear"},
-            trialsPerCell: 2,
+            // Three (length, trial) groups per length: the independent units a verdict against the
+            // reference rests on (at least 5 are needed; the depths of one group share its haystack).
+            trialsPerCell: 3,
             haystack: {type: "noise"},
             needle: {type: "kv", keys: "words", values: "numbers"},
             maxNewTokens: 16,
@@ -39,7 +41,7 @@ export default defineSuite({
             id: "niah-classic-noise",
             lengths: [256, 512],
             depths: {count: 3},
-            trialsPerCell: 1,
+            trialsPerCell: 3,
             haystack: {type: "noise"},
             needle: {type: "classic"},
             maxNewTokens: 24,
