@@ -459,7 +459,7 @@ export function makeDoc(spec: DocSpec, reference?: ResultDocument): ResultDocume
         trials = sts.trials;
         scores = aggregateSts(sts.config, trials);
     } else {
-        const parts = kind === "niah" ? niahParts(spec, [256, 512, 1024, 2048], [0, 25, 50, 75, 100], 2)
+        const parts = kind === "niah" ? niahParts(spec, [256, 512, 1024, 2048], [0, 25, 50, 75, 100], 4)
             : kind === "fidelity" ? fidelityParts(spec) : genericParts(spec);
         config = kind === "niah" ? {lengths: [256, 512, 1024, 2048], depths: [0, 25, 50, 75, 100], trialsPerCell: 2}
             : kind === "fidelity" ? {corpus: {files: ["synthetic.txt"]}, chunkSize: 128, topK: 32} : {pairs: 8};

@@ -387,8 +387,8 @@ describe("NIAH comparison, effective context, lower-is-better ranking and memory
             return row.slice(row.lastIndexOf("<td", at), row.indexOf("</td>", at));
         };
         const q4 = docOf("synthetic-llama-2m-Q4_K_M.gguf.niah-short.json");
-        expect(q4.scores.effectiveContext.length).toBe(512);
-        expect(text(cell("synthetic-llama-2m-Q4_K_M.gguf", "niah-short"))).toContain("512");
+        expect(q4.scores.effectiveContext.length).toBe(1024);
+        expect(text(cell("synthetic-llama-2m-Q4_K_M.gguf", "niah-short"))).toContain("1,024");
         // Below the threshold already at the shortest length: "< 256", sorted below every length.
         expect(docOf("synthetic-qwen-1m-Q4_0.gguf.niah-short.json").scores.effectiveContext.length).toBeNull();
         const none = cell("synthetic-qwen-1m-Q4_0.gguf", "niah-short");
@@ -496,7 +496,7 @@ describe("NIAH comparison, effective context, lower-is-better ranking and memory
         const table = ladder.slice(ladder.indexOf('class="niah-flips"'));
         const row = text(rowHtml(table, 'data-quant="Q4_K_M"'));
         for (const part of [
-            "512", String(vs.pairedTrials), `${vs.flips.rightToWrong} ${vs.flips.wrongToRight} ${fmtP(vs.flips.p)}`,
+            "1,024", String(vs.pairedTrials), `${vs.flips.rightToWrong} ${vs.flips.wrongToRight} ${fmtP(vs.flips.p)}`,
             `${vs.liftFlips.rightToWrong} ${vs.liftFlips.wrongToRight} ${fmtP(vs.liftFlips.p)}`,
             fmtDelta(vs.deltaLift), fmtInterval(vs.deltaLiftCi, true)
         ]) expect(row, part).toContain(part);
