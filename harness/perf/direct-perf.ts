@@ -4,8 +4,9 @@
  *     the answer's positions) vs a plain evaluation of the same tokens; target <= 1.2x. At 2,048
  *     (TinyStories-656K), 32,000 and 151,936 tokens (random-weight fixtures, speed figures only).
  *  2. STS: batched embeddings (many sentences per decode) vs the bare one-sentence-per-decode
- *     node-llama-cpp loop, on wnft-sif-256 F16 over STS-B test's distinct sentences; target >= 4x,
- *     vectors equal to the bare loop's (1 - cos < 1e-6). Interleaved rounds, medians.
+ *     node-llama-cpp loop, on each wnft-sif-256 file over STS-B test's distinct sentences; target
+ *     >= 4x, vectors equal to the bare loop's (1 - cos < 1e-6), and the ceiling: the bare loop
+ *     against the decodes alone of the same batches. Interleaved rounds, medians.
  *
  *   npx tsx harness/perf/direct-perf.ts [--rounds 3]
  */
@@ -13,7 +14,7 @@ import os from "node:os";
 import {parseArgs} from "node:util";
 import {getLlama, LlamaLogLevel} from "node-llama-cpp";
 import {findAsset, resolveAssetRoots} from "../assets/roots.js";
-import {DirectEmbedder} from "../providers/local-gguf/direct/embedder.js";
+import {DEFAULT_SENTENCES_PER_DECODE, DirectEmbedder} from "../providers/local-gguf/direct/embedder.js";
 import {DirectModel} from "../providers/local-gguf/direct/model.js";
 import {DirectScorer} from "../providers/local-gguf/direct/scorer.js";
 import {loadDataset} from "../tasks/sts/datasets.js";
@@ -62,49 +63,79 @@ for (const [vocabulary, modelPath, contextSize] of niahModels) {
     model.free();
 }
 
-// 2. STS: batched embeddings vs the bare one-sentence-per-decode loop.
-const embedderPath = findAsset(assetRoots, "models", "wnft-sif-256/wnft-sif-256-F16.gguf");
-if (!embedderPath) {
-    console.log("\nSTS: wnft-sif-256-F16.gguf not found in the asset roots (set SLMBENCH_ASSETS)");
-} else {
+// 2. STS: batched embeddings vs the bare one-sentence-per-decode loop, on each file of the ladder found.
+//    The ceiling: the bare loop against the decodes alone of the embedder's own batches (same
+//    sentences, same shapes, nothing tokenized or read): what even a free harness could reach.
+const ladderFiles = ["F16", "Q8_0", "Q5_0", "Q4_K_M", "Q4_0", "Q2_K"]
+    .map((level) => [level, findAsset(assetRoots, "models", `wnft-sif-256/wnft-sif-256-${level}.gguf`)] as const)
+    .filter((entry): entry is readonly [string, string] => entry[1] !== undefined);
+if (ladderFiles.length === 0) console.log("\nSTS: wnft-sif-256 not found in the asset roots (set SLMBENCH_ASSETS)");
+else {
     const sentences = distinctSentences(loadDataset({type: "stsb", split: "test"}, assetRoots));
-    const model = await llama.loadModel({modelPath: embedderPath, gpuLayers: 0});
-    const bareContext = await model.createEmbeddingContext({contextSize: 512, threads: 1});
-    await bareContext.getEmbeddingFor(sentences[0]!);
-    const direct = DirectModel.load(embedderPath);
-    const variants = new Map<string, DirectEmbedder>();
-    for (const perDecode of [1, 8, 16]) variants.set(`direct, ${perDecode} per decode`, new DirectEmbedder(direct, {contextSize: 512, threads: 1, sentencesPerDecode: perDecode}));
-    for (const perDecode of [1, 8]) variants.set(`direct, ${perDecode} per decode, no flash attention`, new DirectEmbedder(direct, {contextSize: 512, threads: 1, sentencesPerDecode: perDecode, flashAttention: false}));
-    for (const embedder of variants.values()) embedder.embed([sentences[0]!]);
-    const rates = new Map<string, number[]>();
-    const worst = new Map<string, number>();
-    let bareVectors: number[][] = [];
-    for (let round = 0; round < rounds; round++) {
-        let started = performance.now();
-        const vectors: number[][] = [];
-        for (const sentence of sentences) vectors.push([...(await bareContext.getEmbeddingFor(sentence)).vector]);
-        rates.set("bare node-llama-cpp loop", [...(rates.get("bare node-llama-cpp loop") ?? []), sentences.length / ((performance.now() - started) / 1000)]);
-        bareVectors = vectors;
-        for (const [name, embedder] of variants) {
+    console.log(`\nSTS embeddings, wnft-sif-256, ${sentences.length} distinct STS-B test sentences, 1 thread, ${rounds} interleaved rounds (medians); ` +
+        "ceiling = the bare loop's time over the decodes alone of the default batches:");
+    for (const [level, embedderPath] of ladderFiles) {
+        const model = await llama.loadModel({modelPath: embedderPath, gpuLayers: 0});
+        const bareContext = await model.createEmbeddingContext({contextSize: 512, threads: 1});
+        await bareContext.getEmbeddingFor(sentences[0]!);
+        const direct = DirectModel.load(embedderPath);
+        const variants = new Map<string, DirectEmbedder>();
+        const perDecodeList = level === "F16" ? [1, DEFAULT_SENTENCES_PER_DECODE, 16] : [DEFAULT_SENTENCES_PER_DECODE];
+        for (const perDecode of perDecodeList) variants.set(`${perDecode} per decode`, new DirectEmbedder(direct, {contextSize: 512, threads: 1, sentencesPerDecode: perDecode}));
+        if (level === "F16") variants.set(`${DEFAULT_SENTENCES_PER_DECODE} per decode, no flash attention`,
+            new DirectEmbedder(direct, {contextSize: 512, threads: 1, sentencesPerDecode: DEFAULT_SENTENCES_PER_DECODE, flashAttention: false}));
+        for (const embedder of variants.values()) embedder.embed([sentences[0]!]);
+        const batches = defaultBatches(direct, sentences);
+        const decodeOnly = direct.createContext({contextSize: 512, batchSize: 512, threads: 1, sequences: DEFAULT_SENTENCES_PER_DECODE, embeddings: true, flashAttention: true});
+        const rates = new Map<string, number[]>();
+        const add = (name: string, started: number) => rates.set(name, [...(rates.get(name) ?? []), sentences.length / ((performance.now() - started) / 1000)]);
+        const worst = new Map<string, number>();
+        for (let round = 0; round < rounds; round++) {
+            let started = performance.now();
+            const bareVectors: number[][] = [];
+            for (const sentence of sentences) bareVectors.push([...(await bareContext.getEmbeddingFor(sentence)).vector]);
+            add("bare", started);
+            for (const [name, embedder] of variants) {
+                started = performance.now();
+                const out: number[][] = [];
+                // New texts each round: the embedder embeds each distinct text once per call.
+                for (let i = 0; i < sentences.length; i += 256) out.push(...embedder.embed(sentences.slice(i, i + 256)));
+                add(name, started);
+                let w = worst.get(name) ?? 0;
+                out.forEach((vector, i) => (w = Math.max(w, 1 - cosine(vector, bareVectors[i]!))));
+                worst.set(name, w);
+            }
             started = performance.now();
-            const out: number[][] = [];
-            // New texts each round: the embedder embeds each distinct text once per call.
-            for (let i = 0; i < sentences.length; i += 256) out.push(...embedder.embed(sentences.slice(i, i + 256)));
-            rates.set(name, [...(rates.get(name) ?? []), sentences.length / ((performance.now() - started) / 1000)]);
-            let w = worst.get(name) ?? 0;
-            out.forEach((vector, i) => (w = Math.max(w, 1 - cosine(vector, bareVectors[i]!))));
-            worst.set(name, w);
+            for (const batch of batches) decodeOnly.decodeSequences(batch);
+            add("decodes alone", started);
         }
+        const bare = median(rates.get("bare")!);
+        const parts = [...rates].filter(([name]) => name !== "bare" && name !== "decodes alone")
+            .map(([name, values]) => `${name} ${(median(values) / bare).toFixed(2)}x (1-cos ${worst.get(name)!.toExponential(0)})`);
+        console.log(`  ${level.padEnd(6)} bare loop ${bare.toFixed(0)} sentences/s; ${parts.join(", ")}; ceiling ${(median(rates.get("decodes alone")!) / bare).toFixed(2)}x`);
+        decodeOnly.free();
+        for (const embedder of variants.values()) embedder.dispose();
+        direct.free();
+        await bareContext.dispose();
+        await model.dispose();
     }
-    const bare = median(rates.get("bare node-llama-cpp loop")!);
-    console.log(`\nSTS embeddings, wnft-sif-256 F16, ${sentences.length} distinct STS-B test sentences, 1 thread, ${rounds} interleaved rounds (medians):`);
-    for (const [name, values] of rates) {
-        const vs = name.startsWith("bare") ? "" : `, ${(median(values) / bare).toFixed(2)}x the bare loop, max 1-cos vs bare ${worst.get(name)!.toExponential(1)}`;
-        console.log(`  ${name.padEnd(40)} ${median(values).toFixed(0).padStart(6)} sentences/s${vs}`);
+}
+
+/** The embedder's default batches of token ids (DEFAULT_SENTENCES_PER_DECODE sentences, or fewer where 512 tokens are reached). */
+function defaultBatches(model: DirectModel, texts: string[]): Int32Array[][] {
+    const batches: Int32Array[][] = [];
+    let batch: Int32Array[] = [], tokens = 0;
+    for (const text of texts) {
+        const ids = model.tokenize(text, true).slice(0, 511);
+        if (batch.length === DEFAULT_SENTENCES_PER_DECODE || tokens + ids.length > 512) {
+            batches.push(batch);
+            batch = [];
+            tokens = 0;
+        }
+        batch.push(ids);
+        tokens += ids.length;
     }
-    for (const embedder of variants.values()) embedder.dispose();
-    direct.free();
-    await bareContext.dispose();
-    await model.dispose();
+    if (batch.length) batches.push(batch);
+    return batches;
 }
 console.log(`\nload average ${os.loadavg()[0]!.toFixed(2)} at the end`);

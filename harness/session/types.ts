@@ -77,6 +77,11 @@ export interface ReferenceRows {
     readonly vocabularySize: number;
     /** Writes the logits after tokens[0..p] for p in [first, first + count) into `into` (count x vocabularySize). */
     read(first: number, count: number, into: Float32Array): void | Promise<void>;
+    /**
+     * True when read() only copies stored rows (no model work): the session may then call it while
+     * its own decode of those positions runs on another thread, hiding the read behind the decode.
+     */
+    readonly stored?: boolean;
     /** After the last read: throws when what was read is not what was written (a damaged file). */
     finish?(): void;
 }

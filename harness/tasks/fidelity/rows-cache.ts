@@ -112,6 +112,7 @@ export function openRows(file: string): {header: RowsHeader; rows: ReferenceRows
         let next = 0;
         const rows: ReferenceRows = {
             vocabularySize: header.vocabularySize,
+            stored: true,
             read(first, count, into) {
                 const row = first - header.firstScored;
                 if (row !== next) throw new Error(`${file}: rows read out of order (position ${first}, expected ${header.firstScored + next})`);

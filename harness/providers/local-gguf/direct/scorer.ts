@@ -62,7 +62,7 @@ export class DirectScorer {
     private context?: DirectContext;
     private readonly reader: LogitsReader;
     /** A decode's worth of a reference's rows (exact comparisons). */
-    private referenceRows?: Float32Array;
+    private readonly referenceRows: Float32Array[] = [];
     /** Copies of one batch's rows, alternating: one is being read while the next batch decodes. */
     private readonly copies: Float32Array[] = [];
     /** Tokens held in the context's KV cache (sequence 0). */
@@ -132,36 +132,34 @@ export class DirectScorer {
      * Decodes tokens[0..end) with logits at every position in [fromIndex, end) and hands each
      * decode's rows to `visit` (count x vocabulary; valid during the call only), awaiting it before
      * the next decode. Pipelined: batch n + 1 decodes on another thread while `visit` reads a copy
-     * of batch n's rows (two copy buffers); same decodes, same rows, same order of visits.
+     * of batch n's rows (two copy buffers; the last batch, with nothing left to overlap, is read in
+     * place); same decodes, same rows, same order of visits. `during(first, count, slot)` runs while
+     * the decode of those positions is under way (on this thread, which would otherwise wait); its
+     * slot (0 or 1) is the one `visit` gets for the same positions.
      */
     private async evaluateBatches(tokens: ArrayLike<number>, fromIndex: number, end: number, pipelined: boolean,
-        visit: (first: number, count: number, rows: Float32Array) => void | Promise<void>): Promise<void> {
+        visit: (first: number, count: number, rows: Float32Array, slot: number) => void | Promise<void>,
+        during?: (first: number, count: number, slot: number) => void | Promise<void>): Promise<void> {
         const context = this.prepare(0, end);
         const vocabulary = this.model.vocabularySize;
         const wants = (i: number) => i >= fromIndex;
-        let pending: {copy: Float32Array; first: number; count: number} | undefined;
+        let pending: {copy: Float32Array; first: number; count: number; slot: number} | undefined;
         const readPending = async () => {
             if (!pending) return;
-            const {copy, first, count} = pending;
+            const {copy, first, count, slot} = pending;
             pending = undefined;
-            await visit(first, count, copy.subarray(0, count * vocabulary));
+            await visit(first, count, copy.subarray(0, count * vocabulary), slot);
         };
         const rowsPerDecode = Math.min(this.batchSize, this.perCall);
+        const ranges = decodeRanges(0, fromIndex, end, this.perCall, this.batchSize);
         let flip = 0;
-        for (const [at, to] of decodeRanges(0, fromIndex, end, this.perCall, this.batchSize)) {
+        for (let r = 0; r < ranges.length; r++) {
+            const [at, to] = ranges[r]!;
             const first = Math.max(at, fromIndex);
-            if (!pipelined) {
-                try {
-                    await context.decodeSequenceAsync(tokens, at, to, at, wants);
-                } catch (error) {
-                    this.failed(error);
-                }
-                this.decoded(tokens, at, to);
-                if (first < to) await visit(first, to - first, context.logitsRows(first - at, to - first));
-                continue;
-            }
+            const slot = pipelined ? flip : 0;
             const decoded = context.decodeSequenceAsync(tokens, at, to, at, wants);
             try {
+                if (first < to) await during?.(first, to - first, slot);
                 await readPending();
             } finally {
                 try {
@@ -171,12 +169,15 @@ export class DirectScorer {
                 }
             }
             this.decoded(tokens, at, to);
-            if (first < to) {
-                const copy = this.copies[flip] ??= new Float32Array(rowsPerDecode * vocabulary);
-                flip ^= 1;
-                copy.set(context.logitsRows(first - at, to - first));
-                pending = {copy, first, count: to - first};
+            if (first >= to) continue;
+            if (!pipelined || r === ranges.length - 1) {
+                await visit(first, to - first, context.logitsRows(first - at, to - first), slot);
+                continue;
             }
+            const copy = this.copies[flip] ??= new Float32Array(rowsPerDecode * vocabulary);
+            flip ^= 1;
+            copy.set(context.logitsRows(first - at, to - first));
+            pending = {copy, first, count: to - first, slot};
         }
         await readPending();
     }
@@ -185,7 +186,8 @@ export class DirectScorer {
      * Session.nextTokenLogprobs on raw logits: from scratch (as llama-perplexity clears the KV
      * cache per chunk), the distribution after tokens[0..p] for p in [fromIndex, tokens.length - 2].
      * With `reference`, each position is compared with the reference's row over the whole
-     * vocabulary; `rowsOut` receives every decode's raw rows.
+     * vocabulary (stored rows are read while this model decodes the same positions); `rowsOut`
+     * receives every decode's raw rows.
      */
     async nextTokenLogprobs(tokens: readonly number[], fromIndex: number, options: NextTokenOptions = {}): Promise<NextTokenLogprobs[]> {
         const topK = options.topK ?? 1;
@@ -195,22 +197,23 @@ export class DirectScorer {
             throw new Error(`the reference has a vocabulary of ${reference.vocabularySize} tokens, this model ${vocabulary}: their distributions cannot be compared`);
         const results: NextTokenLogprobs[] = [];
         const pipelined = this.options.pipeline ?? os.availableParallelism() > this.options.threads;
-        await this.evaluateBatches(tokens, fromIndex, tokens.length - 1, pipelined, async (first, count, rows) => {
+        // Kept across calls, one per pipeline slot: a buffer of megabytes per chunk would keep V8's collector busy.
+        const referenceRows = (slot: number, count: number) =>
+            (this.referenceRows[slot] ??= new Float32Array(Math.min(this.batchSize, this.perCall) * vocabulary)).subarray(0, count * vocabulary);
+        const readReference = reference && ((first: number, count: number, slot: number) => reference.read(first, count, referenceRows(slot, count)));
+        await this.evaluateBatches(tokens, fromIndex, tokens.length - 1, pipelined, async (first, count, rows, slot) => {
             rowsOut?.(first, count, rows);
-            if (reference) {
-                // Kept across calls: a buffer of megabytes per chunk would keep V8's collector busy.
-                this.referenceRows ??= new Float32Array(Math.min(this.batchSize, this.perCall) * vocabulary);
-                await reference.read(first, count, this.referenceRows.subarray(0, count * vocabulary));
-            }
+            // A reference that decodes (lockstep) reads after this decode: two decodes at once would compete for the cores.
+            if (readReference && !reference.stored) await readReference(first, count, slot);
             for (let j = 0; j < count; j++) {
                 const row = rows.subarray(j * vocabulary, (j + 1) * vocabulary);
                 const position = first + j;
                 const next = tokens[position + 1]!;
                 results.push(reference
-                    ? this.reader.compare(this.referenceRows!.subarray(j * vocabulary, (j + 1) * vocabulary), row, position, next)
+                    ? this.reader.compare(this.referenceRows[slot]!.subarray(j * vocabulary, (j + 1) * vocabulary), row, position, next)
                     : this.reader.read(row, position, next, topK, options.ids?.(position)));
             }
-        });
+        }, reference?.stored ? readReference : undefined);
         reference?.finish?.();
         return results;
     }
@@ -318,7 +321,7 @@ export class DirectScorer {
 
     dispose(): void {
         this.copies.length = 0;
-        this.referenceRows = undefined;
+        this.referenceRows.length = 0;
         this.context?.free();
         this.context = undefined;
         this.held = [];
