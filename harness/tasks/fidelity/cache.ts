@@ -27,7 +27,8 @@ import type {ReferencePosition} from "./metrics.js";
 const MAGIC = Buffer.from("SLMBFID1", "ascii");
 export const CACHE_FORMAT = 1;
 
-export interface ReferenceChunkHeader {
+/** What every per-chunk file of a reference (top-k here, full rows in ./rows-cache.ts) says of itself. */
+export interface ChunkFileHeader {
     format: number;
     referenceSha256: string;
     referenceFile: string;
@@ -36,11 +37,14 @@ export interface ReferenceChunkHeader {
     /** First scored position (the distribution after tokens[0..firstScored]). */
     firstScored: number;
     positions: number;
+    /** sha256 of the chunk's token ids (u32 LE): a compared file must read exactly these tokens. */
+    tokensSha256: string;
+}
+
+export interface ReferenceChunkHeader extends ChunkFileHeader {
     /** k asked for, and k kept (at most the vocabulary size). */
     topK: number;
     k: number;
-    /** sha256 of the chunk's token ids (u32 LE): a compared file must read exactly these tokens. */
-    tokensSha256: string;
 }
 
 export interface ReferenceChunk {

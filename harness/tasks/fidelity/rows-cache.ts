@@ -17,23 +17,15 @@ import {closeSync, existsSync, fstatSync, mkdirSync, openSync, readSync, renameS
 import path from "node:path";
 import {crc32} from "node:zlib";
 import type {ReferenceRows} from "../../session/types.js";
+import type {ChunkFileHeader} from "./cache.js";
 import {shortHash} from "../../util/hash.js";
 
 const MAGIC = Buffer.from("SLMBROW1", "ascii");
 export const ROWS_FORMAT = 1;
 
-export interface RowsHeader {
-    format: number;
-    referenceSha256: string;
-    referenceFile: string;
-    chunk: number;
-    chunkSize: number;
-    /** First scored position: row j holds the logits after tokens[0..firstScored + j]. */
-    firstScored: number;
-    positions: number;
+/** Row j holds the logits after tokens[0..firstScored + j]. */
+export interface RowsHeader extends ChunkFileHeader {
     vocabularySize: number;
-    /** sha256 of the chunk's token ids: a compared file must read exactly these tokens. */
-    tokensSha256: string;
 }
 
 export function rowsFile(dir: string, chunk: number): string {

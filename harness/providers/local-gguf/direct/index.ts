@@ -6,20 +6,12 @@
  */
 import {DirectEmbedder} from "./embedder.js";
 import {DirectModel} from "./model.js";
-import {DirectScorer} from "./scorer.js";
+import {DirectScorer, type DirectScorerOptions} from "./scorer.js";
 
 export {scoringPathFromEnv, type ScoringPath} from "./scoring-path.js";
 
-export interface DirectScoringOptions {
-    contextSize: number;
-    threads: number;
-    reusePrefix?: boolean;
-    /** Flash attention of the scoring and generation context (default "auto", as node-llama-cpp). */
-    flashAttention?: boolean | "auto";
-    /** The model's training context (node-llama-cpp pads contexts below it; the scorer sizes its context alike). */
-    trainContextSize?: number;
-    /** Read a decode's rows while the next one runs (default: where a core is free; see DirectScorerOptions). */
-    pipeline?: boolean;
+/** The scorer's options (scoring and generation context), and the embedder's. */
+export interface DirectScoringOptions extends DirectScorerOptions {
     /** Tokens per embedded input (default contextSize). */
     embeddingContextSize?: number;
     /** Flash attention for embeddings (default on). */
