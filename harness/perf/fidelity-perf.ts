@@ -8,7 +8,8 @@
  *     writing its full rows; compared file reading them and taking the KL over the vocabulary) and
  *     exact-lockstep (compared file with the reference decoding beside it, against both decodes).
  *     Wall-clock and CPU-time ratios: on a loaded machine the CPU ratio says what the code costs.
- *     Each file's first chunk runs once untimed first (loading the direct path, tokenizing).
+ *     Each file's first chunk runs once untimed first (loading the direct path, tokenizing). Each
+ *     line leads with the route the task chooses for this corpus under its default budgets.
  *  2. The cost of requesting logits: the same decode with logits requested vs none at all.
  *  3. How much of the exact KL the top-256 form keeps (random weights: see the caveat printed).
  *  4. The sampler path (node-llama-cpp's probability Maps) at 2,048 tokens, for comparison.
@@ -19,7 +20,7 @@
  *   npx tsx harness/perf/fidelity-perf.ts [--chunks 4] [--rounds 3] [--vocab 2048,32000,151936]
  */
 import {execFileSync} from "node:child_process";
-import {mkdtempSync, rmSync} from "node:fs";
+import {mkdtempSync, rmSync, statSync} from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import {fileURLToPath} from "node:url";
@@ -33,6 +34,7 @@ import type {TrialRecord} from "../results/schema.js";
 import fidelity from "../tasks/fidelity/index.js";
 import type {FidelityScores} from "../tasks/fidelity/contract.js";
 import {loadCorpusText, tokenStream} from "../tasks/fidelity/corpus.js";
+import {chooseRoute, type KldRoute} from "../tasks/fidelity/route.js";
 import {ensureFixture} from "./fixtures/random-gguf.js";
 
 const CHUNK = 512;
@@ -151,10 +153,18 @@ for (const vocabulary of vocabularies) {
     const scored = scores.get("top-k")!.scoredTokens;
     const get = (name: string) => best(times.get(name)!);
     const [refLogits, cmpLogits, bothLogits, noLogits] = [get("reference decode, logits"), get("compared decode, logits"), get("both decodes, logits"), get("reference decode, no logits")];
-    const line = `vocabulary ${vocabulary.toLocaleString("en-US")}: fidelity ${ratio(refLogits, get("top-k reference"))} (reference pass, top-256), ` +
-        `${ratio(cmpLogits, get("top-k compared"))} (compared ${files.comparedType}, top-256); exact: ${ratio(refLogits, get("exact-cache reference"))} ` +
-        `(reference writing its rows), ${ratio(cmpLogits, get("exact-cache compared"))} (compared, rows from disk), ` +
-        `${ratio(bothLogits, get("exact-lockstep compared"))} (lockstep, vs both decodes) of the same decodes with logits requested but not read`;
+    // The route the task itself takes for this corpus with its default budgets, named first.
+    const defaults = fidelity.configSchema.parse({corpus, chunkSize: CHUNK, topK: 256});
+    const {route: chosen} = chooseRoute(defaults, {fullDistributions: true, vocabularySize: vocabulary, scoredPositions: scored,
+        referencePath: files.reference, referenceBytes: statSync(files.reference).size, machineBytes: os.totalmem()});
+    const passes: Record<KldRoute, string> = {
+        "exact-cache": `${ratio(cmpLogits, get("exact-cache compared"))} (compared ${files.comparedType}, rows from disk; its reference pass writing them ${ratio(refLogits, get("exact-cache reference"))})`,
+        "exact-lockstep": `${ratio(bothLogits, get("exact-lockstep compared"))} (compared ${files.comparedType} in lockstep, vs both decodes)`,
+        "top-k": `${ratio(cmpLogits, get("top-k compared"))} (compared ${files.comparedType}; its reference pass writing the top 256 ${ratio(refLogits, get("top-k reference"))})`
+    };
+    const others = (Object.keys(passes) as KldRoute[]).filter((route) => route !== chosen).map((route) => `${route} ${passes[route]}`);
+    const line = `vocabulary ${vocabulary.toLocaleString("en-US")}: fidelity ${passes[chosen]} on the default route here, ${chosen}; ` +
+        `${others.join("; ")}; all of the same decodes with logits requested but not read`;
     lines.push(line);
     console.log(line);
     const exact = scores.get("exact-cache")!.meanKld!;
