@@ -2,6 +2,7 @@ import type {TrialRecord} from "../../results/schema.js";
 import {clusterBootstrapMeanCi, meanOrNull} from "../../util/stats.js";
 import type {NiahConfig} from "./config.js";
 import {isTooShortReason, samePromptDepth, type NiahScoreName, type NiahScores} from "./contract.js";
+import {trialCounts} from "../shared/trial-counts.js";
 
 /**
  * RULER calls the longest length scoring above 85.6 (Llama-2-7B-chat at 4K) a model's effective
@@ -29,9 +30,7 @@ function summarize(records: TrialRecord[]) {
     const judged = ok.some((r) => r.scores.judge !== undefined);
     const perToken = ok.some((r) => r.scores.liftPerToken !== undefined);
     return {
-        trials: ok.length,
-        skipped: records.filter((r) => r.status === "skipped").length,
-        errors: records.filter((r) => r.status === "error").length,
+        ...trialCounts(records),
         stringMatch: meanOrNull(ok.map((r) => r.scores.stringMatch)),
         lift: meanOrNull(ok.map((r) => r.scores.lift)),
         // Only documents whose trials carry the key get it, so older documents keep their shape.

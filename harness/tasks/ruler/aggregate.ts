@@ -3,15 +3,14 @@ import {bootstrapMeanCi, meanOrNull} from "../../util/stats.js";
 import {rulerTaskScore} from "../shared/ruler/scoring.js";
 import type {RulerConfig} from "./config.js";
 import {DEFAULT_THRESHOLDS, type RulerScores} from "./contract.js";
+import {trialCounts} from "../shared/trial-counts.js";
 
 const finite = (values: (number | null | undefined)[]) => values.filter((v): v is number => typeof v === "number" && Number.isFinite(v));
 
 function summarize(records: TrialRecord[]) {
     const ok = records.filter((r) => r.status === "ok");
     return {
-        trials: ok.length,
-        skipped: records.filter((r) => r.status === "skipped").length,
-        errors: records.filter((r) => r.status === "error").length,
+        ...trialCounts(records),
         stringMatch: meanOrNull(ok.map((r) => r.scores.stringMatch)),
         lift: meanOrNull(ok.map((r) => r.scores.lift)),
         answerLogprob: meanOrNull(ok.map((r) => r.scores.answerLogprob))
