@@ -31,7 +31,7 @@ const list = (value: string) => value.split(",").map((item) => item.trim()).filt
 
 const program = new Command()
     .name("slmbench")
-    .description("Benchmark small and quantized language models (local GGUF ladders) and write versioned JSON results.")
+    .description("Benchmark small and quantized language models (local GGUF ladders, hosted endpoints) and write versioned JSON results.")
     .version(SLMBENCH_VERSION)
     // So `merge ... --out <dir>` reads its own --out (the run's options go before a subcommand).
     .enablePositionalOptions()
