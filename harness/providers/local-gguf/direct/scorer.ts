@@ -61,7 +61,7 @@ export class DirectScorer {
     readonly perCall: number;
     private context?: DirectContext;
     private readonly reader: LogitsReader;
-    /** A decode's worth of a reference's rows (exact comparisons). */
+    /** A decode's worth of a reference's rows (exact comparisons), one per pipeline slot: the next decode's are read while this one's are compared. */
     private readonly referenceRows: Float32Array[] = [];
     /** Copies of one batch's rows, alternating: one is being read while the next batch decodes. */
     private readonly copies: Float32Array[] = [];
