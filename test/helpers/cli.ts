@@ -1,5 +1,5 @@
-import {spawn} from "node:child_process";
-import {mkdtempSync, writeFileSync} from "node:fs";
+import {ChildProcess, spawn} from "node:child_process";
+import {existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync} from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import {PROJECT_DIR, SHARED_ASSETS} from "./assets.js";
@@ -51,6 +51,29 @@ export function runCli(args: string[], env?: NodeJS.ProcessEnv, timeoutMs = 300_
         child.on("close", (code) => {
             clearTimeout(timer);
             resolve({code, stdout, stderr});
+        });
+    });
+}
+
+/** The lines of the journal of the (one) run under `out`, empty before it exists. */
+export function journalLines(out: string): string[] {
+    const file = existsSync(out) ? readdirSync(out).map((d) => path.join(out, d, "journal.jsonl")).find(existsSync) : undefined;
+    return file ? readFileSync(file, "utf8").split("\n").filter(Boolean) : [];
+}
+
+/** SIGKILLs `child` as soon as `ready()` holds (polled every 20 ms); rejects if it exits first. */
+export function killWhen(child: ChildProcess, ready: () => boolean): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+        const timer = setInterval(() => {
+            if (ready()) {
+                clearInterval(timer);
+                child.kill("SIGKILL");
+                resolve();
+            }
+        }, 20);
+        child.on("exit", () => {
+            clearInterval(timer);
+            reject(new Error("the run finished before it could be killed"));
         });
     });
 }

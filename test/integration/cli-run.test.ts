@@ -1,11 +1,11 @@
-import {existsSync, readdirSync, readFileSync} from "node:fs";
+import {readdirSync} from "node:fs";
 import path from "node:path";
 import {describe, expect, it} from "vitest";
 import type {ResultDocument} from "../../harness/results/schema.js";
 import {readResultDocument} from "../../harness/results/write.js";
 import {niahScoresSchema} from "../../harness/tasks/niah/contract.js";
 import {MODELS, stories260K, tinyStories} from "../helpers/assets.js";
-import {runCli, startCli, tempDir, writeSuite} from "../helpers/cli.js";
+import {journalLines, killWhen, runCli, startCli, tempDir, writeSuite} from "../helpers/cli.js";
 
 function jsonFiles(dir: string): string[] {
     return readdirSync(dir, {recursive: true, encoding: "utf8"})
@@ -90,30 +90,14 @@ describe("crash safety", () => {
         });
         const planned = 3 * 2 * 5 * 2;
         const child = startCli(["--suite", suite, "--out", out, "--quiet"]);
-        const journalLines = () => {
-            const runDir = existsSync(out) ? readdirSync(out).map((d) => path.join(out, d, "journal.jsonl")).find(existsSync) : undefined;
-            return runDir ? readFileSync(runDir, "utf8").split("\n").filter(Boolean) : [];
-        };
         // Kill once a good part of the run, but not all of it, is journaled.
-        await new Promise<void>((resolve, reject) => {
-            const timer = setInterval(() => {
-                if (journalLines().length >= 25) {
-                    clearInterval(timer);
-                    child.kill("SIGKILL");
-                    resolve();
-                }
-            }, 20);
-            child.on("exit", () => {
-                clearInterval(timer);
-                reject(new Error("the run finished before it could be killed"));
-            });
-        });
-        const beforeResume = journalLines().filter((line) => line.includes('"record"')).length;
+        await killWhen(child, () => journalLines(out).length >= 25);
+        const beforeResume = journalLines(out).filter((line) => line.includes('"record"')).length;
         expect(beforeResume).toBeLessThan(planned);
 
         const resumed = await runCli(["--suite", suite, "--out", out, "--quiet"]);
         expect(resumed.code).toBe(0);
-        const lines = journalLines().map((line) => JSON.parse(line)).filter((line) => line.record); // trial lines, not measurements
+        const lines = journalLines(out).map((line) => JSON.parse(line)).filter((line) => line.record); // trial lines, not measurements
         const keys = lines.map((l) => `${l.key.modelSha256}|${l.key.trialId}`);
         expect(new Set(keys).size).toBe(planned);
         expect(keys).toHaveLength(planned); // nothing journaled twice: no trial ran again

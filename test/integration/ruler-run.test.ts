@@ -1,4 +1,4 @@
-import {existsSync, readdirSync, readFileSync} from "node:fs";
+import {readdirSync} from "node:fs";
 import path from "node:path";
 import {getLlama, LlamaLogLevel} from "node-llama-cpp";
 import {describe, expect, it} from "vitest";
@@ -7,7 +7,7 @@ import type {ResultDocument} from "../../harness/results/schema.js";
 import {readResultDocument} from "../../harness/results/write.js";
 import {RULER_TASK_ORDER, rulerScoresSchema, rulerSummaries} from "../../harness/tasks/ruler/contract.js";
 import {stories260K, tinyStories} from "../helpers/assets.js";
-import {cliEnv, runCli, startCli, tempDir, writeSuite} from "../helpers/cli.js";
+import {cliEnv, journalLines, killWhen, runCli, startCli, tempDir, writeSuite} from "../helpers/cli.js";
 import {startFakeServer} from "../helpers/fake-server.js";
 
 async function documentsIn(dir: string): Promise<ResultDocument[]> {
@@ -41,30 +41,15 @@ describe("RULER's 11 tasks from the CLI (stories260K and TinyStories-656K F32)",
         });
         // Planned: 2 models x 11 tasks x 2 lengths; TinyStories-656K's 2048 is beyond its context (skipped at planning, not journaled).
         const journaled = 2 * 11 * 2 - 11;
-        const journalLines = () => {
-            const file = existsSync(out) ? readdirSync(out).map((d) => path.join(out, d, "journal.jsonl")).find(existsSync) : undefined;
-            return file ? readFileSync(file, "utf8").split("\n").filter(Boolean).map((line) => JSON.parse(line)).filter((line) => line.record) : [];
-        };
+        const journaledRecords = () => journalLines(out).map((line) => JSON.parse(line)).filter((line) => line.record);
         const child = startCli(["--suite", suite, "--out", out, "--quiet"]);
-        await new Promise<void>((resolve, reject) => {
-            const timer = setInterval(() => {
-                if (journalLines().length >= 8) {
-                    clearInterval(timer);
-                    child.kill("SIGKILL");
-                    resolve();
-                }
-            }, 20);
-            child.on("exit", () => {
-                clearInterval(timer);
-                reject(new Error("the run finished before it could be killed"));
-            });
-        });
-        expect(journalLines().length).toBeLessThan(journaled);
+        await killWhen(child, () => journaledRecords().length >= 8);
+        expect(journaledRecords().length).toBeLessThan(journaled);
 
         const resumed = await runCli(["--suite", suite, "--out", out, "--quiet"]);
         expect(resumed.stderr).toBe("");
         expect(resumed.code).toBe(0);
-        const keys = journalLines().map((line) => `${line.key.instanceId}|${line.key.modelSha256}|${line.key.trialId}`);
+        const keys = journaledRecords().map((line) => `${line.key.instanceId}|${line.key.modelSha256}|${line.key.trialId}`);
         expect(keys).toHaveLength(journaled); // nothing ran twice
         expect(new Set(keys).size).toBe(journaled);
 
