@@ -3,12 +3,13 @@
  *  1. NIAH lift scoring: the teacher-forced pass (a prompt plus an 8-token answer, logits read at
  *     the answer's positions) vs a plain evaluation of the same tokens; target <= 1.2x. At 2,048
  *     (TinyStories-656K), 32,000 and 151,936 tokens (random-weight fixtures, speed figures only).
- *  2. STS: batched embeddings (many sentences per decode) vs the bare one-sentence-per-decode
- *     node-llama-cpp loop, on each wnft-sif-256 file over STS-B test's distinct sentences; target
- *     >= 4x, vectors equal to the bare loop's (1 - cos < 1e-6), and the ceiling: the bare loop
- *     against the decodes alone of the same batches. Interleaved rounds, medians.
+ *  2. STS: batched embeddings (sentences packed into flash attention's 64-token tiles, the
+ *     default; and 8 per decode in input order) vs the bare one-sentence-per-decode node-llama-cpp
+ *     loop, on each wnft-sif-256 file over STS-B test's distinct sentences; target >= 4x, vectors
+ *     equal to the bare loop's (1 - cos < 1e-6), and the ceiling: the bare loop against the
+ *     decodes alone of the default batches. Interleaved rounds, medians.
  *
- *   npx tsx harness/perf/direct-perf.ts [--rounds 3]
+ *   npx tsx harness/perf/direct-perf.ts [--rounds 3] [--only niah|sts]
  */
 import os from "node:os";
 import {parseArgs} from "node:util";
@@ -17,12 +18,14 @@ import {findAsset, resolveAssetRoots} from "../assets/roots.js";
 import {DEFAULT_SENTENCES_PER_DECODE, DirectEmbedder} from "../providers/local-gguf/direct/embedder.js";
 import {DirectModel} from "../providers/local-gguf/direct/model.js";
 import {DirectScorer} from "../providers/local-gguf/direct/scorer.js";
+import {packIntoTiles} from "../providers/local-gguf/direct/tile-packing.js";
 import {loadDataset} from "../tasks/sts/datasets.js";
 import {distinctSentences} from "../tasks/sts/runner.js";
 import {cosine} from "../util/correlation.js";
 import {ensureFixture} from "./fixtures/random-gguf.js";
 
-const {values: args} = parseArgs({options: {rounds: {type: "string", default: "3"}}});
+const {values: args} = parseArgs({options: {rounds: {type: "string", default: "3"}, only: {type: "string"}}});
+if (args.only !== undefined && args.only !== "niah" && args.only !== "sts") throw new Error(`--only takes niah or sts, not ${args.only}`);
 const rounds = Number(args.rounds);
 const assetRoots = resolveAssetRoots();
 // node-llama-cpp first: its logger (errors only) then also takes llama.cpp's logs from the direct path.
@@ -33,7 +36,7 @@ console.log(`Direct scoring path: NIAH and STS figures (1 thread, ${os.cpus()[0]
 
 // 1. NIAH: teacher-forced pass vs plain evaluation of the same tokens.
 const ANSWER = 8;
-const niahModels: [number, string | undefined, number][] = [
+const niahModels: [number, string | undefined, number][] = args.only === "sts" ? [] : [
     [2048, findAsset(assetRoots, "models", "tinystories-656k/TinyStories-656K-F32.gguf"), 512],
     [32_000, (await ensureFixture(32_000, {types: ["Q4_K_M"]})).quantized.Q4_K_M, 2048],
     [151_936, (await ensureFixture(151_936, {types: ["Q4_K_M"]})).quantized.Q4_K_M, 2048]
@@ -69,7 +72,8 @@ for (const [vocabulary, modelPath, contextSize] of niahModels) {
 const ladderFiles = ["F16", "Q8_0", "Q5_0", "Q4_K_M", "Q4_0", "Q2_K"]
     .map((level) => [level, findAsset(assetRoots, "models", `wnft-sif-256/wnft-sif-256-${level}.gguf`)] as const)
     .filter((entry): entry is readonly [string, string] => entry[1] !== undefined);
-if (ladderFiles.length === 0) console.log("\nSTS: wnft-sif-256 not found in the asset roots (set SLMBENCH_ASSETS)");
+if (args.only === "niah") ladderFiles.length = 0;
+else if (ladderFiles.length === 0) console.log("\nSTS: wnft-sif-256 not found in the asset roots (set SLMBENCH_ASSETS)");
 else {
     const sentences = distinctSentences(loadDataset({type: "stsb", split: "test"}, assetRoots));
     console.log(`\nSTS embeddings, wnft-sif-256, ${sentences.length} distinct STS-B test sentences, 1 thread, ${rounds} interleaved rounds (medians); ` +
@@ -80,13 +84,14 @@ else {
         await bareContext.getEmbeddingFor(sentences[0]!);
         const direct = DirectModel.load(embedderPath);
         const variants = new Map<string, DirectEmbedder>();
+        variants.set("packed in tiles (default)", new DirectEmbedder(direct, {contextSize: 512, threads: 1}));
         const perDecodeList = level === "F16" ? [1, DEFAULT_SENTENCES_PER_DECODE, 16] : [DEFAULT_SENTENCES_PER_DECODE];
         for (const perDecode of perDecodeList) variants.set(`${perDecode} per decode`, new DirectEmbedder(direct, {contextSize: 512, threads: 1, sentencesPerDecode: perDecode}));
         if (level === "F16") variants.set(`${DEFAULT_SENTENCES_PER_DECODE} per decode, no flash attention`,
             new DirectEmbedder(direct, {contextSize: 512, threads: 1, sentencesPerDecode: DEFAULT_SENTENCES_PER_DECODE, flashAttention: false}));
         for (const embedder of variants.values()) embedder.embed([sentences[0]!]);
         const batches = defaultBatches(direct, sentences);
-        const decodeOnly = direct.createContext({contextSize: 512, batchSize: 512, threads: 1, sequences: DEFAULT_SENTENCES_PER_DECODE, embeddings: true, flashAttention: true});
+        const decodeOnly = direct.createContext({contextSize: 512, batchSize: 512, threads: 1, sequences: 64, embeddings: true, flashAttention: true});
         const rates = new Map<string, number[]>();
         const add = (name: string, started: number) => rates.set(name, [...(rates.get(name) ?? []), sentences.length / ((performance.now() - started) / 1000)]);
         const worst = new Map<string, number>();
@@ -121,21 +126,13 @@ else {
     }
 }
 
-/** The embedder's default batches of token ids (DEFAULT_SENTENCES_PER_DECODE sentences, or fewer where 512 tokens are reached). */
+/** The embedder's default batches of token ids: sentences packed into 64-token tiles, each tile's tail filled by a throwaway sequence. */
 function defaultBatches(model: DirectModel, texts: string[]): Int32Array[][] {
-    const batches: Int32Array[][] = [];
-    let batch: Int32Array[] = [], tokens = 0;
-    for (const text of texts) {
-        const ids = model.tokenize(text, true).slice(0, 511);
-        if (batch.length === DEFAULT_SENTENCES_PER_DECODE || tokens + ids.length > 512) {
-            batches.push(batch);
-            batch = [];
-            tokens = 0;
-        }
-        batch.push(ids);
-        tokens += ids.length;
-    }
-    if (batch.length) batches.push(batch);
-    return batches;
+    const inputs = texts.map((text) => model.tokenize(text, true).slice(0, 511));
+    return packIntoTiles(inputs.map((ids) => ids.length), 64).map((decode) => {
+        const batch = decode.inputs.map((index) => inputs[index]!);
+        if (decode.filler > 0) batch.push(new Int32Array(decode.filler).fill(batch[0]![0]!));
+        return batch;
+    });
 }
 console.log(`\nload average ${os.loadavg()[0]!.toFixed(2)} at the end`);

@@ -208,6 +208,17 @@ describe("STS: batched direct embeddings against node-llama-cpp's one-sentence c
         const some = sentences.slice(0, 40);
         embedder.embed(some).forEach((vector, i) => expect(1 - cosine(vector, direct.get(some[i]!)!)).toBeLessThan(1e-6));
         embedder.dispose();
+        // Inputs longer than a flash-attention tile (64 tokens) packed with short ones in their last
+        // tile, against one input per decode.
+        const long = [some.slice(0, 12).join(" "), some.slice(20, 40).join(" "), some.join(" ")];
+        const mixed = [...long, ...some];
+        const packed = new DirectEmbedder(direct4, {contextSize: 512, threads: 1});
+        const single = new DirectEmbedder(direct4, {contextSize: 512, threads: 1, sentencesPerDecode: 1});
+        expect(long.map((text) => direct4.tokenize(text, true).length).filter((tokens) => tokens > 64)).toHaveLength(3);
+        const alone = single.embed(mixed);
+        packed.embed(mixed).forEach((vector, i) => expect(1 - cosine(vector, alone[i]!)).toBeLessThan(1e-6));
+        packed.dispose();
+        single.dispose();
         expect(() => direct4.createContext({contextSize: 511, batchSize: 511, threads: 1, sequences: 4, embeddings: true})).toThrow(/batch size they divide/);
         direct4.free();
     }, 120_000);

@@ -7,19 +7,26 @@
  */
 import {POOLING} from "./binding.js";
 import type {DirectContext, DirectModel} from "./model.js";
+import {consecutiveDecodes, FLASH_ATTENTION_TILE, packIntoTiles, type PlannedDecode} from "./tile-packing.js";
 
 /**
- * Sentences per decode, with flash attention on (the default for embeddings). Measured on
- * wnft-sif-256, 1 thread (harness/perf/direct-perf.ts): 8 per decode with flash attention is the
- * fastest; without it, batching sentences is slower than one per decode (the non-causal attention
- * spans every token of the batch). Vectors equal the one-at-a-time ones either way (1 - cos ~1e-14).
+ * Sentences per decode without flash attention, or with it where `sentencesPerDecode` is given
+ * (then in input order instead of packed into tiles).
  */
 export const DEFAULT_SENTENCES_PER_DECODE = 8;
+
+/** Sequences of a tile-packed context: as many as one tile can hold (inputs of one token each). */
+const TILE_SEQUENCES = FLASH_ATTENTION_TILE;
 
 export interface DirectEmbedderOptions {
     /** Tokens per input; longer inputs are cut to contextSize - 1 tokens (specials included), as LocalEmbedder does. */
     contextSize: number;
     threads: number;
+    /**
+     * Default: with flash attention, sentences packed into the kernel's 64-token tiles
+     * (tile-packing.ts), one tile per decode; without it, 8 per decode. A number: that many per
+     * decode, in input order.
+     */
     sentencesPerDecode?: number;
     /** Default true: pooled vectors do not depend on the batch shape beyond float rounding. */
     flashAttention?: boolean;
@@ -32,14 +39,20 @@ export class DirectEmbedder {
     private readonly maxInput: number;
     private readonly sentences: number;
     private readonly batchTokens: number;
+    private readonly flashAttention: boolean;
+    /** Inputs packed into flash attention's tiles (else consecutive, `sentences` per decode). */
+    private readonly tiles: boolean;
 
     constructor(private readonly model: DirectModel, private readonly options: DirectEmbedderOptions) {
         this.maxInput = Math.max(2, options.contextSize - 1);
-        this.sentences = Math.max(1, options.sentencesPerDecode ?? DEFAULT_SENTENCES_PER_DECODE);
-        // One decode holds at least one longest input; short sentences pack up to `sentences` of them.
-        // A multiple of the sentences per decode: llama.cpp aborts the process reserving a pooled
-        // graph whose n_ubatch the sequence count does not divide (e.g. 511 tokens, 4 sequences).
-        const tokens = Math.max(this.maxInput, Math.min(512, this.sentences * 64));
+        this.flashAttention = options.flashAttention ?? true;
+        this.tiles = this.flashAttention && options.sentencesPerDecode === undefined;
+        this.sentences = this.tiles ? TILE_SEQUENCES : Math.max(1, options.sentencesPerDecode ?? DEFAULT_SENTENCES_PER_DECODE);
+        // One decode holds at least one longest input (whole tiles of it when packed into tiles);
+        // consecutive batches pack up to `sentences` short ones. A multiple of the sequences:
+        // llama.cpp aborts the process reserving a pooled graph whose n_ubatch the sequence count
+        // does not divide (e.g. 511 tokens, 4 sequences).
+        const tokens = this.tiles ? Math.max(this.maxInput, FLASH_ATTENTION_TILE) : Math.max(this.maxInput, Math.min(512, this.sentences * 64));
         this.batchTokens = Math.ceil(tokens / this.sentences) * this.sentences;
     }
 
@@ -47,7 +60,7 @@ export class DirectEmbedder {
         if (!this.context) {
             try {
                 this.context = this.model.createContext({contextSize: this.batchTokens, batchSize: this.batchTokens, threads: this.options.threads,
-                    sequences: this.sentences, embeddings: true, flashAttention: this.options.flashAttention ?? true});
+                    sequences: this.sentences, embeddings: true, flashAttention: this.flashAttention});
             } catch (error) {
                 throw new Error(`this model cannot embed: ${(error as Error).message}`);
             }
@@ -83,32 +96,31 @@ export class DirectEmbedder {
     embed(texts: string[]): number[][] {
         const context = this.open();
         const distinct = [...new Set(texts)];
+        const inputs = distinct.map((text) => this.tokens(text));
+        const lengths = inputs.map((tokens) => tokens.length);
+        const plan: PlannedDecode[] = this.tiles ? packIntoTiles(lengths, this.sentences) : consecutiveDecodes(lengths, this.sentences, this.batchTokens);
         const vectors = new Map<string, number[]>();
         const pooled = context.poolingType !== POOLING.NONE;
-        let pending: {text: string; tokens: ArrayLike<number>}[] = [];
-        let pendingTokens = 0;
-        const flush = () => {
-            if (pending.length === 0) return;
+        for (const decode of plan) {
+            const sequences = decode.inputs.map((index) => inputs[index]!);
+            // The filler is a sequence of its own (attending only to itself); its vector is never read.
+            if (decode.filler > 0) sequences.push(new Int32Array(decode.filler).fill(sequences[0]![0]!));
             context.forget(0);
-            context.decodeSequences(pending.map((input) => input.tokens));
+            context.decodeSequences(sequences);
             let end = 0;
-            pending.forEach((input, seq) => {
-                end += input.tokens.length;
-                const vector = pooled ? context.embedding(seq) : context.tokenEmbedding(end - 1);
-                for (const value of vector)
-                    if (!Number.isFinite(value)) throw new Error(`the model gave a non-finite embedding for ${JSON.stringify(input.text.slice(0, 80))}`);
-                vectors.set(input.text, Array.from(vector));
+            decode.inputs.forEach((index, seq) => {
+                end += lengths[index]!;
+                const text = distinct[index]!;
+                const view = pooled ? context.embeddingView(seq) : context.tokenEmbedding(end - 1);
+                // A plain loop: Array.from on a Float32Array costs ten times as much (6 µs of a ~200 µs sentence).
+                const vector = new Array<number>(view.length);
+                for (let i = 0; i < view.length; i++) {
+                    if (!Number.isFinite(view[i]!)) throw new Error(`the model gave a non-finite embedding for ${JSON.stringify(text.slice(0, 80))}`);
+                    vector[i] = view[i]!;
+                }
+                vectors.set(text, vector);
             });
-            pending = [];
-            pendingTokens = 0;
-        };
-        for (const text of distinct) {
-            const tokens = this.tokens(text);
-            if (pending.length === this.sentences || pendingTokens + tokens.length > this.batchTokens) flush();
-            pending.push({text, tokens});
-            pendingTokens += tokens.length;
         }
-        flush();
         return texts.map((text) => vectors.get(text)!);
     }
 

@@ -83,8 +83,10 @@ class NativeBatch {
     readonly pos: Int32Array;
     readonly nSeqId: Int32Array;
     readonly logits: Int8Array;
-    private readonly seqPointers: BigUint64Array;
-    private readonly seqBase: bigint;
+    /** seq_id pointers as 32-bit halves (little-endian): written without BigInt arithmetic per token. */
+    private readonly seqPointerWords: Uint32Array;
+    /** The two halves of the pointer to sequence s's id: low at 2s, high at 2s + 1. */
+    private readonly seqAddressWords: Uint32Array;
     private readonly memory: unknown[];
     private readonly value: BatchValue;
 
@@ -97,16 +99,18 @@ class NativeBatch {
         this.pos = new Int32Array(koffi.view(pos, capacity * 4));
         this.nSeqId = new Int32Array(koffi.view(nSeqId, capacity * 4)).fill(1);
         this.logits = new Int8Array(koffi.view(logits, capacity));
-        this.seqPointers = new BigUint64Array(koffi.view(seqIds, capacity * 8));
         const store = new Int32Array(koffi.view(seqStore, sequences * 4));
         for (let s = 0; s < sequences; s++) store[s] = s;
-        this.seqBase = BigInt(koffi.address(seqStore));
-        this.seqPointers.fill(this.seqBase);
+        const base = BigInt(koffi.address(seqStore));
+        this.seqAddressWords = new Uint32Array(new BigUint64Array(Array.from({length: sequences}, (_, s) => base + BigInt(4 * s))).buffer);
+        new BigUint64Array(koffi.view(seqIds, capacity * 8)).fill(base);
+        this.seqPointerWords = new Uint32Array(koffi.view(seqIds, capacity * 8));
         this.value = {n_tokens: 0, token, embd: null, pos, n_seq_id: nSeqId, seq_id: seqIds, logits};
     }
 
     setSequence(i: number, seq: number): void {
-        this.seqPointers[i] = this.seqBase + BigInt(4 * seq);
+        this.seqPointerWords[2 * i] = this.seqAddressWords[2 * seq]!;
+        this.seqPointerWords[2 * i + 1] = this.seqAddressWords[2 * seq + 1]!;
     }
 
     batch(count: number): BatchValue {
@@ -237,9 +241,14 @@ export class DirectContext {
 
     /** The pooled embedding of sequence `seq` from the last decode (a copy). */
     embedding(seq: number): Float32Array {
+        return this.embeddingView(seq).slice();
+    }
+
+    /** The pooled embedding of sequence `seq` from the last decode: a view of llama.cpp's buffer, valid until the next decode. */
+    embeddingView(seq: number): Float32Array {
         const pointer = this.api.getEmbeddingsSeq(this.handle, seq);
         if (!pointer) throw new Error(`llama.cpp has no pooled embedding for sequence ${seq} (pooling type ${this.poolingType})`);
-        return new Float32Array(koffi.view(pointer, this.model.embeddingSize * 4)).slice();
+        return new Float32Array(koffi.view(pointer, this.model.embeddingSize * 4));
     }
 
     /** The embedding of the i-th token of the last batch (models without pooling; a copy). */
