@@ -23,9 +23,9 @@ export interface DirectEmbedderOptions {
     contextSize: number;
     threads: number;
     /**
-     * Default: with flash attention, sentences packed into the kernel's 64-token tiles
-     * (tile-packing.ts), one tile per decode; without it, 8 per decode. A number: that many per
-     * decode, in input order.
+     * Default: with flash attention and a context of at least 64 tokens, sentences packed into
+     * the kernel's 64-token tiles (tile-packing.ts), one tile per decode; otherwise 8 per decode.
+     * A number: that many per decode, in input order.
      */
     sentencesPerDecode?: number;
     /** Default true: pooled vectors do not depend on the batch shape beyond float rounding. */
@@ -46,7 +46,8 @@ export class DirectEmbedder {
     constructor(private readonly model: DirectModel, private readonly options: DirectEmbedderOptions) {
         this.maxInput = Math.max(2, options.contextSize - 1);
         this.flashAttention = options.flashAttention ?? true;
-        this.tiles = this.flashAttention && options.sentencesPerDecode === undefined;
+        // Fillers sit at positions up to 62: a context under a tile may be all the model's positions.
+        this.tiles = this.flashAttention && options.sentencesPerDecode === undefined && options.contextSize >= FLASH_ATTENTION_TILE;
         this.sentences = this.tiles ? TILE_SEQUENCES : Math.max(1, options.sentencesPerDecode ?? DEFAULT_SENTENCES_PER_DECODE);
         // One decode holds at least one longest input (whole tiles of it when packed into tiles);
         // consecutive batches pack up to `sentences` short ones. A multiple of the sequences:
