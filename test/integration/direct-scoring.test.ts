@@ -143,6 +143,42 @@ describe("fidelity: the direct path gives the sampler path's figures (TinyStorie
     }, 60_000);
 });
 
+describe("fidelity: scoring decodes of 64 tokens or more give a whole chunk's rows bit for bit (TinyStories-656K, a 512-token chunk)", () => {
+    it("rows in one decode, in 64-token decodes (pipelined) and in 27-token ones; exact KLD against stored rows read during the decodes", async () => {
+        const assetRoots = testAssetRoots(mkdtempSync(path.join(os.tmpdir(), "slmbench-direct-decodes-")));
+        const text = loadCorpusText(fidelity.configSchema.parse({corpus: {...corpus, maxTokens: 512}}).corpus, assetRoots);
+        const model = await llama.loadModel({modelPath: tinyStories("F32")});
+        const {stream, bos} = await tokenStream(new LocalGgufSession(model, {contextSize: 512, threads: 1}), text, 512);
+        await model.dispose();
+        const tokens = stream.slice(0, 512);
+        if (bos != null) tokens[0] = bos;
+        const from = 256, scored = tokens.length - 1 - from;
+        const score = async (file: string, options: {scoredPerCall?: number; pipeline: boolean}, reference?: Float32Array) => {
+            const direct = DirectModel.load(file);
+            const vocabulary = direct.vocabularySize;
+            const scorer = new DirectScorer(direct, {contextSize: 512, threads: 1, trainContextSize: 512, ...options});
+            const rows = new Float32Array(scored * vocabulary);
+            const results = await scorer.nextTokenLogprobs(tokens, from, {
+                rowsOut: (first, count, batch) => rows.set(batch.subarray(0, count * vocabulary), (first - from) * vocabulary),
+                ...(reference ? {reference: {vocabularySize: vocabulary, stored: true,
+                    read: (first: number, count: number, into: Float32Array) => into.set(reference.subarray((first - from) * vocabulary, (first - from + count) * vocabulary))}} : {})
+            });
+            scorer.dispose();
+            direct.free();
+            return {rows: Buffer.from(rows.buffer), kld: results.map((result) => result.kld)};
+        };
+        const whole = await score(tinyStories("F32"), {pipeline: false});
+        // 255 scored positions, 64 per call: decodes [0, 319), [319, 383), [383, 447), [447, 511).
+        expect((await score(tinyStories("F32"), {scoredPerCall: 64, pipeline: true})).rows.equals(whole.rows)).toBe(true);
+        // Under 64 query tokens llama.cpp's CPU flash attention takes another kernel, which rounds differently.
+        expect((await score(tinyStories("F32"), {scoredPerCall: 27, pipeline: true})).rows.equals(whole.rows)).toBe(false);
+        const reference = new Float32Array(whole.rows.buffer, whole.rows.byteOffset, whole.rows.length / 4);
+        const kldWhole = (await score(tinyStories("Q8_0"), {pipeline: false}, reference)).kld;
+        expect(kldWhole.every((kld) => kld! >= 0) && kldWhole.some((kld) => kld! > 0)).toBe(true);
+        for (const pipeline of [true, false]) expect((await score(tinyStories("Q8_0"), {scoredPerCall: 64, pipeline}, reference)).kld).toEqual(kldWhole);
+    }, 120_000);
+});
+
 describe("NIAH: greedy generation and teacher-forced scoring on one KV cache, through both paths (TinyStories-656K, stories260K)", () => {
     /** The task's own runner on a small grid, prompts in its order (sharing prefixes), as the model process runs it. */
     async function runNiah(model: LlamaModel, options: LocalSessionOptions) {

@@ -2,7 +2,7 @@
 // straightforward float64 definitions, on seeded random rows with ties, and exact KLD against the
 // top-k + rest formula of the fidelity task at k = the vocabulary.
 import {describe, expect, it} from "vitest";
-import {decodeRanges, scoredPerCall, scoringCalls} from "../../harness/providers/local-gguf/direct/schedule.js";
+import {decodeRanges, MIN_SCORING_DECODE, scoredPerCall, scoringCalls} from "../../harness/providers/local-gguf/direct/schedule.js";
 import {klExact, LogitsReader, logSoftmax, rowStats} from "../../harness/providers/local-gguf/direct/scoring.js";
 import {klTopK} from "../../harness/tasks/fidelity/metrics.js";
 import {SeededRandom} from "../../harness/util/random.js";
@@ -126,7 +126,40 @@ describe("decode schedule shared by the sampler and direct paths", () => {
         // From a kept prefix past the first scored position: every call holds perCall scored positions.
         expect(decodeRanges(5, 2, 12, 3, 2)).toEqual([[5, 7], [7, 8], [8, 10], [10, 11], [11, 12]]);
         expect(scoredPerCall(2048)).toBe(2048);
-        expect(scoredPerCall(151_936)).toBe(27);
-        expect(scoredPerCall(1 << 23)).toBe(1);
+        // 2^22 entries of logits per call, but never under the 64 tokens of flash attention's tiled kernel.
+        expect(scoredPerCall(32_000)).toBe(131);
+        expect(scoredPerCall(151_936)).toBe(MIN_SCORING_DECODE);
+        expect(scoredPerCall(1 << 23)).toBe(MIN_SCORING_DECODE);
+    });
+
+    it("puts a remainder under 64 tokens first, where the unscored tokens before it make the first decode long enough", () => {
+        // A 512-token fidelity chunk at 151,936 tokens of vocabulary: 255 scored positions, 64 per call.
+        expect(scoringCalls(0, 256, 511, 64)).toEqual([[0, 319], [319, 383], [383, 447], [447, 511]]);
+        expect(decodeRanges(0, 256, 511, 64, 512)).toEqual([[0, 319], [319, 383], [383, 447], [447, 511]]);
+        // Cut from its start into batches of 300, that first call would end in a decode of 19 tokens: the plain cut instead.
+        expect(scoringCalls(0, 256, 511, 64, 300)).toEqual([[0, 320], [320, 384], [384, 448], [448, 511]]);
+        // No unscored tokens to lend: the plain cut.
+        expect(scoringCalls(0, 0, 130, 64)).toEqual([[0, 64], [64, 128], [128, 130]]);
+        // At 32,000 tokens (131 per call) the last call already holds 124: unchanged.
+        expect(scoringCalls(0, 256, 511, 131)).toEqual([[0, 387], [387, 511]]);
+    });
+
+    it("covers every token once, at most perCall scored positions per call, in decodes of at most the batch size", () => {
+        const random = new SeededRandom(5);
+        for (let trial = 0; trial < 500; trial++) {
+            const start = random.int(0, 50), end = start + random.int(1, 900), fromIndex = random.int(0, end - 1);
+            const perCall = random.int(1, 200), batchSize = random.int(1, 600);
+            const calls = scoringCalls(start, fromIndex, end, perCall, batchSize);
+            expect(calls[0]![0]).toBe(start);
+            expect(calls.at(-1)![1]).toBe(end);
+            calls.forEach(([from, to], i) => {
+                expect(to).toBeGreaterThan(from);
+                if (i > 0) expect(from).toBe(calls[i - 1]![1]);
+                expect(to - Math.max(from, fromIndex)).toBeLessThanOrEqual(perCall);
+            });
+            const ranges = decodeRanges(start, fromIndex, end, perCall, batchSize);
+            expect(ranges.every(([from, to]) => to - from <= batchSize && to > from)).toBe(true);
+            expect(ranges.reduce((sum, [from, to]) => sum + to - from, 0)).toBe(end - start);
+        }
     });
 });

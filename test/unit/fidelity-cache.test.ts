@@ -5,13 +5,13 @@ import path from "node:path";
 import {describe, expect, it} from "vitest";
 import type {ModelInfo} from "../../harness/results/schema.js";
 import {
-    chunkFile, chunkFromDistributions, decodeChunk, encodeChunk, readChunk, referenceCacheDir, referenceCacheKey, referencePosition, writeChunk
+    CACHE_FORMAT, chunkFile, chunkFromDistributions, decodeChunk, encodeChunk, readChunk, referenceCacheDir, referenceCacheKey, referencePosition, writeChunk
 } from "../../harness/tasks/fidelity/cache.js";
 import {DEFAULT_TOP_K, fidelityConfigSchema} from "../../harness/tasks/fidelity/config.js";
 import {loadCorpusText, prepareText, tokensSha256, tokenStream} from "../../harness/tasks/fidelity/corpus.js";
 import {planFidelity} from "../../harness/tasks/fidelity/plan.js";
 import {chooseRoute, fullCacheBytes} from "../../harness/tasks/fidelity/route.js";
-import {openRows, rowsFile, RowsWriter} from "../../harness/tasks/fidelity/rows-cache.js";
+import {openRows, ROWS_FORMAT, rowsFile, RowsWriter} from "../../harness/tasks/fidelity/rows-cache.js";
 import {testAssetRoots} from "../helpers/assets.js";
 
 const SHA = "c".repeat(64);
@@ -32,7 +32,7 @@ const header = {referenceSha256: SHA, referenceFile: "ref.gguf", chunk: 3, chunk
 describe("fidelity reference cache", () => {
     it("round-trips a chunk exactly (float32 log-probs, float64 rest masses) through a file", async () => {
         const chunk = chunkFromDistributions(header, distributions(10, 4));
-        expect(chunk.header).toMatchObject({format: 1, positions: 10, k: 4, chunk: 3});
+        expect(chunk.header).toMatchObject({format: CACHE_FORMAT, positions: 10, k: 4, chunk: 3});
         const dir = referenceCacheDir(tempDir(), SHA, referenceCacheKey({textSha256: "x", maxTokens: 400, chunkSize: 22, topK: 4, scoredPositions: "second-half", build: "ggml-org/llama.cpp@b1"}));
         const file = chunkFile(dir, 3);
         expect(path.basename(file)).toBe("chunk-0003.bin");
@@ -82,7 +82,7 @@ describe("fidelity full-distribution rows (exact-cache route)", () => {
         writer.write(8, 3, rowsOf(8, 3));
         writer.finish();
         const opened = openRows(file)!;
-        expect(opened.header).toEqual({format: 1, ...rowsHeader});
+        expect(opened.header).toEqual({format: ROWS_FORMAT, ...rowsHeader});
         const into = new Float32Array(7 * 4);
         opened.rows.read(6, 4, into);
         expect(into).toEqual(rowsOf(6, 4));

@@ -3,7 +3,7 @@ import {LlamaText, resolveChatWrapper} from "node-llama-cpp";
 import type {Capability, ChatPrompt, GenerateResult, LogprobResult, NextTokenLogprobs, NextTokenOptions, ReferenceRows, Session, SessionCounters} from "../../session/types.js";
 import {plainPromptText} from "../../session/types.js";
 import type {DirectScoring, ScoringPath} from "./direct/index.js";
-import {scoredPerCall} from "./direct/schedule.js";
+import {scoredPerCall, scoringCalls} from "./direct/schedule.js";
 import {scoringPathFromEnv} from "./direct/scoring-path.js";
 import {LocalEmbedder} from "./embedding.js";
 import {TokenizerGuard, unsafeCharacterCheck} from "./tokenizer-guard.js";
@@ -280,15 +280,13 @@ export class LocalGgufSession implements Session {
         }
         // From scratch, as llama-perplexity clears the KV cache per chunk: the numbers never depend on what ran before.
         await this.syncSequence([], 0);
-        let at = 0;
         const sequence = await this.sequence();
         const vocabulary = this.model.fileInfo.metadata.tokenizer?.ggml?.tokens?.length || 32_000;
-        const perCall = scoredPerCall(vocabulary);
         const results: NextTokenLogprobs[] = [];
         let marks: Uint8Array | undefined;
         const started = performance.now();
-        while (at < tokens.length - 1) {
-            const end = Math.min(tokens.length - 1, Math.max(at, fromIndex) + perCall);
+        // The direct path's calls (direct/schedule.ts): node-llama-cpp cuts each into the same decodes.
+        for (const [at, end] of scoringCalls(0, fromIndex, tokens.length - 1, scoredPerCall(vocabulary), sequence.context.batchSize)) {
             const slice = tokens.slice(at, end) as Token[];
             const outputs = await sequence.controlledEvaluate(slice.map((token, i) =>
                 at + i >= fromIndex ? [token, {generateNext: {probabilities: true}}] : token));
@@ -299,7 +297,6 @@ export class LocalGgufSession implements Session {
                 marks ??= new Uint8Array(probabilities.size);
                 results.push(readDistribution(probabilities, position, tokens[position + 1] as Token, topK, options.ids?.(position), marks));
             }
-            at = end;
         }
         this.stats.promptTokens += tokens.length - 1;
         this.stats.promptMs += performance.now() - started;

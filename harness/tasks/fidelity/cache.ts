@@ -25,7 +25,12 @@ import type {ReferencePosition} from "./metrics.js";
  * atomically (temp file + rename); a damaged file (CRC) is an error naming it, never silently used.
  */
 const MAGIC = Buffer.from("SLMBFID1", "ascii");
-export const CACHE_FORMAT = 1;
+/**
+ * Part of the cache key and of every file's header. 2: above 65,536 tokens of vocabulary the
+ * scoring decodes hold at least 64 tokens (they held 27 at 151,936), which changes a reference's
+ * rows in their last digits there: files of format 1 are never read.
+ */
+export const CACHE_FORMAT = 2;
 
 /** What every per-chunk file of a reference (top-k here, full rows in ./rows-cache.ts) says of itself. */
 export interface ChunkFileHeader {

@@ -21,7 +21,8 @@ import type {ChunkFileHeader} from "./cache.js";
 import {shortHash} from "../../util/hash.js";
 
 const MAGIC = Buffer.from("SLMBROW1", "ascii");
-export const ROWS_FORMAT = 1;
+/** As the top-k cache's CACHE_FORMAT (./cache.ts): 2 since scoring decodes hold at least 64 tokens. */
+export const ROWS_FORMAT = 2;
 
 /** Row j holds the logits after tokens[0..firstScored + j]. */
 export interface RowsHeader extends ChunkFileHeader {

@@ -37,6 +37,8 @@ export interface DirectScorerOptions {
      * has a core beyond llama.cpp's threads). Same numbers either way.
      */
     pipeline?: boolean;
+    /** Scored positions per evaluation call (default scoredPerCall(vocabulary size), as the sampler path): smaller values split a chunk into more decodes. */
+    scoredPerCall?: number;
 }
 
 export interface DirectGeneration {
@@ -61,10 +63,10 @@ export class DirectScorer {
     readonly perCall: number;
     private context?: DirectContext;
     private readonly reader: LogitsReader;
-    /** A decode's worth of a reference's rows (exact comparisons), one per pipeline slot: the next decode's are read while this one's are compared. */
-    private readonly referenceRows: Float32Array[] = [];
-    /** Copies of one batch's rows, alternating: one is being read while the next batch decodes. */
-    private readonly copies: Float32Array[] = [];
+    /** A decode's worth of a reference's rows (exact comparisons): read for the next decode once this one's are compared. */
+    private referenceRows?: Float32Array;
+    /** A copy of one batch's rows, read while the next batch decodes. */
+    private copy?: Float32Array;
     /** Tokens held in the context's KV cache (sequence 0). */
     private held: number[] = [];
     /** Tokens decoded, for the session's counters. */
@@ -74,7 +76,7 @@ export class DirectScorer {
         const shape = nodeLlamaCppContextShape(options.contextSize, options.trainContextSize ?? Number.POSITIVE_INFINITY);
         this.batchSize = shape.batchSize;
         this.cells = shape.cells;
-        this.perCall = scoredPerCall(model.vocabularySize);
+        this.perCall = options.scoredPerCall ?? scoredPerCall(model.vocabularySize);
         this.reader = new LogitsReader(model.vocabularySize);
     }
 
@@ -132,35 +134,33 @@ export class DirectScorer {
      * Decodes tokens[0..end) with logits at every position in [fromIndex, end) and hands each
      * decode's rows to `visit` (count x vocabulary; valid during the call only), awaiting it before
      * the next decode. Pipelined: batch n + 1 decodes on another thread while `visit` reads a copy
-     * of batch n's rows (two copy buffers; the last batch, with nothing left to overlap, is read in
-     * place); same decodes, same rows, same order of visits. `during(first, count, slot)` runs while
-     * the decode of those positions is under way (on this thread, which would otherwise wait); its
-     * slot (0 or 1) is the one `visit` gets for the same positions.
+     * of batch n's rows (the last batch, with nothing left to overlap, is read in place); same
+     * decodes, same rows, same order of visits. `during(first, count)` runs while the decode of
+     * those positions is under way (on this thread, which would otherwise wait), after the previous
+     * batch's visit: one buffer serves what it reads for the visit of the same positions.
      */
     private async evaluateBatches(tokens: ArrayLike<number>, fromIndex: number, end: number, pipelined: boolean,
-        visit: (first: number, count: number, rows: Float32Array, slot: number) => void | Promise<void>,
-        during?: (first: number, count: number, slot: number) => void | Promise<void>): Promise<void> {
+        visit: (first: number, count: number, rows: Float32Array) => void | Promise<void>,
+        during?: (first: number, count: number) => void | Promise<void>): Promise<void> {
         const context = this.prepare(0, end);
         const vocabulary = this.model.vocabularySize;
         const wants = (i: number) => i >= fromIndex;
-        let pending: {copy: Float32Array; first: number; count: number; slot: number} | undefined;
+        let pending: {first: number; count: number} | undefined;
         const readPending = async () => {
             if (!pending) return;
-            const {copy, first, count, slot} = pending;
+            const {first, count} = pending;
             pending = undefined;
-            await visit(first, count, copy.subarray(0, count * vocabulary), slot);
+            await visit(first, count, this.copy!.subarray(0, count * vocabulary));
         };
         const rowsPerDecode = Math.min(this.batchSize, this.perCall);
         const ranges = decodeRanges(0, fromIndex, end, this.perCall, this.batchSize);
-        let flip = 0;
         for (let r = 0; r < ranges.length; r++) {
             const [at, to] = ranges[r]!;
             const first = Math.max(at, fromIndex);
-            const slot = pipelined ? flip : 0;
             const decoded = context.decodeSequenceAsync(tokens, at, to, at, wants);
             try {
-                if (first < to) await during?.(first, to - first, slot);
                 await readPending();
+                if (first < to) await during?.(first, to - first);
             } finally {
                 try {
                     await decoded;
@@ -171,13 +171,13 @@ export class DirectScorer {
             this.decoded(tokens, at, to);
             if (first >= to) continue;
             if (!pipelined || r === ranges.length - 1) {
-                await visit(first, to - first, context.logitsRows(first - at, to - first), slot);
+                await visit(first, to - first, context.logitsRows(first - at, to - first));
                 continue;
             }
-            const copy = this.copies[flip] ??= new Float32Array(rowsPerDecode * vocabulary);
-            flip ^= 1;
-            copy.set(context.logitsRows(first - at, to - first));
-            pending = {copy, first, count: to - first, slot};
+            // The previous batch's visit is over (awaited above): one copy buffer is enough.
+            this.copy ??= new Float32Array(rowsPerDecode * vocabulary);
+            this.copy.set(context.logitsRows(first - at, to - first));
+            pending = {first, count: to - first};
         }
         await readPending();
     }
@@ -197,20 +197,20 @@ export class DirectScorer {
             throw new Error(`the reference has a vocabulary of ${reference.vocabularySize} tokens, this model ${vocabulary}: their distributions cannot be compared`);
         const results: NextTokenLogprobs[] = [];
         const pipelined = this.options.pipeline ?? os.availableParallelism() > this.options.threads;
-        // Kept across calls, one per pipeline slot: a buffer of megabytes per chunk would keep V8's collector busy.
-        const referenceRows = (slot: number, count: number) =>
-            (this.referenceRows[slot] ??= new Float32Array(Math.min(this.batchSize, this.perCall) * vocabulary)).subarray(0, count * vocabulary);
-        const readReference = reference && ((first: number, count: number, slot: number) => reference.read(first, count, referenceRows(slot, count)));
-        await this.evaluateBatches(tokens, fromIndex, tokens.length - 1, pipelined, async (first, count, rows, slot) => {
+        // Kept across calls: a buffer of megabytes per chunk would keep V8's collector busy.
+        const referenceRows = (count: number) =>
+            (this.referenceRows ??= new Float32Array(Math.min(this.batchSize, this.perCall) * vocabulary)).subarray(0, count * vocabulary);
+        const readReference = reference && ((first: number, count: number) => reference.read(first, count, referenceRows(count)));
+        await this.evaluateBatches(tokens, fromIndex, tokens.length - 1, pipelined, async (first, count, rows) => {
             rowsOut?.(first, count, rows);
             // A reference that decodes (lockstep) reads after this decode: two decodes at once would compete for the cores.
-            if (readReference && !reference.stored) await readReference(first, count, slot);
+            if (readReference && !reference.stored) await readReference(first, count);
             for (let j = 0; j < count; j++) {
                 const row = rows.subarray(j * vocabulary, (j + 1) * vocabulary);
                 const position = first + j;
                 const next = tokens[position + 1]!;
                 results.push(reference
-                    ? this.reader.compare(this.referenceRows[slot]!.subarray(j * vocabulary, (j + 1) * vocabulary), row, position, next)
+                    ? this.reader.compare(this.referenceRows!.subarray(j * vocabulary, (j + 1) * vocabulary), row, position, next)
                     : this.reader.read(row, position, next, topK, options.ids?.(position)));
             }
         }, reference?.stored ? readReference : undefined);
@@ -320,8 +320,8 @@ export class DirectScorer {
     }
 
     dispose(): void {
-        this.copies.length = 0;
-        this.referenceRows.length = 0;
+        this.copy = undefined;
+        this.referenceRows = undefined;
         this.context?.free();
         this.context = undefined;
         this.held = [];
