@@ -37,10 +37,11 @@ export class DirectEmbedder {
     truncated = 0;
     private context?: DirectContext;
     private readonly maxInput: number;
-    private readonly sentences: number;
+    /** Sequences of the context: the most inputs (and filler) one decode holds. */
+    private readonly sequences: number;
     private readonly batchTokens: number;
     private readonly flashAttention: boolean;
-    /** Inputs packed into flash attention's tiles (else consecutive, `sentences` per decode). */
+    /** Inputs packed into flash attention's tiles (else consecutive, `sequences` per decode). */
     private readonly tiles: boolean;
 
     constructor(private readonly model: DirectModel, private readonly options: DirectEmbedderOptions) {
@@ -48,20 +49,20 @@ export class DirectEmbedder {
         this.flashAttention = options.flashAttention ?? true;
         // Fillers sit at positions up to 62: a context under a tile may be all the model's positions.
         this.tiles = this.flashAttention && options.sentencesPerDecode === undefined && options.contextSize >= FLASH_ATTENTION_TILE;
-        this.sentences = this.tiles ? TILE_SEQUENCES : Math.max(1, options.sentencesPerDecode ?? DEFAULT_SENTENCES_PER_DECODE);
+        this.sequences = this.tiles ? TILE_SEQUENCES : Math.max(1, options.sentencesPerDecode ?? DEFAULT_SENTENCES_PER_DECODE);
         // One decode holds at least one longest input (whole tiles of it when packed into tiles);
-        // consecutive batches pack up to `sentences` short ones. A multiple of the sequences:
+        // consecutive batches pack up to `sequences` short ones. A multiple of the sequences:
         // llama.cpp aborts the process reserving a pooled graph whose n_ubatch the sequence count
         // does not divide (e.g. 511 tokens, 4 sequences).
-        const tokens = this.tiles ? Math.max(this.maxInput, FLASH_ATTENTION_TILE) : Math.max(this.maxInput, Math.min(512, this.sentences * 64));
-        this.batchTokens = Math.ceil(tokens / this.sentences) * this.sentences;
+        const tokens = this.tiles ? Math.max(this.maxInput, FLASH_ATTENTION_TILE) : Math.max(this.maxInput, Math.min(512, this.sequences * 64));
+        this.batchTokens = Math.ceil(tokens / this.sequences) * this.sequences;
     }
 
     private open(): DirectContext {
         if (!this.context) {
             try {
                 this.context = this.model.createContext({contextSize: this.batchTokens, batchSize: this.batchTokens, threads: this.options.threads,
-                    sequences: this.sentences, embeddings: true, flashAttention: this.flashAttention});
+                    sequences: this.sequences, embeddings: true, flashAttention: this.flashAttention});
             } catch (error) {
                 throw new Error(`this model cannot embed: ${(error as Error).message}`);
             }
@@ -99,7 +100,7 @@ export class DirectEmbedder {
         const distinct = [...new Set(texts)];
         const inputs = distinct.map((text) => this.tokens(text));
         const lengths = inputs.map((tokens) => tokens.length);
-        const plan: PlannedDecode[] = this.tiles ? packIntoTiles(lengths, this.sentences) : consecutiveDecodes(lengths, this.sentences, this.batchTokens);
+        const plan: PlannedDecode[] = this.tiles ? packIntoTiles(lengths, this.sequences) : consecutiveDecodes(lengths, this.sequences, this.batchTokens);
         const vectors = new Map<string, number[]>();
         const pooled = context.poolingType !== POOLING.NONE;
         for (const decode of plan) {
