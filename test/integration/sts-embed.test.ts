@@ -68,6 +68,11 @@ describe("local GGUF embeddings", () => {
         const vectors = await session.embed(SENTENCES);
         expect(vectors.every((vector) => vector.length === 64 && vector.every(Number.isFinite))).toBe(true);
         await session.dispose();
+        // A causal model's sentences packed into flash-attention tiles (the direct path) give node-llama-cpp's one-at-a-time vectors.
+        const sampler = new LocalGgufSession(model, {contextSize: 512, threads: 1}, {scoring: "sampler"});
+        const alone = await sampler.embed(SENTENCES);
+        await sampler.dispose();
+        vectors.forEach((vector, i) => expect(1 - cosine(vector, alone[i]!)).toBeLessThan(1e-6));
         await model.dispose();
     });
 });
