@@ -96,6 +96,12 @@ export interface NextTokenOptions {
     reference?: ReferenceRows;
     /** Receives the raw logits of the positions first..first + count - 1 (count x vocabulary, valid during the call only), in order. */
     rowsOut?(first: number, count: number, rows: Float32Array): void;
+    /**
+     * The call expected next (e.g. fidelity's next chunk): where a core is free, a session may start
+     * its first decode while this call's last rows are read. Numbers never depend on it; another
+     * call next only wastes that decode.
+     */
+    next?: {tokens: readonly number[]; fromIndex: number};
 }
 
 /** Counters a session keeps for the results' performance block. */

@@ -61,12 +61,13 @@ export async function runTasksOnSession(session: Session, tasksToRun: TaskJob[],
             continue;
         }
         const ordered = lastOf(runner.order ? runner.order(taskJob.trials) : taskJob.trials, new Set(taskJob.deferred ?? []));
+        const oneAtATime = (options.concurrency ?? 1) === 1;
         try {
-            await Promise.all(ordered.map((trial) => limit(async () => {
+            await Promise.all(ordered.map((trial, index) => limit(async () => {
                 await events.onTrialStart(taskJob.instanceId, trial.id);
                 let record: TrialRecord;
                 try {
-                    record = {id: trial.id, cell: trial.cell, seed: trial.seed, status: "ok", ...(await runner.run(trial))};
+                    record = {id: trial.id, cell: trial.cell, seed: trial.seed, status: "ok", ...(await runner.run(trial, {next: oneAtATime ? ordered[index + 1] : undefined}))};
                 } catch (error) {
                     record = error instanceof SkipTrial
                         ? {id: trial.id, cell: trial.cell, seed: trial.seed, status: "skipped", skipReason: error.reason, scores: {}, timings: {}}

@@ -24,8 +24,12 @@ export interface TaskContext {
 export interface TaskRunner<Spec = unknown> {
     /** Order trials for the session (e.g. to reuse KV-cache prefixes). Default: as planned. */
     order?(trials: PlannedTrial<Spec>[]): PlannedTrial<Spec>[];
-    /** Runs one trial; throwing records the trial as an error and the run goes on. */
-    run(trial: PlannedTrial<Spec>): Promise<Omit<TrialRecord, "id" | "cell" | "seed" | "status">>;
+    /**
+     * Runs one trial; throwing records the trial as an error and the run goes on. `next` is the
+     * trial the loop runs after this one, where it runs them one at a time: a runner may start
+     * work for it early (it must give the same record whether or not that trial follows).
+     */
+    run(trial: PlannedTrial<Spec>, hints?: {next?: PlannedTrial<Spec>}): Promise<Omit<TrialRecord, "id" | "cell" | "seed" | "status">>;
     /** Releases what the runner opened (e.g. a judge's session). */
     dispose?(): Promise<void>;
 }

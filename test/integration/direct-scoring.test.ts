@@ -16,6 +16,8 @@ import {DirectScorer} from "../../harness/providers/local-gguf/direct/scorer.js"
 import {klExact, rowStats} from "../../harness/providers/local-gguf/direct/scoring.js";
 import {LocalGgufSession, LocalSessionOptions} from "../../harness/providers/local-gguf/session.js";
 import type {TrialRecord} from "../../harness/results/schema.js";
+import type {FidelityTrialSpec} from "../../harness/tasks/fidelity/plan.js";
+import type {PlannedTrial} from "../../harness/tasks/types.js";
 import fidelity from "../../harness/tasks/fidelity/index.js";
 import niah from "../../harness/tasks/niah/index.js";
 import {loadCorpusText, tokenStream} from "../../harness/tasks/fidelity/corpus.js";
@@ -176,6 +178,45 @@ describe("fidelity: scoring decodes of 64 tokens or more give a whole chunk's ro
         const kldWhole = (await score(tinyStories("Q8_0"), {pipeline: false}, reference)).kld;
         expect(kldWhole.every((kld) => kld! >= 0) && kldWhole.some((kld) => kld! > 0)).toBe(true);
         for (const pipeline of [true, false]) expect((await score(tinyStories("Q8_0"), {scoredPerCall: 64, pipeline}, reference)).kld).toEqual(kldWhole);
+    }, 120_000);
+});
+
+describe("fidelity: the next chunk's first decode started while this chunk's rows are read (TinyStories-656K, 4 chunks of 256, exact-cache)", () => {
+    it("gives the same records whichever trial follows, and leaves the session usable", async () => {
+        const assetRoots = testAssetRoots(mkdtempSync(path.join(os.tmpdir(), "slmbench-direct-ahead-")));
+        const config = fidelity.configSchema.parse({corpus: {...corpus, maxTokens: 4 * CHUNK}, chunkSize: CHUNK, exact: "cache"});
+        type Hint = (trials: PlannedTrial<FidelityTrialSpec>[], i: number) => PlannedTrial<FidelityTrialSpec> | undefined;
+        const runFile = async (file: string, isReference: boolean, hint: Hint) => {
+            const model = await llama.loadModel({modelPath: file});
+            const session = new LocalGgufSession(model, {contextSize: CHUNK, threads: 1}, {...DIRECT, pipeline: true});
+            const runner = await fidelity.createRunner(config, session, {assetRoots});
+            const info = {contextLength: 512, ladder: {id: "t", referenceFile: "TinyStories-656K-F32.gguf", referenceSha256: "f".repeat(64), isReference, size: 2}};
+            const trials = fidelity.plan(config, info as never);
+            const records = [];
+            for (let i = 0; i < trials.length; i++) records.push(await runner.run(trials[i]!, {next: hint(trials, i)}));
+            // A synchronous scoring call after a decode started ahead for a call that never came: the session waits for it.
+            const continuation = await session.continuationLogprob({user: "Once upon a time"}, " there was a cat");
+            await runner.dispose?.();
+            await session.dispose();
+            decoded.set(`${path.basename(file)} ${hint.name}`, session.counters().evaluatedTokens);
+            await model.dispose();
+            return {outputs: records.map((record) => [record.input?.kldRoute, record.output, record.scores]), continuation: continuation.logprob};
+        };
+        const decoded = new Map<string, number>();
+        const none: Hint = () => undefined;
+        const following: Hint = (trials, i) => trials[i + 1];
+        const elsewhere: Hint = (trials, i) => trials[(i + 2) % trials.length];
+        const reference = await runFile(tinyStories("F32"), true, none);
+        expect(reference.outputs.every(([route]) => route === "exact-cache")).toBe(true);
+        expect(await runFile(tinyStories("F32"), true, following)).toEqual(reference);
+        const compared = await runFile(tinyStories("Q4_0"), false, none);
+        expect((compared.outputs[0]![2] as {meanKld: number}).meanKld).toBeGreaterThan(0);
+        expect(await runFile(tinyStories("Q4_0"), false, following)).toEqual(compared);
+        expect(await runFile(tinyStories("Q4_0"), false, elsewhere)).toEqual(compared);
+        // Decodes started ahead were taken over when the trial followed (no token decoded twice), wasted otherwise.
+        expect(decoded.get("TinyStories-656K-F32.gguf following")).toBe(decoded.get("TinyStories-656K-F32.gguf none"));
+        expect(decoded.get("TinyStories-656K-Q4_0.gguf following")).toBe(decoded.get("TinyStories-656K-Q4_0.gguf none"));
+        expect(decoded.get("TinyStories-656K-Q4_0.gguf elsewhere")).toBe(decoded.get("TinyStories-656K-Q4_0.gguf none")! + 4 * (CHUNK - 1));
     }, 120_000);
 });
 

@@ -116,6 +116,7 @@ export class LocalGgufSession implements Session {
     }
 
     async dispose(): Promise<void> {
+        await this.directInstance?.settle();
         this.directInstance?.dispose();
         await this.embedder?.dispose();
         if (this.context) await (await this.context).context.dispose();
@@ -224,6 +225,8 @@ export class LocalGgufSession implements Session {
         if (split === 0 || split >= full.length) throw new Error(`cannot score continuation ${JSON.stringify(continuation)}: it adds no tokens`);
         const direct = await this.direct();
         if (direct) {
+            // A decode started ahead for another nextTokenLogprobs call must end before this synchronous one.
+            await direct.settle();
             const started = performance.now();
             const logprob = direct.scorer.continuationLogprob(full, split);
             this.stats.promptTokens += full.length - 1;

@@ -90,7 +90,7 @@ export async function createFidelityRunner(config: FidelityConfig, session: Sess
             if (lockstep) await (await lockstep).dispose();
         },
 
-        async run(trial: PlannedTrial<FidelityTrialSpec>) {
+        async run(trial: PlannedTrial<FidelityTrialSpec>, hints?: {next?: PlannedTrial<FidelityTrialSpec>}) {
             const started = performance.now();
             const spec = trial.spec;
             const {route, why} = routeFor(spec);
@@ -110,9 +110,12 @@ export async function createFidelityRunner(config: FidelityConfig, session: Sess
                 const {chunk, chunkSize, firstScored} = spec;
                 if ((chunk + 1) * chunkSize > all.length)
                     throw new Error(`the corpus gives only ${all.length} tokens, chunk ${chunk} needs tokens ${chunk * chunkSize}..${(chunk + 1) * chunkSize - 1} (lower corpus.maxTokens or add files)`);
-                const tokens = all.slice(chunk * chunkSize, (chunk + 1) * chunkSize);
-                if (bos != null) tokens[0] = bos; // llama-perplexity starts every chunk with BOS
+                const tokens = chunkTokens(all, bos, spec);
                 const tokensSha = tokensSha256(tokens);
+                // The next trial's chunk, which the session may start decoding while this one's rows are read.
+                const following = hints?.next?.spec;
+                const next = following && (following.chunk + 1) * following.chunkSize <= all.length
+                    ? {tokens: chunkTokens(all, bos, following), fromIndex: following.firstScored} : undefined;
                 const otherTokens = () => new Error(`this file reads chunk ${chunk} of the corpus as other tokens than the reference ${spec.referenceFile} did ` +
                     `(a different tokenizer?): its distributions cannot be compared`);
 
@@ -122,7 +125,7 @@ export async function createFidelityRunner(config: FidelityConfig, session: Sess
                 if (route === "top-k") {
                     let compared: Pick<NextTokenLogprobs, "idLogprobs" | "idsRestMass" | "tokenLogprob" | "argmax">[];
                     if (spec.isReference) {
-                        const distributions = await nextTokenLogprobs.call(session, tokens, firstScored, {topK});
+                        const distributions = await nextTokenLogprobs.call(session, tokens, firstScored, {topK, next});
                         await describeCache(dir, spec, {topK});
                         await writeChunk(file, chunkFromDistributions({
                             referenceSha256: spec.referenceSha256, referenceFile: spec.referenceFile, chunk, chunkSize, firstScored,
@@ -135,7 +138,7 @@ export async function createFidelityRunner(config: FidelityConfig, session: Sess
                         if (header.tokensSha256 !== tokensSha || header.firstScored !== firstScored || header.chunkSize !== chunkSize) throw otherTokens();
                         const k = header.k;
                         compared = await nextTokenLogprobs.call(session, tokens, firstScored, {
-                            topK: 1,
+                            topK: 1, next,
                             ids: (position) => reference!.ids.subarray((position - firstScored) * k, (position - firstScored + 1) * k)
                         });
                     }
@@ -154,7 +157,7 @@ export async function createFidelityRunner(config: FidelityConfig, session: Sess
                         });
                     }
                     try {
-                        const own = await nextTokenLogprobs.call(session, tokens, firstScored, {topK: 1, rowsOut: writer && ((first, count, out) => writer!.write(first, count, out))});
+                        const own = await nextTokenLogprobs.call(session, tokens, firstScored, {topK: 1, next, rowsOut: writer && ((first, count, out) => writer!.write(first, count, out))});
                         writer?.finish();
                         scores = own.map(selfScores);
                     } catch (error) {
@@ -172,7 +175,7 @@ export async function createFidelityRunner(config: FidelityConfig, session: Sess
                         lockstep ??= session.openReferenceModel!(spec.referencePath!);
                         referenceRows = (await lockstep).rows(tokens, firstScored);
                     }
-                    const compared = await nextTokenLogprobs.call(session, tokens, firstScored, {reference: referenceRows});
+                    const compared = await nextTokenLogprobs.call(session, tokens, firstScored, {reference: referenceRows, next});
                     scores = compared.map(exactScores);
                     kept = session.vocabularySize!;
                 }
@@ -221,4 +224,11 @@ export async function createFidelityRunner(config: FidelityConfig, session: Sess
             }
         }
     };
+}
+
+/** A chunk's tokens as llama-perplexity reads them: the stream's slice, BOS first. */
+function chunkTokens(all: number[], bos: number | null, spec: Pick<FidelityTrialSpec, "chunk" | "chunkSize">): number[] {
+    const tokens = all.slice(spec.chunk * spec.chunkSize, (spec.chunk + 1) * spec.chunkSize);
+    if (bos != null) tokens[0] = bos;
+    return tokens;
 }

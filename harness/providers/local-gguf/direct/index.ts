@@ -76,6 +76,11 @@ export class DirectScoring {
         return this.evaluatedBefore + (this.scorerInstance?.evaluatedTokens ?? 0) + references;
     }
 
+    /** Waits for a decode the scorer started ahead (see DirectScorer.settle): call before dispose() or synchronous scorer calls. */
+    async settle(): Promise<void> {
+        await this.scorerInstance?.settle();
+    }
+
     dispose(): void {
         this.evaluatedBefore = this.evaluatedTokens;
         this.scorerInstance?.dispose();

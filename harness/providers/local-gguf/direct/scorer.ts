@@ -69,6 +69,8 @@ export class DirectScorer {
     private copy?: Float32Array;
     /** Tokens held in the context's KV cache (sequence 0). */
     private held: number[] = [];
+    /** The expected next call's first decode, started while the last call's final rows were read (NextTokenOptions.next). */
+    private ahead?: {tokens: readonly number[]; fromIndex: number; range: readonly [number, number]; decode: Promise<void>};
     /** Tokens decoded, for the session's counters. */
     evaluatedTokens = 0;
 
@@ -88,6 +90,7 @@ export class DirectScorer {
 
     /** Drops the KV cache past `keep` and returns the context; throws before any decode when `end` tokens cannot fit. */
     private prepare(keep: number, end: number): DirectContext {
+        if (this.ahead) throw new Error("the scorer has a decode started ahead still running: await settle() before using it otherwise");
         if (end > this.cells) throw new Error(`${end} tokens do not fit a context of ${this.cells}`);
         const context = this.open();
         context.forget(keep);
@@ -99,6 +102,33 @@ export class DirectScorer {
         this.held.length = 0;
         this.context?.forget(0);
         throw error;
+    }
+
+    /**
+     * Waits for a decode started ahead for a call that did not come (or before anything else uses
+     * the context); its tokens stay in the KV cache. A failed one leaves the cache empty: the next
+     * call decodes from scratch and meets the failure itself.
+     */
+    async settle(): Promise<void> {
+        const ahead = this.ahead;
+        if (!ahead) return;
+        this.ahead = undefined;
+        try {
+            await ahead.decode;
+            this.decoded(ahead.tokens, ahead.range[0], ahead.range[1]);
+        } catch {
+            this.held.length = 0;
+            this.context?.forget(0);
+        }
+    }
+
+    /** The decode started ahead, when it is the one this call would start (same tokens and scored positions): taken over. */
+    private takeAhead(tokens: ArrayLike<number>, fromIndex: number, range: readonly [number, number]): Promise<void> | undefined {
+        const ahead = this.ahead;
+        if (!ahead || ahead.fromIndex !== fromIndex || ahead.range[0] !== range[0] || ahead.range[1] !== range[1]) return undefined;
+        for (let i = 0; i < range[1]; i++) if (ahead.tokens[i] !== tokens[i]) return undefined;
+        this.ahead = undefined;
+        return ahead.decode;
     }
 
     private decoded(tokens: ArrayLike<number>, from: number, to: number): void {
@@ -137,12 +167,18 @@ export class DirectScorer {
      * of batch n's rows (the last batch, with nothing left to overlap, is read in place); same
      * decodes, same rows, same order of visits. `during(first, count)` runs while the decode of
      * those positions is under way (on this thread, which would otherwise wait), after the previous
-     * batch's visit: one buffer serves what it reads for the visit of the same positions.
+     * batch's visit: one buffer serves what it reads for the visit of the same positions. With
+     * `next` (pipelined only), the next call's first decode starts before the last batch's visit,
+     * which then reads a copy; that call takes it over (see takeAhead) or settle() waits for it.
      */
     private async evaluateBatches(tokens: ArrayLike<number>, fromIndex: number, end: number, pipelined: boolean,
         visit: (first: number, count: number, rows: Float32Array) => void | Promise<void>,
-        during?: (first: number, count: number) => void | Promise<void>): Promise<void> {
-        const context = this.prepare(0, end);
+        during?: (first: number, count: number) => void | Promise<void>, next?: {tokens: readonly number[]; fromIndex: number}): Promise<void> {
+        const ranges = decodeRanges(0, fromIndex, end, this.perCall, this.batchSize);
+        const adopted = end <= this.cells ? this.takeAhead(tokens, fromIndex, ranges[0]!) : undefined;
+        if (!adopted) await this.settle();
+        // A decode taken over began from an empty cache, as prepare(0) leaves it.
+        const context = adopted ? this.open() : this.prepare(0, end);
         const vocabulary = this.model.vocabularySize;
         const wants = (i: number) => i >= fromIndex;
         let pending: {first: number; count: number} | undefined;
@@ -153,11 +189,10 @@ export class DirectScorer {
             await visit(first, count, this.copy!.subarray(0, count * vocabulary));
         };
         const rowsPerDecode = Math.min(this.batchSize, this.perCall);
-        const ranges = decodeRanges(0, fromIndex, end, this.perCall, this.batchSize);
         for (let r = 0; r < ranges.length; r++) {
             const [at, to] = ranges[r]!;
             const first = Math.max(at, fromIndex);
-            const decoded = context.decodeSequenceAsync(tokens, at, to, at, wants);
+            const decoded = r === 0 && adopted ? adopted : context.decodeSequenceAsync(tokens, at, to, at, wants);
             try {
                 await readPending();
                 if (first < to) await during?.(first, to - first);
@@ -170,7 +205,15 @@ export class DirectScorer {
             }
             this.decoded(tokens, at, to);
             if (first >= to) continue;
-            if (!pipelined || r === ranges.length - 1) {
+            const last = r === ranges.length - 1;
+            if (last && pipelined && next && next.tokens.length - 1 <= this.cells && next.fromIndex < next.tokens.length - 1) {
+                this.copy ??= new Float32Array(rowsPerDecode * vocabulary);
+                this.copy.set(context.logitsRows(first - at, to - first));
+                this.startAhead(next);
+                await visit(first, to - first, this.copy.subarray(0, (to - first) * vocabulary));
+                continue;
+            }
+            if (!pipelined || last) {
                 await visit(first, to - first, context.logitsRows(first - at, to - first));
                 continue;
             }
@@ -180,6 +223,16 @@ export class DirectScorer {
             pending = {first, count: to - first};
         }
         await readPending();
+    }
+
+    /** Starts the first decode of nextTokenLogprobs(next.tokens, next.fromIndex) on another thread, from an empty cache. */
+    private startAhead(next: {tokens: readonly number[]; fromIndex: number}): void {
+        const context = this.prepare(0, next.tokens.length - 1);
+        const range = decodeRanges(0, next.fromIndex, next.tokens.length - 1, this.perCall, this.batchSize)[0]!;
+        const decode = context.decodeSequenceAsync(next.tokens, range[0], range[1], range[0], (i) => i >= next.fromIndex);
+        // Observed by takeAhead's caller or settle(); never an unhandled rejection meanwhile.
+        decode.catch(() => {});
+        this.ahead = {tokens: next.tokens, fromIndex: next.fromIndex, range, decode};
     }
 
     /**
@@ -213,7 +266,9 @@ export class DirectScorer {
                     ? this.reader.compare(this.referenceRows!.subarray(j * vocabulary, (j + 1) * vocabulary), row, position, next)
                     : this.reader.read(row, position, next, topK, options.ids?.(position)));
             }
-        }, reference?.stored ? readReference : undefined);
+        }, reference?.stored ? readReference : undefined,
+        // Not beside a reference that decodes (lockstep): two decodes at once would compete for the cores.
+        reference && !reference.stored ? undefined : options.next);
         reference?.finish?.();
         return results;
     }
@@ -280,6 +335,7 @@ export class DirectScorer {
      */
     async generate(prompt: readonly number[], maxTokens: number): Promise<DirectGeneration> {
         if (prompt.length === 0) throw new Error("generate: an empty prompt");
+        await this.settle();
         const started = performance.now();
         const tokens = [...prompt];
         const keep = this.reusable(prompt, prompt.length - 1);
@@ -320,6 +376,7 @@ export class DirectScorer {
     }
 
     dispose(): void {
+        if (this.ahead) throw new Error("the scorer has a decode started ahead still running: await settle() before dispose()");
         this.copy = undefined;
         this.referenceRows = undefined;
         this.context?.free();
