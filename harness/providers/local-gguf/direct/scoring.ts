@@ -163,15 +163,21 @@ export class LogitsReader {
 
     /**
      * Writes the k largest logits' ids into `out` (most likely first, smaller id first on ties);
-     * returns the max. Looks at `candidates` (holding the k largest) or at every entry: each one
-     * becomes one float64 sort key, (descending logit rank) x 2^21 + id, all integers below 2^53,
-     * and a native typed-array sort orders them.
+     * returns the max. Looks at `candidates` (holding the k largest, ids increasing) or at every
+     * entry: each one's float32 bits become an unsigned rank (larger logits first), and a stable
+     * least-significant-digit radix sort (four passes of 8 bits) orders them, ties keeping their
+     * increasing ids. Measured at 2,048 tokens and k = 256 (~330 candidates): faster than a native
+     * sort of float64 keys, which this replaced.
      */
     private selectTop(row: Float32Array, k: number, out: Uint32Array, candidates?: Int32Array): number {
         const count = candidates ? candidates.length : row.length;
-        if (count > ID_LIMIT || row.length > ID_LIMIT) throw new Error(`top-k over ${row.length} entries: at most ${ID_LIMIT} supported`);
-        if (this.keys.length < count) this.keys = new Float64Array(count);
-        const keys = this.keys.subarray(0, count);
+        if (this.ranks.length < count) {
+            this.ranks = new Uint32Array(count);
+            this.ids = new Uint32Array(count);
+            this.spareRanks = new Uint32Array(count);
+            this.spareIds = new Uint32Array(count);
+        }
+        let ranks = this.ranks, ids = this.ids, toRanks = this.spareRanks, toIds = this.spareIds;
         const bits = this.bits;
         const asFloat = this.bitsFloat;
         for (let j = 0; j < count; j++) {
@@ -179,18 +185,37 @@ export class LogitsReader {
             asFloat[0] = row[id]!;
             const b = bits[0]!;
             // Float32 bits mapped to an unsigned order (negatives flipped), then reversed: larger logits first.
-            const rank = 0xFFFFFFFF - (b & 0x80000000 ? ~b >>> 0 : (b | 0x80000000) >>> 0);
-            keys[j] = rank * ID_LIMIT + id;
+            ranks[j] = 0xFFFFFFFF - (b & 0x80000000 ? ~b >>> 0 : (b | 0x80000000) >>> 0);
+            ids[j] = id;
         }
-        keys.sort();
-        for (let j = 0; j < k; j++) out[j] = keys[j]! % ID_LIMIT;
+        const offsets = this.radixCounts;
+        for (let shift = 0; shift < 32; shift += 8) {
+            offsets.fill(0);
+            for (let j = 0; j < count; j++) offsets[(ranks[j]! >>> shift) & 255]!++;
+            let sum = 0;
+            for (let d = 0; d < 256; d++) {
+                const c = offsets[d]!;
+                offsets[d] = sum;
+                sum += c;
+            }
+            for (let j = 0; j < count; j++) {
+                const at = offsets[(ranks[j]! >>> shift) & 255]!++;
+                toRanks[at] = ranks[j]!;
+                toIds[at] = ids[j]!;
+            }
+            [ranks, toRanks] = [toRanks, ranks];
+            [ids, toIds] = [toIds, ids];
+        }
+        // Four passes: the sorted arrays are the ones the pass began with.
+        for (let j = 0; j < k; j++) out[j] = ids[j]!;
         return row[out[0]!]!;
     }
 
-    private keys = new Float64Array(0);
+    private ranks = new Uint32Array(0);
+    private ids = new Uint32Array(0);
+    private spareRanks = new Uint32Array(0);
+    private spareIds = new Uint32Array(0);
+    private readonly radixCounts = new Uint32Array(256);
     private readonly bitsFloat = new Float32Array(1);
     private readonly bits = new Uint32Array(this.bitsFloat.buffer);
 }
-
-/** Ids of the sort keys of selectTop: 21 bits (vocabularies up to 2,097,152 tokens). */
-const ID_LIMIT = 2 ** 21;
