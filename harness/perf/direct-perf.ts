@@ -18,7 +18,7 @@ import {findAsset, resolveAssetRoots} from "../assets/roots.js";
 import {DEFAULT_SENTENCES_PER_DECODE, DirectEmbedder} from "../providers/local-gguf/direct/embedder.js";
 import {DirectModel} from "../providers/local-gguf/direct/model.js";
 import {DirectScorer} from "../providers/local-gguf/direct/scorer.js";
-import {packIntoTiles} from "../providers/local-gguf/direct/tile-packing.js";
+import {FLASH_ATTENTION_TILE, packIntoTiles, sequencesOf} from "../providers/local-gguf/direct/tile-packing.js";
 import {loadDataset} from "../tasks/sts/datasets.js";
 import {distinctSentences} from "../tasks/sts/runner.js";
 import {cosine} from "../util/correlation.js";
@@ -71,10 +71,10 @@ for (const [vocabulary, modelPath, contextSize] of niahModels) {
 //    sentences, same shapes, nothing tokenized or read): what even a free harness could reach.
 const ladderFiles = ["F16", "Q8_0", "Q5_0", "Q4_K_M", "Q4_0", "Q2_K"]
     .map((level) => [level, findAsset(assetRoots, "models", `wnft-sif-256/wnft-sif-256-${level}.gguf`)] as const)
-    .filter((entry): entry is readonly [string, string] => entry[1] !== undefined);
-if (args.only === "niah") ladderFiles.length = 0;
-else if (ladderFiles.length === 0) console.log("\nSTS: wnft-sif-256 not found in the asset roots (set SLMBENCH_ASSETS)");
-else {
+    .filter((entry): entry is readonly [string, string] => entry[1] !== undefined && args.only !== "niah");
+if (ladderFiles.length === 0) {
+    if (args.only !== "niah") console.log("\nSTS: wnft-sif-256 not found in the asset roots (set SLMBENCH_ASSETS)");
+} else {
     const sentences = distinctSentences(loadDataset({type: "stsb", split: "test"}, assetRoots));
     console.log(`\nSTS embeddings, wnft-sif-256, ${sentences.length} distinct STS-B test sentences, 1 thread, ${rounds} interleaved rounds (medians); ` +
         "ceiling = the bare loop's time over the decodes alone of the default batches:");
@@ -91,7 +91,7 @@ else {
             new DirectEmbedder(direct, {contextSize: 512, threads: 1, sentencesPerDecode: DEFAULT_SENTENCES_PER_DECODE, flashAttention: false}));
         for (const embedder of variants.values()) embedder.embed([sentences[0]!]);
         const batches = defaultBatches(direct, sentences);
-        const decodeOnly = direct.createContext({contextSize: 512, batchSize: 512, threads: 1, sequences: 64, embeddings: true, flashAttention: true});
+        const decodeOnly = direct.createContext({contextSize: 512, batchSize: 512, threads: 1, sequences: FLASH_ATTENTION_TILE, embeddings: true, flashAttention: true});
         const rates = new Map<string, number[]>();
         const add = (name: string, started: number) => rates.set(name, [...(rates.get(name) ?? []), sentences.length / ((performance.now() - started) / 1000)]);
         const worst = new Map<string, number>();
@@ -129,10 +129,6 @@ else {
 /** The embedder's default batches of token ids: sentences packed into 64-token tiles, each tile's tail filled by a throwaway sequence. */
 function defaultBatches(model: DirectModel, texts: string[]): Int32Array[][] {
     const inputs = texts.map((text) => model.tokenize(text, true).slice(0, 511));
-    return packIntoTiles(inputs.map((ids) => ids.length), 64).map((decode) => {
-        const batch = decode.inputs.map((index) => inputs[index]!);
-        if (decode.filler > 0) batch.push(new Int32Array(decode.filler).fill(batch[0]![0]!));
-        return batch;
-    });
+    return packIntoTiles(inputs.map((ids) => ids.length), FLASH_ATTENTION_TILE).map((decode) => sequencesOf(decode, inputs));
 }
 console.log(`\nload average ${os.loadavg()[0]!.toFixed(2)} at the end`);

@@ -7,7 +7,7 @@
  */
 import {POOLING} from "./binding.js";
 import type {DirectContext, DirectModel} from "./model.js";
-import {consecutiveDecodes, FLASH_ATTENTION_TILE, packIntoTiles, type PlannedDecode} from "./tile-packing.js";
+import {consecutiveDecodes, FLASH_ATTENTION_TILE, packIntoTiles, sequencesOf, type PlannedDecode} from "./tile-packing.js";
 
 /**
  * Sentences per decode without flash attention, or with it where `sentencesPerDecode` is given
@@ -104,11 +104,8 @@ export class DirectEmbedder {
         const vectors = new Map<string, number[]>();
         const pooled = context.poolingType !== POOLING.NONE;
         for (const decode of plan) {
-            const sequences = decode.inputs.map((index) => inputs[index]!);
-            // The filler is a sequence of its own (attending only to itself); its vector is never read.
-            if (decode.filler > 0) sequences.push(new Int32Array(decode.filler).fill(sequences[0]![0]!));
             context.forget(0);
-            context.decodeSequences(sequences);
+            context.decodeSequences(sequencesOf(decode, inputs));
             let end = 0;
             decode.inputs.forEach((index, seq) => {
                 end += lengths[index]!;

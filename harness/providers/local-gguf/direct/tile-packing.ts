@@ -50,6 +50,16 @@ export function packIntoTiles(lengths: readonly number[], maxSequences: number, 
     return bins.map((bin) => ({inputs: bin.inputs, filler: bin.free}));
 }
 
+/**
+ * The token sequences of one planned decode: its inputs in order, then the filler, a throwaway
+ * sequence of its own (repeating the first input's first token) whose vector is never read.
+ */
+export function sequencesOf<T extends ArrayLike<number>>(decode: PlannedDecode, inputs: readonly T[]): (T | Int32Array)[] {
+    const sequences: (T | Int32Array)[] = decode.inputs.map((index) => inputs[index]!);
+    if (decode.filler > 0) sequences.push(new Int32Array(decode.filler).fill(sequences[0]![0]!));
+    return sequences;
+}
+
 /** Consecutive inputs, up to `perDecode` of them and `batchTokens` tokens per decode (no filler). */
 export function consecutiveDecodes(lengths: readonly number[], perDecode: number, batchTokens: number): PlannedDecode[] {
     const decodes: PlannedDecode[] = [];
