@@ -56,6 +56,24 @@ describe.each([{kernel: "Math.exp", native: false, digits: 7}, {kernel: "ggml ex
         }
     });
 
+    it("ranks the top k of a larger row in the kernel's radix select and sort: ties, signs, wide ranges, a flat row, a tail past the last 4", () => {
+        const size = 4099;
+        const wide = new LogitsReader(size, native);
+        const rows: Float32Array[] = [
+            randomRow(random, size),
+            // Every byte of the order keys varies: magnitudes from 1e-30 to 1e30, both signs, both zeros.
+            Float32Array.from({length: size}, (_, i) => i === 7 ? -0 : i === 8 ? 0 : (random.int(0, 1) ? -1 : 1) * 10 ** random.int(-30, 30) * (1 + random.int(0, 999) / 1000)),
+            new Float32Array(size).fill(1.5)
+        ];
+        for (const [r, row] of rows.entries()) {
+            const order = Array.from(row.keys()).sort((a, b) => row[b]! - row[a]! || a - b);
+            for (const k of [17, 256, 1000, size]) {
+                const d = wide.read(row, 0, 0, k);
+                expect(Array.from(d.topIds), `row ${r}, k ${k}`).toEqual(order.slice(0, k));
+            }
+        }
+    });
+
     it("picks the token llama.cpp's greedy sampler picks, also on rows a broken model fills with NaN", () => {
         const row = randomRow(random, vocabulary);
         expect(reader.argmax(row)).toBe(rowStats(row).argmax);

@@ -36,9 +36,9 @@
 ;; largest (the row's max over [0, m)). If k blocks have maxima >= f, at least k entries are >= f,
 ;; so every one of the k largest entries is >= the k-th largest block max.
   (func (export "block_maxima") (param $row i32) (param $n i32) (param $block i32) (param $out i32) (result f32)
-    (local $i i32) (local $end i32) (local $stop i32) (local $m v128) (local $bm f32) (local $hi f32)
+    (local $i i32) (local $end i32) (local $stop i32) (local $m v128) (local $hi v128)
     (local.set $end (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2)))
-    (local.set $hi (f32.const -inf))
+    (local.set $hi (f32x4.splat (f32.const -inf)))
     (block $blocks_done
       (loop $blocks
         (br_if $blocks_done (i32.ge_u (local.get $i) (local.get $end)))
@@ -52,13 +52,17 @@
             (local.set $m (f32x4.pmax (local.get $m) (v128.load (i32.add (local.get $row) (local.get $i)))))
             (local.set $i (i32.add (local.get $i) (i32.const 16)))
             (br $next)))
-        (local.set $bm (f32.max (f32.max (f32x4.extract_lane 0 (local.get $m)) (f32x4.extract_lane 1 (local.get $m)))
-                                (f32.max (f32x4.extract_lane 2 (local.get $m)) (f32x4.extract_lane 3 (local.get $m)))))
-        (f32.store (local.get $out) (local.get $bm))
+        (local.set $hi (f32x4.pmax (local.get $hi) (local.get $m)))
+        ;; The block's max across lanes by pmax (one maxps each; f32.max's NaN and -0 rules cost more):
+        ;; halves swapped, then pairs.
+        (local.set $m (f32x4.pmax (local.get $m) (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $m) (local.get $m))))
+        (local.set $m (f32x4.pmax (local.get $m) (i8x16.shuffle 4 5 6 7 0 1 2 3 12 13 14 15 8 9 10 11 (local.get $m) (local.get $m))))
+        (f32.store (local.get $out) (f32x4.extract_lane 0 (local.get $m)))
         (local.set $out (i32.add (local.get $out) (i32.const 4)))
-        (local.set $hi (f32.max (local.get $hi) (local.get $bm)))
         (br $blocks)))
-    (local.get $hi))
+    (local.set $hi (f32x4.pmax (local.get $hi) (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $hi) (local.get $hi))))
+    (local.set $hi (f32x4.pmax (local.get $hi) (i8x16.shuffle 4 5 6 7 0 1 2 3 12 13 14 15 8 9 10 11 (local.get $hi) (local.get $hi))))
+    (f32x4.extract_lane 0 (local.get $hi)))
 ;; candidates: the indices i < m (m = n rounded down to 4) with row[i] >= floor, in increasing order,
 ;; written as i32 at `out`; returns their count. Four entries per compare; where one or more pass,
 ;; all four indices are written and the count advances by those that pass (no branch per lane).
@@ -152,4 +156,108 @@
     (local.set $s0 (f64x2.add (local.get $s0) (local.get $s1)))
     (local.set $t0 (f64x2.add (local.get $t0) (local.get $t1)))
     (f64.store offset=0 (local.get $out) (f64.add (f64x2.extract_lane 0 (local.get $s0)) (f64x2.extract_lane 1 (local.get $s0))))
-    (f64.store offset=8 (local.get $out) (f64.add (f64x2.extract_lane 0 (local.get $t0)) (f64x2.extract_lane 1 (local.get $t0))))))
+    (f64.store offset=8 (local.get $out) (f64.add (f64x2.extract_lane 0 (local.get $t0)) (f64x2.extract_lane 1 (local.get $t0)))));; Top-k ranking on order keys: a float32's bits mapped to an unsigned key that orders larger
+;; values first (non-negative floats become 0x7FFFFFFF - bits, negative ones bits - 1, so -0 and +0
+;; share a key), so ascending keys are descending logits, and a stable sort keeps equal logits in
+;; increasing ids. NaN is not expected.
+;; kth_largest_f32: the k-th largest of values[0..n) (1 <= k <= n) by an MSD radix select on those
+;; keys, 8 bits a round, with 256 i32 counts of scratch at `counts`; returns the value itself.
+  (func (export "kth_largest_f32") (param $values i32) (param $n i32) (param $k i32) (param $counts i32) (result f32)
+    (local $shift i32) (local $prefix i32) (local $mask i32) (local $j i32) (local $end i32) (local $key i32) (local $at i32) (local $d i32) (local $c i32)
+    (local.set $end (i32.shl (local.get $n) (i32.const 2)))
+    (local.set $shift (i32.const 24))
+    (block $done
+      (loop $round
+        (memory.fill (local.get $counts) (i32.const 0) (i32.const 1024))
+        (local.set $j (i32.const 0))
+        (block $counted
+          (loop $count
+            (br_if $counted (i32.ge_u (local.get $j) (local.get $end)))
+            (local.set $key (i32.load (i32.add (local.get $values) (local.get $j))))
+            (local.set $key (select (i32.sub (local.get $key) (i32.const 1)) (i32.and (i32.xor (local.get $key) (i32.const -1)) (i32.const 0x7FFFFFFF))
+                                    (i32.lt_s (local.get $key) (i32.const 0))))
+            (if (i32.eq (i32.and (local.get $key) (local.get $mask)) (local.get $prefix))
+              (then
+                (local.set $at (i32.add (local.get $counts) (i32.shl (i32.and (i32.shr_u (local.get $key) (local.get $shift)) (i32.const 255)) (i32.const 2))))
+                (i32.store (local.get $at) (i32.add (i32.load (local.get $at)) (i32.const 1)))))
+            (local.set $j (i32.add (local.get $j) (i32.const 4)))
+            (br $count)))
+        ;; The digit whose entries hold the k-th: k counts down past the digits before it.
+        (local.set $d (i32.const 0))
+        (block $found
+          (loop $digit
+            (local.set $c (i32.load (i32.add (local.get $counts) (i32.shl (local.get $d) (i32.const 2)))))
+            (br_if $found (i32.le_u (local.get $k) (local.get $c)))
+            (br_if $found (i32.ge_u (local.get $d) (i32.const 255)))
+            (local.set $k (i32.sub (local.get $k) (local.get $c)))
+            (local.set $d (i32.add (local.get $d) (i32.const 1)))
+            (br $digit)))
+        (local.set $prefix (i32.or (local.get $prefix) (i32.shl (local.get $d) (local.get $shift))))
+        (local.set $mask (i32.or (local.get $mask) (i32.shl (i32.const 255) (local.get $shift))))
+        (br_if $done (i32.eqz (local.get $shift)))
+        (local.set $shift (i32.sub (local.get $shift) (i32.const 8)))
+        (br $round)))
+    ;; The key back to the float's bits.
+    (f32.reinterpret_i32 (select (i32.add (local.get $prefix) (i32.const 1)) (i32.and (i32.xor (local.get $prefix) (i32.const -1)) (i32.const 0x7FFFFFFF))
+                                 (i32.lt_s (local.get $prefix) (i32.const 0)))))
+;; rank_candidates: for j < count, id = ids_in[j] (i32): keys[j] = the order key of row[id],
+;; ids[j] = id; then a stable LSD radix sort of (keys, ids)[0..count) by key, four passes of 8 bits
+;; through (spare_keys, spare_ids) and 256 i32 counts at `counts`. Four passes: the sorted pairs end
+;; in keys / ids, most likely first, equal logits in the order of ids_in.
+  (func (export "rank_candidates") (param $row i32) (param $ids_in i32) (param $count i32) (param $keys i32) (param $ids i32)
+        (param $spare_keys i32) (param $spare_ids i32) (param $counts i32)
+    (local $j i32) (local $end i32) (local $id i32) (local $key i32) (local $shift i32) (local $at i32) (local $c i32) (local $sum i32) (local $swap i32)
+    (local.set $end (i32.shl (local.get $count) (i32.const 2)))
+    (block $keyed
+      (loop $key_next
+        (br_if $keyed (i32.ge_u (local.get $j) (local.get $end)))
+        (local.set $id (i32.load (i32.add (local.get $ids_in) (local.get $j))))
+        (local.set $key (i32.load (i32.add (local.get $row) (i32.shl (local.get $id) (i32.const 2)))))
+        (i32.store (i32.add (local.get $keys) (local.get $j))
+          (select (i32.sub (local.get $key) (i32.const 1)) (i32.and (i32.xor (local.get $key) (i32.const -1)) (i32.const 0x7FFFFFFF))
+                  (i32.lt_s (local.get $key) (i32.const 0))))
+        (i32.store (i32.add (local.get $ids) (local.get $j)) (local.get $id))
+        (local.set $j (i32.add (local.get $j) (i32.const 4)))
+        (br $key_next)))
+    (block $sorted
+      (loop $pass
+        (br_if $sorted (i32.ge_u (local.get $shift) (i32.const 32)))
+        (memory.fill (local.get $counts) (i32.const 0) (i32.const 1024))
+        (local.set $j (i32.const 0))
+        (block $counted
+          (loop $count_next
+            (br_if $counted (i32.ge_u (local.get $j) (local.get $end)))
+            (local.set $at (i32.add (local.get $counts)
+              (i32.shl (i32.and (i32.shr_u (i32.load (i32.add (local.get $keys) (local.get $j))) (local.get $shift)) (i32.const 255)) (i32.const 2))))
+            (i32.store (local.get $at) (i32.add (i32.load (local.get $at)) (i32.const 1)))
+            (local.set $j (i32.add (local.get $j) (i32.const 4)))
+            (br $count_next)))
+        ;; Counts to exclusive prefix sums, in bytes: where each digit's entries start.
+        (local.set $sum (i32.const 0))
+        (local.set $j (i32.const 0))
+        (block $summed
+          (loop $sum_next
+            (br_if $summed (i32.ge_u (local.get $j) (i32.const 1024)))
+            (local.set $at (i32.add (local.get $counts) (local.get $j)))
+            (local.set $c (i32.load (local.get $at)))
+            (i32.store (local.get $at) (local.get $sum))
+            (local.set $sum (i32.add (local.get $sum) (i32.shl (local.get $c) (i32.const 2))))
+            (local.set $j (i32.add (local.get $j) (i32.const 4)))
+            (br $sum_next)))
+        (local.set $j (i32.const 0))
+        (block $scattered
+          (loop $scatter_next
+            (br_if $scattered (i32.ge_u (local.get $j) (local.get $end)))
+            (local.set $key (i32.load (i32.add (local.get $keys) (local.get $j))))
+            (local.set $at (i32.add (local.get $counts) (i32.shl (i32.and (i32.shr_u (local.get $key) (local.get $shift)) (i32.const 255)) (i32.const 2))))
+            (local.set $c (i32.load (local.get $at)))
+            (i32.store (local.get $at) (i32.add (local.get $c) (i32.const 4)))
+            (i32.store (i32.add (local.get $spare_keys) (local.get $c)) (local.get $key))
+            (i32.store (i32.add (local.get $spare_ids) (local.get $c)) (i32.load (i32.add (local.get $ids) (local.get $j))))
+            (local.set $j (i32.add (local.get $j) (i32.const 4)))
+            (br $scatter_next)))
+        (local.set $swap (local.get $keys)) (local.set $keys (local.get $spare_keys)) (local.set $spare_keys (local.get $swap))
+        (local.set $swap (local.get $ids)) (local.set $ids (local.get $spare_ids)) (local.set $spare_ids (local.get $swap))
+        (local.set $shift (i32.add (local.get $shift) (i32.const 8)))
+        (br $pass))))
+)

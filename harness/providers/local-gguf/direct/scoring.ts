@@ -64,7 +64,7 @@ export function klExact(reference: Float32Array, compared: Float32Array, referen
 /**
  * Reduces rows of logits to NextTokenLogprobs, reusing scratch space sized to the vocabulary, in
  * the kernels of ./exp-kernel.ts: the max (and, for top k, the few candidates above a floor the k
- * largest clear, ranked here), then the normalizer and the masses outside the kept and the asked
+ * largest clear, ranked there), then the normalizer and the masses outside the kept and the asked
  * ids, each summed directly over the entries it covers.
  */
 export class LogitsReader {
@@ -113,10 +113,7 @@ export class LogitsReader {
         if (k === 1) {
             max = this.kernel.max();
             topIds[0] = this.kernel.argmax(max);
-        } else {
-            const candidates = this.kernel.topCandidates(k);
-            max = this.selectTop(row, k, topIds, candidates?.ids);
-        }
+        } else max = this.kernel.topIds(topIds);
         const argmax = topIds[0]!;
         // Pass 2: the normalizer and the masses outside the kept and the asked ids.
         const sums = this.kernel.sums(max, topIds, ids);
@@ -160,62 +157,4 @@ export class LogitsReader {
             referenceTokenLogprob: Math.fround(Math.max(reference[next]! - referenceShift, MIN_LOGPROB))
         };
     }
-
-    /**
-     * Writes the k largest logits' ids into `out` (most likely first, smaller id first on ties);
-     * returns the max. Looks at `candidates` (holding the k largest, ids increasing) or at every
-     * entry: each one's float32 bits become an unsigned rank (larger logits first), and a stable
-     * least-significant-digit radix sort (four passes of 8 bits) orders them, ties keeping their
-     * increasing ids. Measured at 2,048 tokens and k = 256 (~330 candidates): faster than a native
-     * sort of float64 keys, which this replaced.
-     */
-    private selectTop(row: Float32Array, k: number, out: Uint32Array, candidates?: Int32Array): number {
-        const count = candidates ? candidates.length : row.length;
-        if (this.ranks.length < count) {
-            this.ranks = new Uint32Array(count);
-            this.ids = new Uint32Array(count);
-            this.spareRanks = new Uint32Array(count);
-            this.spareIds = new Uint32Array(count);
-        }
-        let ranks = this.ranks, ids = this.ids, toRanks = this.spareRanks, toIds = this.spareIds;
-        const bits = this.bits;
-        const asFloat = this.bitsFloat;
-        for (let j = 0; j < count; j++) {
-            const id = candidates ? candidates[j]! : j;
-            asFloat[0] = row[id]!;
-            const b = bits[0]!;
-            // Float32 bits mapped to an unsigned order (negatives flipped), then reversed: larger logits first.
-            ranks[j] = 0xFFFFFFFF - (b & 0x80000000 ? ~b >>> 0 : (b | 0x80000000) >>> 0);
-            ids[j] = id;
-        }
-        const offsets = this.radixCounts;
-        for (let shift = 0; shift < 32; shift += 8) {
-            offsets.fill(0);
-            for (let j = 0; j < count; j++) offsets[(ranks[j]! >>> shift) & 255]!++;
-            let sum = 0;
-            for (let d = 0; d < 256; d++) {
-                const c = offsets[d]!;
-                offsets[d] = sum;
-                sum += c;
-            }
-            for (let j = 0; j < count; j++) {
-                const at = offsets[(ranks[j]! >>> shift) & 255]!++;
-                toRanks[at] = ranks[j]!;
-                toIds[at] = ids[j]!;
-            }
-            [ranks, toRanks] = [toRanks, ranks];
-            [ids, toIds] = [toIds, ids];
-        }
-        // Four passes: the sorted arrays are the ones the pass began with.
-        for (let j = 0; j < k; j++) out[j] = ids[j]!;
-        return row[out[0]!]!;
-    }
-
-    private ranks = new Uint32Array(0);
-    private ids = new Uint32Array(0);
-    private spareRanks = new Uint32Array(0);
-    private spareIds = new Uint32Array(0);
-    private readonly radixCounts = new Uint32Array(256);
-    private readonly bitsFloat = new Float32Array(1);
-    private readonly bits = new Uint32Array(this.bitsFloat.buffer);
 }
