@@ -127,11 +127,12 @@ export async function createFidelityRunner(config: FidelityConfig, session: Sess
                     if (spec.isReference) {
                         const distributions = await nextTokenLogprobs.call(session, tokens, firstScored, {topK, next});
                         await describeCache(dir, spec, {topK});
-                        await writeChunk(file, chunkFromDistributions({
+                        // Scored from the chunk as stored (float32 log-probabilities), as every other file of the ladder reads it.
+                        reference = chunkFromDistributions({
                             referenceSha256: spec.referenceSha256, referenceFile: spec.referenceFile, chunk, chunkSize, firstScored,
                             topK, tokensSha256: tokensSha
-                        }, distributions));
-                        reference = readChunk(file)!;
+                        }, distributions);
+                        await writeChunk(file, reference);
                         compared = distributions.map((d) => ({idLogprobs: d.topLogprobs, idsRestMass: d.restMass, tokenLogprob: d.tokenLogprob, argmax: d.argmax}));
                     } else {
                         const header = reference!.header;
