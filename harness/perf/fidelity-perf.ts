@@ -15,9 +15,12 @@
  *  4. The sampler path (node-llama-cpp's probability Maps) at 2,048 tokens, for comparison.
  *  5. Peak RSS of a model process during fidelity at 151,936 tokens (compared file: top-k, and
  *     exact from the reference's rows on disk) vs the same process evaluating without scoring (< 2x).
- * Best of --rounds interleaved rounds per figure (the machine may be shared).
+ * Best of --rounds interleaved rounds per figure (the machine may be shared). Chunks: 16 at 2,048
+ * (the task's default corpus, 8,192 tokens: a chunk decodes in 12-23 ms there, so 4 chunks leave
+ * the last chunk's reading, which no decode follows, and the scheduler's noise a large share),
+ * 4 at the larger vocabularies (a chunk takes 0.2-0.6 s to decode); --chunks sets one count for all.
  *
- *   npx tsx harness/perf/fidelity-perf.ts [--chunks 4] [--rounds 3] [--vocab 2048,32000,151936]
+ *   npx tsx harness/perf/fidelity-perf.ts [--chunks N] [--rounds 3] [--vocab 2048,32000,151936]
  */
 import {execFileSync} from "node:child_process";
 import {mkdtempSync, rmSync, statSync} from "node:fs";
@@ -48,15 +51,17 @@ if (process.env.SLMBENCH_FIDELITY_RSS_CHILD) {
 }
 
 const {values: args} = parseArgs({options: {
-    chunks: {type: "string", default: "4"}, rounds: {type: "string", default: "3"}, vocab: {type: "string", default: "2048,32000,151936"}
+    chunks: {type: "string"}, rounds: {type: "string", default: "3"}, vocab: {type: "string", default: "2048,32000,151936"}
 }});
-const chunkCount = Number(args.chunks);
+/** Chunks per pass: see the header. */
+const chunksFor = (vocabulary: number) => args.chunks ? Number(args.chunks) : vocabulary === 2048 ? 16 : 4;
 const rounds = Number(args.rounds);
 const vocabularies = args.vocab!.split(",").map(Number);
 const assetRoots = resolveAssetRoots();
 const llama = await getLlama({gpu: false, build: "never", logLevel: LlamaLogLevel.error});
-const corpus = {files: ["haystacks/pg1342-pride-and-prejudice.txt"], maxTokens: chunkCount * CHUNK, charset: "ascii-safe" as const};
-const text = loadCorpusText(fidelity.configSchema.parse({corpus}).corpus, assetRoots);
+type Corpus = {files: string[]; maxTokens: number; charset: "ascii-safe"};
+const corpusOf = (chunks: number): Corpus => ({files: ["haystacks/pg1342-pride-and-prejudice.txt"], maxTokens: chunks * CHUNK, charset: "ascii-safe"});
+const text = loadCorpusText(fidelity.configSchema.parse({corpus: corpusOf(1)}).corpus, assetRoots);
 
 
 interface Files {label: string; reference: string; compared: string; comparedType: string}
@@ -84,7 +89,7 @@ async function timed(work: () => unknown): Promise<Timed> {
 }
 
 /** The task's runner on every chunk of one file, one route; returns its time and scores. */
-async function runFile(model: LlamaModel, modelPath: string, files: Files, isReference: boolean, route: Route, cacheDir: string, options: LocalSessionOptions = {}) {
+async function runFile(model: LlamaModel, modelPath: string, files: Files, isReference: boolean, route: Route, cacheDir: string, corpus: Corpus, options: LocalSessionOptions = {}) {
     const config = fidelity.configSchema.parse({corpus, chunkSize: CHUNK, topK: 256, ...ROUTE_CONFIG[route]});
     const session = new LocalGgufSession(model, {contextSize: CHUNK, threads: 1}, {modelPath, ...options});
     const runner = await fidelity.createRunner(config, session, {assetRoots: {...assetRoots, cacheDir}});
@@ -126,6 +131,7 @@ for (const vocabulary of vocabularies) {
         continue;
     }
     const [referenceModel, comparedModel] = [await llama.loadModel({modelPath: files.reference}), await llama.loadModel({modelPath: files.compared})];
+    const corpus = corpusOf(chunksFor(vocabulary));
     const {stream, bos} = await tokenStream(new LocalGgufSession(referenceModel, {contextSize: CHUNK, threads: 1}), text, corpus.maxTokens);
     const chunks = Array.from({length: Math.floor(stream.length / CHUNK)}, (_, i) => {
         const tokens = stream.slice(i * CHUNK, (i + 1) * CHUNK);
@@ -140,9 +146,9 @@ for (const vocabulary of vocabularies) {
     const cacheDir = mkdtempSync(path.join(os.tmpdir(), "slmbench-fidelity-perf-"));
     for (let round = 0; round < rounds; round++) {
         for (const route of ["top-k", "exact-cache", "exact-lockstep"] as Route[]) {
-            const reference = await runFile(referenceModel, files.reference, files, true, route, cacheDir);
+            const reference = await runFile(referenceModel, files.reference, files, true, route, cacheDir, corpus);
             if (route !== "exact-lockstep") add(`${route} reference`, reference.time);
-            const compared = await runFile(comparedModel, files.compared, files, false, route, cacheDir);
+            const compared = await runFile(comparedModel, files.compared, files, false, route, cacheDir, corpus);
             add(`${route} compared`, compared.time);
             scores.set(route, compared.scores);
         }
@@ -182,7 +188,7 @@ for (const vocabulary of vocabularies) {
     lines.push(keeps);
     console.log(keeps);
     if (vocabulary === 2048) {
-        const sampler = await runFile(comparedModel, files.compared, files, false, "top-k", cacheDir, {scoring: "sampler"});
+        const sampler = await runFile(comparedModel, files.compared, files, false, "top-k", cacheDir, corpus, {scoring: "sampler"});
         console.log(`  sampler path (node-llama-cpp probability Maps), compared file: ${rate(evaluated, sampler.time.wall)}, ` +
             `${(cmpLogits.wall / sampler.time.wall).toFixed(2)}x of the same decode; the direct path is ${(sampler.time.wall / get("top-k compared").wall).toFixed(1)}x faster`);
     }
@@ -215,7 +221,7 @@ console.log(`Summary (load average ${os.loadavg()[0]!.toFixed(2)} at the end):\n
  * chunks without scoring; "top-k" and "exact-cache" run the compared file's fidelity chunks (the
  * reference's caches are in `cacheDir` from the parent's runs). Prints its peak RSS.
  */
-async function rssChild({mode, files, cacheDir, corpus: childCorpus}: {mode: "plain" | Route; files: Files; cacheDir: string; corpus: typeof corpus}) {
+async function rssChild({mode, files, cacheDir, corpus: childCorpus}: {mode: "plain" | Route; files: Files; cacheDir: string; corpus: Corpus}) {
     const childLlama = await getLlama({gpu: false, build: "never", logLevel: LlamaLogLevel.error});
     const model = await childLlama.loadModel({modelPath: files.compared, gpuLayers: 0});
     if (mode === "plain") {

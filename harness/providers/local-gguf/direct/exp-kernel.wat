@@ -1,6 +1,6 @@
 ;; The row kernels of the direct scoring path (./exp-kernel.ts embeds their bytes): the row's max
-;; and argmax, block maxima and the candidates above a floor (top-k selection), float64 sums of
-;; float32 exps, and the terms of an exact KL divergence. The exps themselves come from ggml's
+;; and argmax, block maxima, the k-th largest of them and the candidates above it, ranked (top-k
+;; selection), float64 sums of float32 exps, and the terms of an exact KL divergence. The exps themselves come from ggml's
 ;; vectorized expf (./native-exp.ts) or Math.exp.
 ;; Rebuild: wat2wasm from wabt 1.0.37 (npm "wabt"), then base64 into KERNEL_BASE64 of exp-kernel.ts.
 (module
