@@ -3,9 +3,10 @@
  * (./exp-kernel.wat; the bytes below are its wat2wasm output, see its header): the row's max, a
  * floor under its k largest entries with the candidates above it (so top-k selection looks at a
  * few thousand entries, not the vocabulary), float64 sums of exp(row[i] - shift) and the terms of an
- * exact KL divergence between two rows, and the ranking of top-k candidates (a radix sort). The exps are float32, from ggml's vectorized expf where it
- * is reachable (./native-exp.ts; relative error < 7e-7 each), else from Math.exp. At large
- * vocabularies these loops are the direct path's main cost after the decode itself.
+ * exact KL divergence between two rows, and the ranking of top-k candidates (a radix sort). The
+ * exps are float32, from ggml's vectorized expf where it is reachable (./native-exp.ts; relative
+ * error < 7e-7 each), else from Math.exp. At large vocabularies these loops are the direct path's
+ * main cost after the decode itself.
  */
 import {ExpSum, nativeExpSum} from "./native-exp.js";
 
@@ -115,43 +116,42 @@ export class ExpKernel {
     }
 
     /**
-     * Ids (increasing) of the loaded row's entries that may be among its k largest, and the row's
-     * max: the row is cut into about 4k blocks, and every entry at or above the k-th largest block
-     * max is kept (k blocks reach it, so at least k entries do: each of the k largest does too),
-     * plus the last n mod 4 entries. Undefined when there are fewer than k blocks of 4 (callers then
-     * look at every entry). The ids are a view valid until the next call.
+     * Writes the ids of the loaded row's k largest entries into `out` (k = out.length, 1 <= k <=
+     * size): most likely first, the smaller id first among equal entries. Returns the row's max.
+     * The candidates (candidatesFor, or every entry) are ranked in the kernel by a stable radix sort
+     * of order keys; at 2,048 entries and k = 256 this costs a fifth of sorting them in JavaScript.
      */
-    topCandidates(k: number): {ids: Int32Array; max: number} | undefined {
+    topIds(out: Uint32Array): number {
+        const n = this.size;
+        let count = this.candidatesFor(out.length);
+        if (count === undefined) {
+            for (let i = 0; i < n; i++) this.candidateIds[i] = i;
+            count = n;
+        }
+        this.rankCandidates(this.offsets.row, this.offsets.candidates, count, this.offsets.keys, this.offsets.rankedIds,
+            this.offsets.spareKeys, this.offsets.spareIds, this.offsets.counts);
+        out.set(this.rankedIds.subarray(0, out.length));
+        return this.row[out[0]!]!;
+    }
+
+    /**
+     * Writes the ids (increasing) of the loaded row's entries that may be among its k largest into
+     * the candidates region and returns their count: the row is cut into about 4k blocks, and every
+     * entry at or above the k-th largest block max is kept (k blocks reach it, so at least k entries
+     * do: each of the k largest does too), plus the last n mod 4 entries. Undefined when there are
+     * fewer than k blocks of 4 (then every entry is a candidate).
+     */
+    private candidatesFor(k: number): number | undefined {
         const n = this.size;
         const whole = n & ~3;
         const block = Math.max(4, Math.floor(whole / (4 * k) / 4) * 4);
         const blocks = Math.ceil(whole / block);
         if (blocks < k) return undefined;
-        let max = this.blockMaxima(this.offsets.row, n, block, this.offsets.maxima);
+        this.blockMaxima(this.offsets.row, n, block, this.offsets.maxima);
         const floor = this.kthLargestF32(this.offsets.maxima, blocks, k, this.offsets.counts);
         let count = this.candidatesOf(this.offsets.row, n, floor, this.offsets.candidates);
-        for (let i = whole; i < n; i++) {
-            this.candidateIds[count++] = i;
-            if (this.row[i]! > max) max = this.row[i]!;
-        }
-        return {ids: this.candidateIds.subarray(0, count), max};
-    }
-
-    /**
-     * Writes the ids of the loaded row's k largest entries into `out` (k = out.length, 1 <= k <=
-     * size): most likely first, the smaller id first among equal entries. Returns the row's max.
-     * The candidates (topCandidates, or every entry) are ranked in the kernel by a stable radix sort
-     * of order keys; at 2,048 entries and k = 256 this costs a fifth of sorting them in JavaScript.
-     */
-    topIds(out: Uint32Array): number {
-        const n = this.size;
-        const found = this.topCandidates(out.length);
-        const count = found?.ids.length ?? n;
-        if (!found) for (let i = 0; i < n; i++) this.candidateIds[i] = i;
-        this.rankCandidates(this.offsets.row, this.offsets.candidates, count, this.offsets.keys, this.offsets.rankedIds,
-            this.offsets.spareKeys, this.offsets.spareIds, this.offsets.counts);
-        out.set(this.rankedIds.subarray(0, out.length));
-        return this.row[out[0]!]!;
+        for (let i = whole; i < n; i++) this.candidateIds[count++] = i;
+        return count;
     }
 
     /**
