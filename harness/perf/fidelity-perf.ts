@@ -61,6 +61,7 @@ const assetRoots = resolveAssetRoots();
 const llama = await getLlama({gpu: false, build: "never", logLevel: LlamaLogLevel.error});
 type Corpus = {files: string[]; maxTokens: number; charset: "ascii-safe"};
 const corpusOf = (chunks: number): Corpus => ({files: ["haystacks/pg1342-pride-and-prejudice.txt"], maxTokens: chunks * CHUNK, charset: "ascii-safe"});
+// The same text for every chunk count: maxTokens only cuts its tokens.
 const text = loadCorpusText(fidelity.configSchema.parse({corpus: corpusOf(1)}).corpus, assetRoots);
 
 
