@@ -206,11 +206,16 @@ export class DirectScorer {
             this.decoded(tokens, at, to);
             if (first >= to) continue;
             const last = r === ranges.length - 1;
-            if (last && pipelined && next && next.tokens.length - 1 <= this.cells && next.fromIndex < next.tokens.length - 1) {
+            /** This decode's rows copied out of llama.cpp's buffer (which the next decode overwrites). */
+            const copyRows = () => {
                 this.copy ??= new Float32Array(rowsPerDecode * vocabulary);
                 this.copy.set(context.logitsRows(first - at, to - first));
+                return this.copy.subarray(0, (to - first) * vocabulary);
+            };
+            if (last && pipelined && next && next.tokens.length - 1 <= this.cells && next.fromIndex < next.tokens.length - 1) {
+                const copy = copyRows();
                 this.startAhead(next);
-                await visit(first, to - first, this.copy.subarray(0, (to - first) * vocabulary));
+                await visit(first, to - first, copy);
                 continue;
             }
             if (!pipelined || last) {
@@ -218,8 +223,7 @@ export class DirectScorer {
                 continue;
             }
             // The previous batch's visit is over (awaited above): one copy buffer is enough.
-            this.copy ??= new Float32Array(rowsPerDecode * vocabulary);
-            this.copy.set(context.logitsRows(first - at, to - first));
+            copyRows();
             pending = {first, count: to - first};
         }
         await readPending();
